@@ -1,0 +1,7 @@
+"""Django admin registrations, one module per area."""
+from . import datasets, labels, runs  # noqa: F401
+
+from django.contrib import admin
+
+admin.site.site_header = "ICM Studio admin"
+admin.site.site_title = "ICM Studio"

@@ -1,0 +1,2 @@
+"""REST API URL patterns (filled by the API owner)."""
+urlpatterns: list = []

@@ -1,0 +1,87 @@
+"""Datasets and their examples. Gold labels live in their own table (GoldLabel), so nothing that
+serializes or renders an Example can carry gold by accident."""
+from django.db import models
+
+
+class Dataset(models.Model):
+    class TaskType(models.TextChoices):
+        CLAIM = "claim", "A claim answering a question"
+        COMPARISON = "comparison", "A comparison of two texts"
+        TEXT = "text", "A claim about one text"
+
+    class Consistency(models.TextChoices):
+        NONE = "none", "No consistency rules"
+        KEYS = "keys", "Same key ⇒ same label; different keys ⇒ not both true"
+        COMPARISON = "comparison", "A>B and B>A: exactly one is true"
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    preset = models.CharField(max_length=50, blank=True, help_text="The bundled preset it came from, if any.")
+    task_type = models.CharField(max_length=20, choices=TaskType.choices, default=TaskType.CLAIM)
+    consistency = models.CharField(max_length=20, choices=Consistency.choices, default=Consistency.NONE)
+    description = models.TextField(blank=True)
+    question = models.CharField(
+        max_length=500, blank=True, help_text="The question annotators answer with True or False."
+    )
+    guidelines = models.TextField(blank=True, help_text="Markdown shown to annotators before they start.")
+    prompt_template = models.TextField(help_text="Python format string over the example's fields.")
+    true_word = models.CharField(max_length=50, default=" True")
+    false_word = models.CharField(max_length=50, default=" False")
+    display_fields = models.JSONField(
+        default=list, blank=True, help_text="Example fields shown to annotators, in order."
+    )
+    gold_derived_metadata = models.BooleanField(
+        default=False,
+        help_text="Consistency keys were built from gold labels (the official code's TruthfulQA keys). "
+        "Runs on it leak the answer: for replicating the paper only.",
+    )
+    source = models.TextField(blank=True, help_text="Origin, credit and license of the data.")
+    # Annotation queue settings.
+    annotation_overlap = models.PositiveSmallIntegerField(
+        default=1, help_text="How many distinct annotators should label each example."
+    )
+    annotation_split = models.CharField(max_length=20, blank=True, help_text="Split to annotate; blank = all.")
+    claim_ttl_seconds = models.PositiveIntegerField(
+        default=600, help_text="How long an example handed to an annotator stays reserved for them."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Example(models.Model):
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="examples")
+    external_id = models.CharField(max_length=200)
+    split = models.CharField(max_length=20, default="train")
+    position = models.PositiveIntegerField(help_text="Stable order within the dataset.")
+    fields = models.JSONField(default=dict, help_text="The example's content. Never holds gold.")
+    prompt = models.TextField(help_text="The rendered prompt the model sees.")
+    group = models.CharField(max_length=200, blank=True, help_text="Consistency group.")
+    key = models.CharField(max_length=200, blank=True, help_text="Consistency key inside the group.")
+
+    class Meta:
+        ordering = ["dataset", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["dataset", "external_id"], name="example_unique_external_id"),
+        ]
+        indexes = [
+            models.Index(fields=["dataset", "split", "position"], name="example_split_position"),
+            models.Index(fields=["dataset", "group"], name="example_group"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dataset_id}:{self.external_id}"
+
+
+class GoldLabel(models.Model):
+    """The reference label. Read only by metrics, review pages and admin exports."""
+
+    example = models.OneToOneField(Example, on_delete=models.CASCADE, primary_key=True, related_name="gold")
+    label = models.BooleanField()
+
+    def __str__(self) -> str:
+        return f"gold({self.example_id})={self.label}"

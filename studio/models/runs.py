@@ -1,0 +1,112 @@
+"""ICM runs: the row a Celery task works on, its progress events, and the labels it elicited."""
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class ElicitationRun(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+        CANCELED = "canceled", "Canceled"
+
+    ACTIVE_STATES = (State.PENDING, State.RUNNING)
+    FINISHED_STATES = (State.COMPLETED, State.FAILED, State.CANCELED)
+
+    class Subset(models.TextChoices):
+        ALL = "all", "All examples of the split"
+        SAMPLE = "sample", "A seeded random sample"
+        HUMAN_LABELED = "human_labeled", "Examples with human labels"
+
+    class Backend(models.TextChoices):
+        HF = "hf", "transformers"
+        VLLM = "vllm", "vLLM (in-process, GPU)"
+        OPENAI = "openai", "OpenAI-compatible server"
+
+    dataset = models.ForeignKey("studio.Dataset", on_delete=models.CASCADE, related_name="runs")
+    split = models.CharField(max_length=20, blank=True, help_text="Blank = every split.")
+    subset = models.CharField(max_length=20, choices=Subset.choices, default=Subset.ALL)
+    sample_size = models.PositiveIntegerField(null=True, blank=True)
+    sample_seed = models.IntegerField(null=True, blank=True)
+    model = models.CharField(max_length=500, default="smollm2")
+    backend = models.CharField(max_length=20, choices=Backend.choices, default=Backend.HF)
+    device = models.CharField(max_length=20, default="auto")
+    base_url = models.CharField(max_length=500, blank=True)
+    config = models.JSONField(default=dict, help_text="The engine's hyperparameters (ICMConfig).")
+    fingerprint = models.CharField(max_length=64, db_index=True, help_text="Hash of dataset + configuration.")
+    uses_gold_derived_metadata = models.BooleanField(default=False)
+
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING, db_index=True)
+    cancel_requested = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    celery_task_id = models.CharField(max_length=100, blank=True)
+    attempts = models.PositiveIntegerField(default=0, help_text="Deliveries of the task (re-deliveries resume).")
+
+    # Progress, updated while it runs.
+    example_count = models.PositiveIntegerField(default=0)
+    iteration = models.PositiveIntegerField(default=0)
+    accepted_flips = models.PositiveIntegerField(default=0)
+    energy = models.FloatField(null=True, blank=True)
+    inconsistencies = models.PositiveIntegerField(null=True, blank=True)
+    labeled_count = models.PositiveIntegerField(default=0)
+    tokens_used = models.BigIntegerField(default=0)
+    seconds_used = models.FloatField(default=0)
+
+    error = models.TextField(blank=True)
+    checkpoint = models.JSONField(null=True, blank=True, help_text="The engine's serialized search state.")
+    summary = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # One active run per configuration: a second start is refused by the database itself.
+            models.UniqueConstraint(
+                fields=["fingerprint"],
+                condition=Q(state__in=["pending", "running"]),
+                name="run_one_active_per_fingerprint",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Run {self.pk} on {self.dataset} ({self.state})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in self.ACTIVE_STATES
+
+
+class RunEvent(models.Model):
+    """A progress sample from the engine (throttled), for the live curves."""
+
+    run = models.ForeignKey(ElicitationRun, on_delete=models.CASCADE, related_name="events")
+    iteration = models.PositiveIntegerField()
+    energy = models.FloatField(null=True, blank=True)
+    accepted_flips = models.PositiveIntegerField(default=0)
+    inconsistencies = models.PositiveIntegerField(null=True, blank=True)
+    labeled_count = models.PositiveIntegerField(default=0)
+    true_count = models.PositiveIntegerField(default=0)
+    false_count = models.PositiveIntegerField(default=0)
+    accuracy = models.FloatField(null=True, blank=True, help_text="Against gold, for the study; the engine never sees it.")
+    tokens = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["run", "iteration", "id"]
+        indexes = [models.Index(fields=["run", "iteration"], name="runevent_run_iteration")]
+
+
+class ElicitedLabel(models.Model):
+    run = models.ForeignKey(ElicitationRun, on_delete=models.CASCADE, related_name="labels")
+    example = models.ForeignKey("studio.Example", on_delete=models.CASCADE, related_name="elicited_labels")
+    label = models.BooleanField(null=True, blank=True, help_text="None: the search never labeled it.")
+    score = models.FloatField(null=True, blank=True, help_text="Final leave-one-out log-odds.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "example"], name="elicitedlabel_one_per_run_example")]

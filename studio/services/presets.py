@@ -1,0 +1,2 @@
+"""Bundled dataset presets (filled by the import owner): name -> preset definition."""
+PRESETS: dict = {}

@@ -1,0 +1,1 @@
+"""Celery tasks, thin wrappers over services. Elicitation and evaluation go to the `gpu` queue."""

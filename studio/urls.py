@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from studio.views.home import home
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+    path("annotate/", include("studio.views.annotate_urls")),
+    path("review/", include("studio.views.review_urls")),
+    path("runs/", include("studio.views.runs_urls")),
+    path("account/", include("studio.views.account_urls")),
+    path("api/", include("studio.api.urls")),
+]

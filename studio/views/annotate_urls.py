@@ -1,0 +1,2 @@
+"""URL patterns for this part of the studio (filled by its owner)."""
+urlpatterns: list = []

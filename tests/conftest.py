@@ -1,0 +1,60 @@
+"""Shared fixtures. Tests run on PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set (CI), and on
+the embedded defaults otherwise."""
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+
+
+@pytest.fixture
+def artifacts_dir() -> Path:
+    """Where tests save screenshots and other artifacts (git-ignored; CI keeps it)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture
+def admin_user(django_user_model):
+    return django_user_model.objects.create_user("boss", password="boss-pass-123", is_staff=True, is_superuser=True)
+
+
+def chromium_path() -> str | None:
+    path = "/usr/bin/chromium"
+    if os.path.exists(path):
+        return path
+    if os.environ.get("STUDIO_REQUIRE_BROWSER"):
+        raise RuntimeError("STUDIO_REQUIRE_BROWSER is set but /usr/bin/chromium is missing (apt-get install chromium).")
+    return None
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (playwright's own browser downloads are not available here)."""
+    path = chromium_path()
+    if path is None:
+        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test body are
+    # still synchronous and safe, so tell Django not to refuse them.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
