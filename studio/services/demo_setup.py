@@ -34,12 +34,15 @@ def ensure_accounts(var_dir: Path) -> list[dict]:
     return accounts
 
 
-def ensure_presets(stdout=None) -> list[str]:
-    """Load every bundled preset that is not in the database yet."""
+def ensure_presets(names: list[str] | None = None, stdout=None) -> list[str]:
+    """Load every bundled preset (or the named ones) that is not in the database yet."""
     from studio.services.presets import PRESETS
 
+    unknown = sorted(set(names or []) - set(PRESETS))
+    if unknown:
+        raise ValueError(f"Unknown preset(s): {', '.join(unknown)}. Known: {', '.join(PRESETS)}.")
     loaded = []
-    for name in PRESETS:
+    for name in names if names is not None else PRESETS:
         if not Dataset.objects.filter(preset=name).exists():
             call_command("import_dataset", name, stdout=stdout)
             loaded.append(name)

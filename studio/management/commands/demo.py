@@ -19,12 +19,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
         parser.add_argument("--setup-only", action="store_true", help="Prepare everything, start nothing.")
+        parser.add_argument("--presets", nargs="*", default=None, help="Load only these presets (default: all).")
 
-    def handle(self, *args, port, setup_only, **options):
+    def handle(self, *args, port, setup_only, presets, **options):
         var_dir = Path(settings.VAR_DIR)
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
-        loaded = demo_setup.ensure_presets(stdout=self.stdout)
+        loaded = demo_setup.ensure_presets(presets, stdout=self.stdout)
         if loaded:
             self.stdout.write(f"Loaded presets: {', '.join(loaded)}")
         accounts = demo_setup.ensure_accounts(var_dir)
