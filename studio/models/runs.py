@@ -37,6 +37,9 @@ class ElicitationRun(models.Model):
     config = models.JSONField(default=dict, help_text="The engine's hyperparameters (ICMConfig).")
     fingerprint = models.CharField(max_length=64, db_index=True, help_text="Hash of dataset + configuration.")
     uses_gold_derived_metadata = models.BooleanField(default=False)
+    example_ids = models.JSONField(
+        default=list, blank=True, help_text="The run's examples (primary keys, in order), frozen when it starts."
+    )
 
     state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING, db_index=True)
     cancel_requested = models.BooleanField(default=False)
@@ -48,6 +51,9 @@ class ElicitationRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     celery_task_id = models.CharField(max_length=100, blank=True)
     attempts = models.PositiveIntegerField(default=0, help_text="Deliveries of the task (re-deliveries resume).")
+    # The lease: which worker process holds the run, and when it last said it is alive.
+    worker = models.CharField(max_length=200, blank=True, help_text="host:pid of the worker running it.")
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     # Progress, updated while it runs.
     example_count = models.PositiveIntegerField(default=0)
