@@ -160,6 +160,31 @@ class Migration(migrations.Migration):
             ],
         ),
         migrations.CreateModel(
+            name='ImportJob',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(help_text='Name of the dataset to create.', max_length=200)),
+                ('fmt', models.CharField(choices=[('json', 'JSON array'), ('jsonl', 'JSON lines'), ('csv', 'CSV'), ('labelstudio', 'Label Studio JSON export')], max_length=20)),
+                ('upload', models.FileField(blank=True, help_text='Deleted once the job has finished.', upload_to='imports/')),
+                ('original_filename', models.CharField(blank=True, max_length=255)),
+                ('options', models.JSONField(blank=True, default=dict, help_text='Field mapping and dataset settings.')),
+                ('state', models.CharField(choices=[('pending', 'Pending'), ('running', 'Running'), ('completed', 'Completed'), ('failed', 'Failed')], db_index=True, default='pending', max_length=20)),
+                ('error', models.TextField(blank=True)),
+                ('error_row', models.PositiveIntegerField(blank=True, null=True)),
+                ('error_field', models.CharField(blank=True, max_length=200)),
+                ('example_count', models.PositiveIntegerField(default=0)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('started_at', models.DateTimeField(blank=True, null=True)),
+                ('finished_at', models.DateTimeField(blank=True, null=True)),
+                ('celery_task_id', models.CharField(blank=True, max_length=100)),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='import_jobs', to=settings.AUTH_USER_MODEL)),
+                ('dataset', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='import_jobs', to='studio.dataset')),
+            ],
+            options={
+                'ordering': ['-created_at'],
+            },
+        ),
+        migrations.CreateModel(
             name='Membership',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
@@ -198,6 +223,22 @@ class Migration(migrations.Migration):
                 ('annotator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='skips', to=settings.AUTH_USER_MODEL)),
                 ('example', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='skips', to='studio.example')),
             ],
+        ),
+        migrations.CreateModel(
+            name='ApiToken',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(help_text="What the token is for, e.g. 'training pipeline'.", max_length=100)),
+                ('prefix', models.CharField(help_text="The key's first characters, to recognise it.", max_length=12)),
+                ('key_hash', models.CharField(help_text='SHA-256 of the key (hex).', max_length=64, unique=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('last_used_at', models.DateTimeField(blank=True, null=True)),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL)),
+            ],
+            options={
+                'ordering': ['-created_at'],
+                'constraints': [models.UniqueConstraint(fields=('user', 'name'), name='apitoken_unique_name_per_user')],
+            },
         ),
         migrations.AddConstraint(
             model_name='elicitationrun',

@@ -1,11 +1,14 @@
 """The studio's tables. One module per idea; import from `studio.models`."""
+from .api_tokens import ApiToken
 from .datasets import Dataset, Example, GoldLabel
 from .evaluations import Evaluation
+from .import_jobs import ImportJob
 from .labels import AnnotationClaim, HumanLabel, Skip
 from .membership import Membership
 from .runs import ElicitationRun, ElicitedLabel, RunEvent
 
 __all__ = [
+    "ApiToken",
     "AnnotationClaim",
     "Dataset",
     "ElicitationRun",
@@ -14,6 +17,7 @@ __all__ = [
     "Example",
     "GoldLabel",
     "HumanLabel",
+    "ImportJob",
     "Membership",
     "RunEvent",
     "Skip",

@@ -1,0 +1,46 @@
+"""A file uploaded over the API, imported into a new dataset by a background job (Celery, default queue)."""
+from django.conf import settings
+from django.db import models
+
+
+class ImportJob(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+
+    class Format(models.TextChoices):
+        JSON = "json", "JSON array"
+        JSONL = "jsonl", "JSON lines"
+        CSV = "csv", "CSV"
+        LABELSTUDIO = "labelstudio", "Label Studio JSON export"
+
+    name = models.CharField(max_length=200, help_text="Name of the dataset to create.")
+    fmt = models.CharField(max_length=20, choices=Format.choices)
+    upload = models.FileField(upload_to="imports/", blank=True, help_text="Deleted once the job has finished.")
+    original_filename = models.CharField(max_length=255, blank=True)
+    options = models.JSONField(default=dict, blank=True, help_text="Field mapping and dataset settings.")
+
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING, db_index=True)
+    error = models.TextField(blank=True)
+    error_row = models.PositiveIntegerField(null=True, blank=True)
+    error_field = models.CharField(max_length=200, blank=True)
+    dataset = models.ForeignKey(
+        "studio.Dataset", null=True, blank=True, on_delete=models.SET_NULL, related_name="import_jobs"
+    )
+    example_count = models.PositiveIntegerField(default=0)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="import_jobs"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    celery_task_id = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} '{self.name}' ({self.state})"
