@@ -1,0 +1,29 @@
+"""A dataset's guidelines: Markdown rendered to HTML with raw HTML escaped and unsafe links dropped."""
+import re
+
+import markdown
+from django.utils.safestring import SafeString, mark_safe
+from markdown.treeprocessors import Treeprocessor
+
+SAFE_URL = re.compile(r"^(https?:|mailto:|#|/(?!/)|[^:/?#]*(?:[/?#]|$))", re.IGNORECASE)
+
+
+class _DropUnsafeLinks(Treeprocessor):
+    def run(self, root):
+        for element in root.iter():
+            for attr in ("href", "src"):
+                value = element.get(attr)
+                if value is not None and not SAFE_URL.match(value.strip()):
+                    del element.attrib[attr]
+            for attr in list(element.attrib):
+                if attr.lower().startswith("on"):
+                    del element.attrib[attr]
+
+
+def render_guidelines(text: str) -> SafeString:
+    md = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"], output_format="html")
+    # Raw HTML in the source is shown as text, not passed through.
+    md.preprocessors.deregister("html_block")
+    md.inlinePatterns.deregister("html")
+    md.treeprocessors.register(_DropUnsafeLinks(md), "drop_unsafe_links", 0)
+    return mark_safe(md.convert(text or ""))  # noqa: S308 - escaped above

@@ -1,0 +1,149 @@
+"""Which example an annotator gets next, and the claims that keep more than k people off one example.
+
+Invariant (per example, under its row lock): annotator labels + other people's unexpired claims <= overlap k.
+Every path that claims or labels an example first locks that example's row (SELECT ... FOR UPDATE), then
+re-counts in a fresh statement, so two transactions can never both take the last slot. Handing out skips
+rows another transaction holds (SKIP LOCKED) instead of queueing behind it. On SQLite (the embedded demo)
+row locks are no-ops and the database's single writer serializes the writes instead.
+"""
+import time
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from studio.models import AnnotationClaim, Dataset, Example, HumanLabel, Skip
+from studio.services import access
+
+from .errors import AnnotationError
+
+CANDIDATE_BATCH = 25
+ATTEMPTS = 8  # rounds of "query candidates, try to lock one" before concluding nothing is free
+
+
+def require_annotator(user, dataset: Dataset) -> None:
+    if not (user and user.is_authenticated):
+        raise AnnotationError("Log in to annotate.", 401)
+    if not access.can_annotate(user, dataset):
+        raise AnnotationError(f"You are not an annotator on dataset '{dataset.slug}'.", 403)
+
+
+def annotator_dataset(user, slug: str) -> Dataset:
+    """The dataset `slug` if `user` annotates it; AnnotationError (401/403/404) otherwise."""
+    if not (user and user.is_authenticated):
+        raise AnnotationError("Log in to annotate.", 401)
+    dataset = Dataset.objects.filter(slug=slug).first()
+    if dataset is None:
+        raise AnnotationError(f"There is no dataset '{slug}'.", 404)
+    require_annotator(user, dataset)
+    return dataset
+
+
+def queue_examples(dataset: Dataset):
+    """The examples people annotate on this dataset: its annotation split, or all of them."""
+    qs = Example.objects.filter(dataset=dataset)
+    if dataset.annotation_split:
+        qs = qs.filter(split=dataset.annotation_split)
+    return qs
+
+
+def annotator_labels():
+    return HumanLabel.objects.filter(source=HumanLabel.Source.ANNOTATOR)
+
+
+def _count(qs):
+    return Coalesce(
+        Subquery(qs.order_by().values("example").annotate(c=Count("pk")).values("c"), output_field=IntegerField()),
+        0,
+    )
+
+
+def taken_slots(example_id: int, user, now) -> int:
+    """Labels from annotators plus unexpired claims by anyone but `user` (a fresh read; call under the lock)."""
+    labels = annotator_labels().filter(example_id=example_id).count()
+    held = AnnotationClaim.objects.filter(example_id=example_id, expires_at__gt=now).exclude(annotator=user).count()
+    return labels + held
+
+
+def _candidates(user, dataset: Dataset, now):
+    """Examples this user may take, closest to done first (most labels so far), then stable position."""
+    return (
+        queue_examples(dataset)
+        .exclude(pk__in=HumanLabel.objects.filter(annotator=user).values("example_id"))
+        .exclude(pk__in=Skip.objects.filter(annotator=user).values("example_id"))
+        .alias(
+            n_labels=_count(annotator_labels().filter(example=OuterRef("pk"))),
+            n_held=_count(
+                AnnotationClaim.objects.filter(example=OuterRef("pk"), expires_at__gt=now).exclude(annotator=user)
+            ),
+        )
+        .filter(**{"n_labels__lt": dataset.annotation_overlap - F("n_held")})
+        .order_by("-n_labels", "position", "pk")
+    )
+
+
+def _still_free(example: Example, user, dataset: Dataset, now) -> bool:
+    if HumanLabel.objects.filter(annotator=user, example=example).exists():
+        return False
+    if Skip.objects.filter(annotator=user, example=example).exists():
+        return False
+    return taken_slots(example.pk, user, now) < dataset.annotation_overlap
+
+
+def claim_for(user, example: Example, now) -> AnnotationClaim:
+    """Reserve `example` for `user` from now on (call under the example's row lock)."""
+    ttl = timedelta(seconds=example.dataset.claim_ttl_seconds)
+    claim, _ = AnnotationClaim.objects.update_or_create(
+        annotator=user, example=example, defaults={"claimed_at": now, "expires_at": now + ttl}
+    )
+    return claim
+
+
+def _held(user, dataset: Dataset, now) -> Example | None:
+    """The example this user already holds (a reload, or the one shown before an undo), most recent first."""
+    claims = (
+        AnnotationClaim.objects.filter(annotator=user, example__in=queue_examples(dataset), expires_at__gt=now)
+        .exclude(example__in=HumanLabel.objects.filter(annotator=user).values("example_id"))
+        .exclude(example__in=Skip.objects.filter(annotator=user).values("example_id"))
+        .select_related("example", "example__dataset")
+        .order_by("-claimed_at", "-pk")
+    )
+    for claim in claims:
+        if annotator_labels().filter(example_id=claim.example_id).count() >= dataset.annotation_overlap:
+            claim.delete()  # overlap was lowered under it: the example is done
+            continue
+        claim.expires_at = now + timedelta(seconds=dataset.claim_ttl_seconds)
+        claim.save(update_fields=["expires_at"])
+        return claim.example
+    return None
+
+
+def next_example(user, dataset: Dataset) -> Example | None:
+    """The example `user` should label next on `dataset`, claimed for them; None when nothing is left for them."""
+    require_annotator(user, dataset)
+    for attempt in range(ATTEMPTS):
+        now = timezone.now()
+        held = _held(user, dataset, now)
+        if held is not None:
+            return held
+        locked_out = False
+        with transaction.atomic():
+            ids = list(_candidates(user, dataset, now).values_list("pk", flat=True)[:CANDIDATE_BATCH])
+            if not ids:
+                return None
+            for pk in ids:
+                example = (
+                    Example.objects.select_for_update(skip_locked=True).select_related("dataset").filter(pk=pk).first()
+                )
+                if example is None:  # someone else is claiming or labeling it right now
+                    locked_out = True
+                    continue
+                if _still_free(example, user, dataset, now):
+                    claim_for(user, example, now)
+                    return example
+        # Every candidate was taken meanwhile (stale batch) or locked: look again with fresh counts.
+        if locked_out:
+            time.sleep(0.005 * (attempt + 1))
+    return None
