@@ -15,7 +15,7 @@ def _ensure_filesystem_broker_folders() -> None:
     """The serverless broker (no REDIS_URL) keeps messages in folders that must exist."""
     options = app.conf.broker_transport_options or {}
     if str(app.conf.broker_url).startswith("filesystem://"):
-        for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+        for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
             if options.get(key):
                 Path(options[key]).mkdir(parents=True, exist_ok=True)
 
