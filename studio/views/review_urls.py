@@ -1,2 +1,16 @@
-"""URL patterns for this part of the studio (filled by its owner)."""
-urlpatterns: list = []
+"""/review/: reviewers' and admins' pages — dashboard, disagreements, example detail, run curves."""
+from django.urls import path
+
+from studio.views import review
+
+app_name = "review"
+
+urlpatterns = [
+    path("", review.index, name="index"),
+    path("<slug:slug>/", review.dashboard, name="dashboard"),
+    path("<slug:slug>/dashboard.json", review.dashboard_json, name="dashboard_json"),
+    path("<slug:slug>/disagreements/", review.disagreements, name="disagreements"),
+    path("<slug:slug>/examples/<int:pk>/", review.example, name="example"),
+    path("<slug:slug>/runs/<int:run_id>/", review.run_curves, name="run_curves"),
+    path("<slug:slug>/evaluations/", review.start_evaluation, name="start_evaluation"),
+]

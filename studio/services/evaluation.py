@@ -1,0 +1,303 @@
+"""The paper's comparison (Wen et al. 2025, Fig. 2-3): test-split accuracy of the model prompted many-shot
+with train-split demonstrations labeled by each source — zero-shot (none), random labels, gold labels, the
+people's majority, and each completed ICM run — each test example labeled by the sign of its log-odds.
+
+`start_evaluation` validates and enqueues (Celery, `gpu` queue); `execute_evaluation` does the work in the
+worker. The demonstrations are chosen the same way for every condition so they differ only in labels as far
+as coverage allows: one seeded permutation of the train split, and each condition takes the first
+`max_demos` examples it has a label for, in that order; then, if the prompts would not fit the model's
+context, the same number is dropped from every condition until the longest prompt fits. Everything chosen
+is recorded in Evaluation.config / results. Gold never reaches the engine except as the gold-labels baseline.
+"""
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from studio.models import Dataset, ElicitationRun, ElicitedLabel, Evaluation, Example, GoldLabel, HumanLabel
+
+log = logging.getLogger(__name__)
+
+DEFAULTS = {
+    "train_split": "train",
+    "test_split": "test",
+    "max_demos": 32,
+    "max_test": 200,
+    "seed": 0,
+    "calibrate": "none",
+}
+LIMITS = {"max_demos": (0, 1024), "max_test": (1, 100_000), "seed": (0, 2**31 - 1)}
+CALIBRATIONS = ("none", "center")
+DEMO_SEPARATOR = "\n\n"
+
+
+class EvaluationRefused(ValueError):
+    """The evaluation cannot start; the message names the field or the missing data."""
+
+
+# --- starting --------------------------------------------------------------------------------------------
+
+def _splits(dataset: Dataset) -> list[str]:
+    return sorted(set(Example.objects.filter(dataset=dataset).values_list("split", flat=True).distinct()))
+
+
+def validate_options(dataset: Dataset, options: Mapping | None) -> dict:
+    options = options or {}
+    config = dict(DEFAULTS)
+    for name in ("train_split", "test_split", "calibrate"):
+        value = options.get(name)
+        if value not in (None, ""):
+            config[name] = str(value).strip()
+    for name, (lo, hi) in LIMITS.items():
+        raw = options.get(name)
+        if raw in (None, ""):
+            continue
+        try:
+            value = int(raw)
+        except (TypeError, ValueError):
+            raise EvaluationRefused(f"{name} must be a whole number; got {raw!r}") from None
+        if not lo <= value <= hi:
+            raise EvaluationRefused(f"{name} must be between {lo} and {hi}; got {value}")
+        config[name] = value
+    if config["calibrate"] not in CALIBRATIONS:
+        raise EvaluationRefused(f"calibrate must be one of {', '.join(CALIBRATIONS)}; got {config['calibrate']!r}")
+    config["model"] = str(options.get("model") or settings.STUDIO_MODEL)
+    config["backend"] = str(options.get("backend") or "hf")
+    config["device"] = str(options.get("device") or settings.STUDIO_MODEL_DEVICE)
+    config["base_url"] = str(options.get("base_url") or "")
+
+    splits = _splits(dataset)
+    have = ", ".join(repr(s) for s in splits) or "none"
+    if config["test_split"] not in splits:
+        raise EvaluationRefused(
+            f"dataset {dataset.slug!r} has no {config['test_split']!r} split to measure accuracy on (its splits: {have}). "
+            "The comparison needs a held-out test split with gold labels: import the dataset with one, "
+            "or name another split as test_split.")
+    if config["train_split"] not in splits:
+        raise EvaluationRefused(
+            f"dataset {dataset.slug!r} has no {config['train_split']!r} split to take demonstrations from (its splits: {have})")
+    if config["train_split"] == config["test_split"]:
+        raise EvaluationRefused("train_split and test_split must differ: demonstrations would include test examples")
+    if not GoldLabel.objects.filter(example__dataset=dataset, example__split=config["test_split"]).exists():
+        raise EvaluationRefused(f"the {config['test_split']!r} split has no gold labels: accuracy cannot be measured")
+    return config
+
+
+def start_evaluation(dataset: Dataset, *, user=None, options: Mapping | None = None,
+                     enqueue: bool = True) -> Evaluation:
+    """Validate, record a pending Evaluation and enqueue its task on the `gpu` queue. One active
+    evaluation per dataset: a second start while one is pending or running is refused."""
+    config = validate_options(dataset, options)
+    with transaction.atomic():
+        Dataset.objects.select_for_update().filter(pk=dataset.pk).first()  # serialize concurrent starts
+        active = Evaluation.objects.filter(dataset=dataset, state__in=[Evaluation.State.PENDING,
+                                                                       Evaluation.State.RUNNING]).first()
+        if active:
+            raise EvaluationRefused(f"evaluation {active.pk} of this dataset is still {active.state}; wait for it to finish")
+        ev = Evaluation.objects.create(dataset=dataset, config=config, created_by=user if user and user.is_authenticated else None)
+        if enqueue:
+            transaction.on_commit(lambda: _enqueue(ev.pk))
+    return ev
+
+
+def _enqueue(evaluation_id: int) -> None:
+    from studio.tasks.evaluation import run_evaluation
+
+    result = run_evaluation.delay(evaluation_id)
+    Evaluation.objects.filter(pk=evaluation_id).update(celery_task_id=result.id or "")
+
+
+# --- planning (database only) ------------------------------------------------------------------------------
+
+def _people_majority_ids(dataset: Dataset, split: str) -> tuple[set[int], set[int]]:
+    rows = (HumanLabel.objects.filter(example__dataset=dataset, example__split=split, source=HumanLabel.Source.ANNOTATOR)
+            .order_by().values("example_id")
+            .annotate(t=Count("pk", filter=Q(label=True)), f=Count("pk", filter=Q(label=False))))
+    true_ids = set(rows.filter(t__gt=F("f")).values_list("example_id", flat=True))
+    false_ids = set(rows.filter(f__gt=F("t")).values_list("example_id", flat=True))
+    return true_ids, false_ids
+
+
+def plan(dataset: Dataset, config: dict) -> dict:
+    """Which test examples and which demonstrations (with which labels) each condition uses."""
+    train, test = config["train_split"], config["test_split"]
+    seed = int(config["seed"])
+    # test examples: those with gold, a seeded sample of at most max_test, in dataset order
+    test_ids = list(GoldLabel.objects.filter(example__dataset=dataset, example__split=test)
+                    .order_by("example__position").values_list("example_id", flat=True))
+    if len(test_ids) > config["max_test"]:
+        keep = set(random.Random(seed).sample(test_ids, config["max_test"]))
+        test_ids = [i for i in test_ids if i in keep]
+
+    train_ids = list(Example.objects.filter(dataset=dataset, split=train).order_by("pk").values_list("pk", flat=True))
+    order = train_ids[:]
+    random.Random(seed).shuffle(order)
+    k = config["max_demos"]
+
+    def first_k(labels: dict[int, bool]) -> list[tuple[int, bool]]:
+        out = []
+        for ex_id in order:
+            if ex_id in labels:
+                out.append((ex_id, labels[ex_id]))
+                if len(out) == k:
+                    break
+        return out
+
+    label_rng = random.Random(seed + 1)
+    conditions = [{"key": "zero-shot", "kind": "zero-shot", "name": "Zero-shot", "demos": []}]
+    if k:
+        conditions.append({"key": "random", "kind": "random", "name": "Random labels",
+                           "demos": [(ex_id, label_rng.random() < 0.5) for ex_id in order[:k]]})
+        gold = dict(GoldLabel.objects.filter(example__dataset=dataset, example__split=train)
+                    .values_list("example_id", "label"))
+        if gold:
+            conditions.append({"key": "gold", "kind": "gold", "name": "Gold labels", "demos": first_k(gold)})
+        t_ids, f_ids = _people_majority_ids(dataset, train)
+        if t_ids or f_ids:
+            people = {i: True for i in t_ids} | {i: False for i in f_ids}
+            conditions.append({"key": "people", "kind": "people", "name": "People's majority", "demos": first_k(people)})
+        runs = (ElicitationRun.objects.filter(dataset=dataset, state=ElicitationRun.State.COMPLETED)
+                .filter(Q(split="") | Q(split=train)).order_by("pk"))
+        for run in runs:
+            labels = dict(ElicitedLabel.objects.filter(run=run, example__split=train, label__isnull=False)
+                          .values_list("example_id", "label"))
+            if labels:
+                conditions.append({"key": f"run:{run.pk}", "kind": "icm", "name": f"ICM run {run.pk}",
+                                   "run_id": run.pk, "demos": first_k(labels)})
+    return {"test_ids": test_ids, "conditions": conditions, "train_size": len(train_ids)}
+
+
+# --- prompts ------------------------------------------------------------------------------------------------
+
+def demonstration(prompt: str, label: bool, true_word: str, false_word: str) -> str:
+    return prompt + (true_word if label else false_word)
+
+
+def many_shot_prompt(demos: list[str], prompt: str) -> str:
+    return DEMO_SEPARATOR.join([*demos, prompt])
+
+
+def _fit_to_context(conditions, prompts_by_id, test_ids, dataset, count_tokens, max_tokens) -> int:
+    """How many demonstrations every condition may keep so its longest prompt fits `max_tokens`."""
+    if count_tokens is None or max_tokens is None:
+        return max((len(c["demos"]) for c in conditions), default=0)
+    sep = count_tokens(DEMO_SEPARATOR)
+    longest_test = max(count_tokens(prompts_by_id[i]) for i in test_ids)
+    words = max(count_tokens(dataset.true_word), count_tokens(dataset.false_word))
+    allowed = max((len(c["demos"]) for c in conditions), default=0)
+    for c in conditions:
+        lengths = [count_tokens(prompts_by_id[i]) + words + sep for i, _ in c["demos"]]
+        total, fit = longest_test + 1, 0
+        for n in lengths:
+            if total + n > max_tokens:
+                break
+            total += n
+            fit += 1
+        allowed = min(allowed, fit) if c["demos"] else allowed
+    if longest_test + 1 > max_tokens:
+        raise EvaluationRefused(f"a test prompt has {longest_test} tokens; the model's context holds {max_tokens}")
+    return allowed
+
+
+# --- executing (the worker) ---------------------------------------------------------------------------------
+
+def execute_evaluation(evaluation_id: int, *, get_backend: Callable | None = None, scorer=None) -> Evaluation:
+    """Run an evaluation to completion (or failure, with the error recorded). `scorer` (for callers that
+    already hold one) or `get_backend(model=, kind=, device=, base_url=)` supplies the model."""
+    ev = Evaluation.objects.select_related("dataset").get(pk=evaluation_id)
+    if ev.state == Evaluation.State.COMPLETED:
+        return ev  # a re-delivered task finds the work done
+    Evaluation.objects.filter(pk=ev.pk).update(state=Evaluation.State.RUNNING, error="")
+    started = time.monotonic()
+    try:
+        config = dict(ev.config or {})
+        dataset = ev.dataset
+        p = plan(dataset, config)
+        if not p["test_ids"]:
+            raise EvaluationRefused(f"the {config['test_split']!r} split has no examples with gold labels")
+        if scorer is None:
+            scorer = engine_scorer(config, dataset, get_backend)
+        needed = set(p["test_ids"]) | {i for c in p["conditions"] for i, _ in c["demos"]}
+        prompts_by_id = dict(Example.objects.filter(pk__in=needed).values_list("pk", "prompt"))
+        keep = _fit_to_context(p["conditions"], prompts_by_id, p["test_ids"], dataset,
+                               getattr(scorer, "count_tokens", None), getattr(scorer, "max_tokens", None))
+        results_sources = []
+        for c in p["conditions"]:
+            demos = c["demos"][:keep]
+            demo_texts = [demonstration(prompts_by_id[i], lab, dataset.true_word, dataset.false_word) for i, lab in demos]
+            prompts = [many_shot_prompt(demo_texts, prompts_by_id[i]) for i in p["test_ids"]]
+            scores = [float(s) for s in scorer.score(prompts)]
+            if config.get("calibrate") == "center":
+                mean = sum(scores) / len(scores)
+                scores = [s - mean for s in scores]
+            results_sources.append({
+                "key": c["key"], "kind": c["kind"], "name": c["name"], "run_id": c.get("run_id"),
+                "n_demos": len(demos), "demo_true": sum(1 for _, lab in demos if lab),
+                "demo_ids": [i for i, _ in demos],
+                "predictions": [s > 0 for s in scores],
+                "scores": [round(s, 6) for s in scores],
+            })
+        config.update({
+            "demos_per_condition": keep,
+            "demos_trimmed_for_context": keep < config["max_demos"],
+            "context_tokens": getattr(scorer, "max_tokens", None),
+            "train_size": p["train_size"],
+        })
+        results = {
+            "test_split": config["test_split"],
+            "train_split": config["train_split"],
+            "example_ids": p["test_ids"],
+            "sources": results_sources,
+            "seconds": round(time.monotonic() - started, 2),
+            "model": getattr(scorer, "description", config.get("model")),
+        }
+        Evaluation.objects.filter(pk=ev.pk).update(state=Evaluation.State.COMPLETED, config=config, results=results,
+                                                   finished_at=timezone.now())
+    except Exception as exc:
+        log.exception("evaluation %s failed", ev.pk)
+        Evaluation.objects.filter(pk=ev.pk).update(state=Evaluation.State.FAILED, error=f"{type(exc).__name__}: {exc}"
+                                                   if not isinstance(exc, EvaluationRefused) else str(exc),
+                                                   finished_at=timezone.now())
+    ev.refresh_from_db()
+    return ev
+
+
+def mark_failed(evaluation_id: int, exc: BaseException) -> None:
+    Evaluation.objects.filter(pk=evaluation_id, state__in=[Evaluation.State.PENDING, Evaluation.State.RUNNING]).update(
+        state=Evaluation.State.FAILED, error=f"{type(exc).__name__}: {exc}", finished_at=timezone.now())
+
+
+# --- the model ------------------------------------------------------------------------------------------------
+
+def engine_scorer(config: dict, dataset: Dataset, get_backend: Callable | None):
+    """A scorer over the engine's backend: score(prompts) -> log P(true word) − log P(false word) at the
+    end of each prompt, plus count_tokens / max_tokens where the backend can tell."""
+    if get_backend is None:
+        from elicitation import load_backend
+
+        def get_backend(**kw):
+            return load_backend(**kw), False
+
+    backend, _ = get_backend(model=config["model"], kind=config["backend"], device=config["device"],
+                             base_url=config.get("base_url") or None)
+    return EngineScorer(backend, dataset.true_word, dataset.false_word, config["model"])
+
+
+class EngineScorer:
+    def __init__(self, backend, true_word: str, false_word: str, model: str):
+        self.backend = backend
+        self.true_word, self.false_word = true_word, false_word
+        self.description = model
+        self.max_tokens = getattr(backend, "max_tokens", None) or getattr(backend, "context_length", None)
+        tokenizer = getattr(backend, "tokenizer", None)
+        self.count_tokens = (lambda text: len(tokenizer.encode(text, add_special_tokens=False))) if tokenizer else None
+
+    def score(self, prompts: list[str]) -> list[float]:
+        return list(self.backend.score(prompts, self.true_word, self.false_word))

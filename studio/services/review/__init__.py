@@ -1,0 +1,38 @@
+"""Review: the model against people against gold. Label sources, the dashboard's numbers, the
+disagreement table (keyset pages) and the example detail, as plain functions over the ORM."""
+from .curves import run_curves
+from .dashboard import dashboard, rater_agreement
+from .disagreements import GOLD_FILTERS, PAGE_SIZE, SORTS, decode_cursor, default_pair, disagreements, encode_cursor
+from .example_detail import example_detail
+from .sources import (
+    ReviewError,
+    Source,
+    dataset_splits,
+    default_split,
+    find_source,
+    label_sources,
+    latest_evaluation,
+    people_majority,
+)
+
+__all__ = [
+    "GOLD_FILTERS",
+    "PAGE_SIZE",
+    "SORTS",
+    "default_pair",
+    "ReviewError",
+    "Source",
+    "dashboard",
+    "dataset_splits",
+    "decode_cursor",
+    "default_split",
+    "disagreements",
+    "encode_cursor",
+    "example_detail",
+    "find_source",
+    "label_sources",
+    "latest_evaluation",
+    "people_majority",
+    "rater_agreement",
+    "run_curves",
+]

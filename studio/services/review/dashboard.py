@@ -1,0 +1,126 @@
+"""The review dashboard's data for a dataset and split, as one JSON-safe dict (the page renders it and the
+API serves it unchanged). Its shape is documented in docs/CONTRACTS.md."""
+from __future__ import annotations
+
+from django.db.models import Count
+
+from studio.models import Dataset, Evaluation, HumanLabel
+from studio.services import metrics
+
+from . import counting
+from .comparison import comparison, evaluation_status
+from .curves import run_curves
+from .sources import (
+    Source,
+    annotators_for_split,
+    check_split,
+    dataset_splits,
+    default_split,
+    label_sources,
+    latest_evaluation,
+    min_annotator_labels,
+    runs_for_split,
+)
+
+# Individual annotators in the kappa matrix (the most prolific first); the sources table lists them all.
+MAX_KAPPA_ANNOTATORS = 8
+
+
+def _source_row(source: Source, cells: dict, n_examples: int) -> dict:
+    tp, fp, fn, tn = cells["tp"], cells["fp"], cells["fn"], cells["tn"]
+    row = {
+        **source.as_dict(),
+        "labeled": cells["labeled"],
+        "coverage": cells["labeled"] / n_examples if n_examples else None,
+        "accuracy": metrics.accuracy_with_ci(tp + tn, tp + fp + fn + tn),
+        "confusion": metrics.confusion_from_counts(tp, fp, fn, tn),
+        "predicted_true": tp + fp,
+    }
+    if "ties" in cells:
+        row["ties"] = cells["ties"]
+        row["voted"] = cells["voted"]
+    return row
+
+
+def _kappa_matrix(pair_sources: list[Source], pairs: dict) -> dict:
+    keys = [s.key for s in pair_sources]
+    matrix = []
+    for i, a in enumerate(keys):
+        row = []
+        for j, b in enumerate(keys):
+            if i == j:
+                row.append({"kappa": 1.0, "n": None, "agreement": None})
+                continue
+            cells = pairs[(a, b)] if (a, b) in pairs else _flip(pairs[(b, a)])
+            n = cells["tt"] + cells["tf"] + cells["ft"] + cells["ff"]
+            # rows: source a says False / True; columns: source b says False / True
+            kappa = metrics.cohen_kappa_from_table([[cells["ff"], cells["ft"]], [cells["tf"], cells["tt"]]])
+            row.append({"kappa": kappa, "n": n, "agreement": (cells["tt"] + cells["ff"]) / n if n else None})
+        matrix.append(row)
+    return {"keys": keys, "names": [s.name for s in pair_sources], "matrix": matrix}
+
+
+def _flip(cells: dict) -> dict:
+    return {"tt": cells["tt"], "ff": cells["ff"], "tf": cells["ft"], "ft": cells["tf"]}
+
+
+def rater_agreement(dataset: Dataset, split: str, kind: str) -> dict | None:
+    """Fleiss' kappa and Krippendorff's alpha (nominal) among raters of one kind: studio annotators
+    (`annotator`) or imported crowd votes (`crowd`, vote positions treated as interchangeable raters)."""
+    hist = counting.vote_histogram(dataset, split, kind)
+    if not hist:
+        return None
+    units = [(f, t) for f, t, _ in hist]
+    weights = [n for _, _, n in hist]
+    pairable = [(u, w) for u, w in zip(units, weights) if sum(u) >= 2]
+    return {
+        "kind": kind,
+        "raters": counting.raters_count(dataset, split, kind),
+        "items": sum(weights),
+        "items_with_2_or_more": sum(w for _, w in pairable),
+        "votes": sum((f + t) * n for f, t, n in hist),
+        "fleiss_kappa": metrics.fleiss_kappa(units, weights),
+        "krippendorff_alpha": metrics.krippendorff_alpha_nominal(units, weights),
+        "histogram": [{"false": f, "true": t, "examples": n} for f, t, n in hist],
+    }
+
+
+def dashboard(dataset: Dataset, split: str | None = None, *, min_labels: int | None = None,
+              with_curves: bool = True) -> dict:
+    split = split or default_split(dataset)
+    check_split(dataset, split)
+    min_labels = min_annotator_labels() if min_labels is None else min_labels
+    evaluation = latest_evaluation(dataset)
+    sources = label_sources(dataset, split, min_labels=min_labels, evaluation=evaluation)
+
+    annotators = [s for s in sources if s.kind == "annotator"]
+    pair_sources = [s for s in sources if s.kind != "annotator"] + annotators[:MAX_KAPPA_ANNOTATORS]
+    counts = counting.count_everything(dataset, split, sources, pair_sources)
+    n_examples = counts["n_examples"]
+
+    newest = Evaluation.objects.filter(dataset=dataset).order_by("-created_at", "-pk").first()
+    ann_all = annotators_for_split(dataset, split, 1)
+    return {
+        "dataset": {"id": dataset.pk, "slug": dataset.slug, "name": dataset.name, "task_type": dataset.task_type,
+                    "gold_derived_metadata": dataset.gold_derived_metadata},
+        "split": split,
+        "splits": dataset_splits(dataset),
+        "n_examples": n_examples,
+        "n_gold": counts["n_gold"],
+        "min_annotator_labels": min_labels,
+        "annotators_below_minimum": sum(1 for a in ann_all if a["n"] < min_labels),
+        "sources": [_source_row(s, counts["per_source"][s.key], n_examples) for s in sources],
+        "kappa": {**_kappa_matrix(pair_sources, counts["pairs"]),
+                  "annotators_left_out": max(0, len(annotators) - MAX_KAPPA_ANNOTATORS)},
+        "agreement": {
+            "people": rater_agreement(dataset, split, HumanLabel.Source.ANNOTATOR),
+            "crowd": rater_agreement(dataset, split, HumanLabel.Source.CROWD),
+        },
+        "comparison": comparison(evaluation) if evaluation else None,
+        "latest_evaluation": evaluation_status(newest),
+        "runs": [run_curves(r) if with_curves else {"run_id": r.pk} for r in runs_for_split(dataset, split)],
+        "votes_by_kind": dict(
+            HumanLabel.objects.filter(example__dataset=dataset, example__split=split)
+            .order_by().values("source").annotate(n=Count("pk")).values_list("source", "n")
+        ),
+    }

@@ -1,0 +1,194 @@
+"""Label sources for a dataset and split, and the SQL column that gives each source's label per example.
+
+A source is any set of labels measured against gold: a completed ICM run, the people's majority vote
+(ties stay ties), one annotator, the imported crowd votes' majority, or a prediction set stored by the
+latest evaluation (zero-shot, many-shot with random/gold/people/ICM demonstrations). Every source turns
+into one annotation on an Example queryset (True / False / NULL), so counts come from the database.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import BooleanField, Case, Count, F, FilteredRelation, FloatField, Q, QuerySet, Value, When
+
+from studio.models import Dataset, ElicitationRun, Evaluation, Example, HumanLabel
+
+DEFAULT_MIN_ANNOTATOR_LABELS = 10
+
+
+class ReviewError(ValueError):
+    """Bad review input (unknown split or source, malformed cursor); the message names what is wrong."""
+
+
+@dataclass(frozen=True)
+class Source:
+    key: str  # stable id used in URLs and the API: run:3, people, crowd, annotator:7, eval:2:zero-shot
+    kind: str  # run | people | crowd | annotator | baseline
+    name: str
+    run_id: int | None = None
+    annotator_id: int | None = None
+    # baseline sources: the test examples the evaluation predicted True / False
+    true_ids: tuple[int, ...] = field(default=(), repr=False)
+    false_ids: tuple[int, ...] = field(default=(), repr=False)
+
+    def as_dict(self) -> dict:
+        return {"key": self.key, "kind": self.kind, "name": self.name, "run_id": self.run_id,
+                "annotator_id": self.annotator_id}
+
+
+def min_annotator_labels() -> int:
+    return int(getattr(settings, "REVIEW_MIN_ANNOTATOR_LABELS", DEFAULT_MIN_ANNOTATOR_LABELS))
+
+
+def dataset_splits(dataset: Dataset) -> list[str]:
+    return list(Example.objects.filter(dataset=dataset).order_by().values_list("split", flat=True).distinct().order_by("split"))
+
+
+def check_split(dataset: Dataset, split: str) -> str:
+    splits = dataset_splits(dataset)
+    if split not in splits:
+        have = ", ".join(repr(s) for s in splits) or "none (the dataset has no examples)"
+        raise ReviewError(f"dataset {dataset.slug!r} has no split {split!r}; its splits: {have}")
+    return split
+
+
+def default_split(dataset: Dataset) -> str:
+    splits = dataset_splits(dataset)
+    return "test" if "test" in splits else (splits[0] if splits else "")
+
+
+def runs_for_split(dataset: Dataset, split: str) -> QuerySet[ElicitationRun]:
+    """Completed runs that labeled this split (a run with a blank split covers every split)."""
+    return (
+        ElicitationRun.objects.filter(dataset=dataset, state=ElicitationRun.State.COMPLETED)
+        .filter(Q(split="") | Q(split=split))
+        .order_by("pk")
+    )
+
+
+def latest_evaluation(dataset: Dataset) -> Evaluation | None:
+    return Evaluation.objects.filter(dataset=dataset, state=Evaluation.State.COMPLETED).order_by("-finished_at", "-pk").first()
+
+
+def evaluation_sources(evaluation: Evaluation | None, split: str) -> list[Source]:
+    """The evaluation's prediction sets as sources, when the dashboard's split is the one it tested."""
+    if evaluation is None:
+        return []
+    results = evaluation.results or {}
+    if results.get("test_split") != split:
+        return []
+    ids = results.get("example_ids") or []
+    out = []
+    for entry in results.get("sources", []):
+        preds = entry.get("predictions") or []
+        true_ids = tuple(i for i, p in zip(ids, preds) if p is True)
+        false_ids = tuple(i for i, p in zip(ids, preds) if p is False)
+        out.append(Source(key=f"eval:{evaluation.pk}:{entry['key']}", kind="baseline",
+                          name=f"{entry['name']} (many-shot, evaluation {evaluation.pk})" if entry.get("n_demos")
+                          else f"{entry['name']} (evaluation {evaluation.pk})",
+                          true_ids=true_ids, false_ids=false_ids))
+    return out
+
+
+def annotators_for_split(dataset: Dataset, split: str, min_labels: int) -> list[dict]:
+    return list(
+        HumanLabel.objects.filter(example__dataset=dataset, example__split=split, source=HumanLabel.Source.ANNOTATOR)
+        .values("annotator_id", "annotator__username")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=min_labels)
+        .order_by("-n", "annotator_id")
+    )
+
+
+def label_sources(dataset: Dataset, split: str, *, min_labels: int | None = None,
+                  evaluation: Evaluation | None | bool = True) -> list[Source]:
+    """Every source for a dataset and split: runs, people's majority, annotators with at least
+    `min_labels` labels in the split, the crowd's majority, and the latest evaluation's prediction sets.
+    Pass evaluation=None to leave evaluation sources out, or an Evaluation to use that one."""
+    check_split(dataset, split)
+    min_labels = min_annotator_labels() if min_labels is None else min_labels
+    sources = [Source(key=f"run:{r.pk}", kind="run", name=f"ICM run {r.pk}", run_id=r.pk)
+               for r in runs_for_split(dataset, split)]
+    kinds = set(
+        HumanLabel.objects.filter(example__dataset=dataset, example__split=split)
+        .order_by().values_list("source", flat=True).distinct()
+    )
+    if HumanLabel.Source.ANNOTATOR in kinds:
+        sources.append(Source(key="people", kind="people", name="People's majority"))
+    if HumanLabel.Source.CROWD in kinds:
+        sources.append(Source(key="crowd", kind="crowd", name="Crowd votes' majority (imported)"))
+    for a in annotators_for_split(dataset, split, min_labels):
+        sources.append(Source(key=f"annotator:{a['annotator_id']}", kind="annotator",
+                              name=f"Annotator {a['annotator__username']}", annotator_id=a["annotator_id"]))
+    if evaluation is True:
+        evaluation = latest_evaluation(dataset)
+    sources.extend(evaluation_sources(evaluation or None, split))
+    return sources
+
+
+def find_source(dataset: Dataset, split: str, key: str, *, min_labels: int = 1) -> Source:
+    for s in label_sources(dataset, split, min_labels=min_labels):
+        if s.key == key:
+            return s
+    raise ReviewError(f"no label source {key!r} for dataset {dataset.slug!r}, split {split!r}")
+
+
+# --- SQL columns -------------------------------------------------------------------------------------------
+
+def split_examples(dataset: Dataset, split: str) -> QuerySet[Example]:
+    return Example.objects.filter(dataset=dataset, split=split).order_by()
+
+
+def majority_case(t: str, f: str):
+    """True / False by strict majority of the counted votes; NULL for a tie or no votes."""
+    return Case(When(**{f"{t}__gt": F(f)}, then=Value(True)), When(**{f"{f}__gt": F(t)}, then=Value(False)),
+                default=Value(None), output_field=BooleanField())
+
+
+def vote_counts(kind: str) -> dict:
+    """Annotations counting an example's True and False votes of one kind (annotator | crowd)."""
+    return {
+        f"{kind}_t": Count("human_labels", filter=Q(human_labels__source=kind, human_labels__label=True)),
+        f"{kind}_f": Count("human_labels", filter=Q(human_labels__source=kind, human_labels__label=False)),
+    }
+
+
+def annotate_source(qs: QuerySet, source: Source, alias: str, *, with_score: bool = False) -> QuerySet:
+    """Add column `alias` (the source's label: True / False / NULL) to an Example queryset. People and
+    crowd columns aggregate votes, which makes the queryset grouped (use HAVING-style filters)."""
+    if source.kind == "run":
+        rel = f"{alias}_rel"
+        qs = qs.alias(**{rel: FilteredRelation("elicited_labels", condition=Q(elicited_labels__run_id=source.run_id))})
+        qs = qs.annotate(**{alias: F(f"{rel}__label")})
+        if with_score:
+            qs = qs.annotate(**{f"{alias}_score": F(f"{rel}__score")})
+        return qs
+    if with_score:  # only runs have scores
+        qs = qs.annotate(**{f"{alias}_score": Value(None, output_field=FloatField())})
+    if source.kind == "annotator":
+        rel = f"{alias}_rel"
+        qs = qs.alias(**{rel: FilteredRelation("human_labels", condition=Q(human_labels__annotator_id=source.annotator_id))})
+        return qs.annotate(**{alias: F(f"{rel}__label")})
+    if source.kind in ("people", "crowd"):
+        vote_kind = HumanLabel.Source.ANNOTATOR if source.kind == "people" else HumanLabel.Source.CROWD
+        t, f = f"{alias}_t", f"{alias}_f"
+        counts = vote_counts(vote_kind)
+        qs = qs.annotate(**{t: counts[f"{vote_kind}_t"], f: counts[f"{vote_kind}_f"]})
+        return qs.annotate(**{alias: majority_case(t, f)})
+    if source.kind == "baseline":
+        return qs.annotate(**{alias: Case(
+            When(pk__in=list(source.true_ids), then=Value(True)),
+            When(pk__in=list(source.false_ids), then=Value(False)),
+            default=Value(None), output_field=BooleanField())})
+    raise ReviewError(f"unknown source kind {source.kind!r}")
+
+
+def people_majority(dataset: Dataset, split: str) -> QuerySet[Example]:
+    """The split's examples with `votes_true`, `votes_false` (studio annotators only, not imported crowd
+    votes) and `majority` (True / False, or None for a tie or no votes — ties are not broken)."""
+    check_split(dataset, split)
+    counts = vote_counts(HumanLabel.Source.ANNOTATOR)
+    return (split_examples(dataset, split)
+            .annotate(votes_true=counts["annotator_t"], votes_false=counts["annotator_f"])
+            .annotate(majority=majority_case("votes_true", "votes_false")))

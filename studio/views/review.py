@@ -1,0 +1,126 @@
+"""Review pages (reviewers and admins): the dashboard, the disagreement table, an example's labels, a
+run's curves, and the admin's button that starts an evaluation. Logic lives in studio.services.review
+and studio.services.evaluation; these only translate HTTP."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from studio.models import Dataset, ElicitationRun, Example
+from studio.services import access, evaluation, review
+
+
+def _reviewable(request, slug) -> Dataset:
+    dataset = get_object_or_404(Dataset, slug=slug)
+    if not access.can_review(request.user, dataset):
+        raise Http404("No dataset you can review has that name.")  # same answer as a missing one
+    return dataset
+
+
+def _int_param(request, name, default):
+    raw = request.GET.get(name, "")
+    if raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise review.ReviewError(f"{name} must be a whole number; got {raw!r}") from None
+
+
+def _refused(request, dataset, message, status=400):
+    return render(request, "review/refused.html", {"dataset": dataset, "message": message}, status=status)
+
+
+@login_required
+def index(request):
+    return render(request, "review/index.html", {"datasets": access.reviewable_datasets(request.user)})
+
+
+@login_required
+def dashboard(request, slug):
+    dataset = _reviewable(request, slug)
+    try:
+        data = review.dashboard(dataset, request.GET.get("split") or None,
+                                min_labels=_int_param(request, "min_labels", None))
+    except review.ReviewError as e:
+        return _refused(request, dataset, str(e))
+    return render(request, "review/dashboard.html", {
+        "dataset": dataset, "data": data, "is_admin": access.is_admin(request.user),
+        "evaluation_defaults": evaluation.DEFAULTS,
+    })
+
+
+@login_required
+def dashboard_json(request, slug):
+    dataset = _reviewable(request, slug)
+    try:
+        data = review.dashboard(dataset, request.GET.get("split") or None,
+                                min_labels=_int_param(request, "min_labels", None))
+    except review.ReviewError as e:
+        return JsonResponse({"error": str(e)}, status=400)
+    return JsonResponse(data)
+
+
+@login_required
+def disagreements(request, slug):
+    dataset = _reviewable(request, slug)
+    split = request.GET.get("split") or review.default_split(dataset)
+    try:
+        sources = review.label_sources(dataset, split, min_labels=1)
+        a_key, b_key = review.default_pair(sources, request.GET.get("a"), request.GET.get("b"))
+        page = review.disagreements(
+            dataset, split, a_key, b_key,
+            gold=request.GET.get("gold", "any"), sort=request.GET.get("sort", "confidence"),
+            direction=request.GET.get("dir", "desc"), after=request.GET.get("after") or None,
+            limit=_int_param(request, "limit", review.PAGE_SIZE), score_run=_int_param(request, "score_run", None),
+        ) if a_key and b_key else None
+    except review.ReviewError as e:
+        return _refused(request, dataset, str(e))
+    query = request.GET.copy()
+    if page and page["next"]:
+        query["after"] = page["next"]
+    next_url = f"?{query.urlencode()}" if page and page["next"] else None
+    first = request.GET.copy()
+    first.pop("after", None)
+    return render(request, "review/disagreements.html", {
+        "dataset": dataset, "split": split, "splits": review.dataset_splits(dataset), "sources": sources,
+        "page": page, "next_url": next_url, "first_url": f"?{first.urlencode()}",
+        "is_first_page": not request.GET.get("after"),
+        "gold_filters": review.GOLD_FILTERS, "sorts": review.SORTS,
+    })
+
+
+@login_required
+def example(request, slug, pk):
+    dataset = _reviewable(request, slug)
+    ex = get_object_or_404(Example, dataset=dataset, pk=pk)
+    return render(request, "review/example.html", {"dataset": dataset, "detail": review.example_detail(ex),
+                                                   "back": request.GET.get("back", "")})
+
+
+@login_required
+def run_curves(request, slug, run_id):
+    dataset = _reviewable(request, slug)
+    run = get_object_or_404(ElicitationRun, dataset=dataset, pk=run_id)
+    curves = review.run_curves(run)
+    rows = zip(curves["iteration"], curves["energy"], curves["accuracy"], curves["accepted_flips"],
+               curves["inconsistencies"], curves["labeled_count"])
+    return render(request, "review/run_curves.html", {"dataset": dataset, "run": run, "curves": curves, "rows": rows})
+
+
+@login_required
+@require_POST
+def start_evaluation(request, slug):
+    dataset = _reviewable(request, slug)
+    if not access.is_admin(request.user):
+        return _refused(request, dataset, "Only admins start evaluations.", status=403)
+    back = reverse("review:dashboard", args=[dataset.slug])
+    try:
+        ev = evaluation.start_evaluation(dataset, user=request.user, options=request.POST)
+    except evaluation.EvaluationRefused as e:
+        messages.error(request, f"Evaluation not started: {e}")
+        return redirect(back)
+    messages.success(request, f"Evaluation {ev.pk} queued on the gpu queue; this page shows it when it completes.")
+    return redirect(back)

@@ -1,0 +1,147 @@
+"""Test data for review: an alpaca-shaped dataset built from the real file (pairs in both orders, the
+real crowd votes as imported crowd labels, gold = the majority `label`), ICM runs and annotators.
+Used until/unless the `alpaca` preset importer is available; `alpaca_dataset()` prefers the real preset."""
+from __future__ import annotations
+
+import json
+import random
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.utils import timezone
+
+from studio.models import Dataset, ElicitationRun, ElicitedLabel, Example, GoldLabel, HumanLabel, RunEvent
+from tests.conftest import SHARED_DATA
+
+ALPACA = SHARED_DATA / "icm-wen2025" / "test_alpaca.json"
+
+
+def _bool(v) -> bool:
+    return v if isinstance(v, bool) else bool(int(v))
+
+
+def alpaca_like(pairs: int | None = None, name: str = "alpaca-like") -> Dataset:
+    """The real alpaca pairs (optionally the first `pairs`), split 50/50 by pair (seeded) into train/test,
+    crowd votes on both orders (negated on the swapped row), gold = the file's `label`."""
+    rows = json.load(open(ALPACA))
+    ds = Dataset.objects.create(
+        name=name, slug=name, task_type=Dataset.TaskType.COMPARISON, consistency=Dataset.Consistency.COMPARISON,
+        prompt_template="Question: {question}\nAnswer 1: {choice}\nAnswer 2: {choice_2}\n"
+        "Claim: Answer 1 is more helpful than Answer 2.\nI think this claim is",
+        display_fields=["question", "choice", "choice_2"],
+    )
+    n_pairs = len(rows) // 2 if pairs is None else pairs
+    rng = random.Random(2506)
+    ids = list(range(n_pairs))
+    rng.shuffle(ids)
+    test_pairs = set(ids[: n_pairs // 2])
+    examples, golds, votes = [], [], []
+    for p in range(n_pairs):
+        first, second = rows[2 * p], rows[2 * p + 1]
+        split = "test" if p in test_pairs else "train"
+        for j, rec in enumerate((first, second)):
+            fields = {k: rec[k] for k in ("question", "choice", "choice_2")}
+            examples.append(Example(
+                dataset=ds, external_id=f"p{p}-{'ab' if j == 0 else 'ba'}", split=split, position=2 * p + j,
+                fields=fields, prompt=ds.prompt_template.format(**fields), group=f"p{p}", key="A>B" if j == 0 else "B>A"))
+    Example.objects.bulk_create(examples)
+    by_pos = {e.position: e for e in Example.objects.filter(dataset=ds)}
+    for p in range(n_pairs):
+        first, second = rows[2 * p], rows[2 * p + 1]
+        for j, rec in enumerate((first, second)):
+            ex = by_pos[2 * p + j]
+            golds.append(GoldLabel(example=ex, label=_bool(rec["label"])))
+            for pos, v in enumerate(first["candidate_label"], 1):
+                vote = _bool(v) if j == 0 else not _bool(v)
+                votes.append(HumanLabel(example=ex, source=HumanLabel.Source.CROWD, crowd_voter=pos, label=vote))
+    GoldLabel.objects.bulk_create(golds)
+    HumanLabel.objects.bulk_create(votes)
+    return ds
+
+
+def alpaca_dataset() -> Dataset:
+    """The real `alpaca` preset when the importer provides it, else the same shape built here."""
+    from studio.services import presets
+
+    if "alpaca" in getattr(presets, "PRESETS", {}):
+        call_command("import_dataset", "alpaca")
+        return Dataset.objects.get(preset="alpaca")
+    return alpaca_like()
+
+
+def completed_run(dataset: Dataset, split: str = "", *, accuracy: float = 0.8, seed: int = 0,
+                  unlabeled: float = 0.0, events: int = 0) -> ElicitationRun:
+    """A completed ICM run with one ElicitedLabel per example: gold flipped with probability 1 − accuracy,
+    a score whose sign is the label, and optionally some examples left unlabeled."""
+    rng = random.Random(seed)
+    run = ElicitationRun.objects.create(dataset=dataset, split=split, state=ElicitationRun.State.COMPLETED,
+                                        fingerprint=f"test-{dataset.pk}-{seed}-{split}", finished_at=timezone.now(),
+                                        config={"seed": seed, "calibrate": "center"})
+    qs = Example.objects.filter(dataset=dataset)
+    if split:
+        qs = qs.filter(split=split)
+    gold = dict(GoldLabel.objects.filter(example__in=qs).values_list("example_id", "label"))
+    labels = []
+    for ex_id in qs.order_by("pk").values_list("pk", flat=True):
+        if rng.random() < unlabeled:
+            labels.append(ElicitedLabel(run=run, example_id=ex_id, label=None, score=None))
+            continue
+        g = gold.get(ex_id, rng.random() < 0.5)
+        label = g if rng.random() < accuracy else not g
+        mag = round(rng.uniform(0.05, 6.0), 3)
+        labels.append(ElicitedLabel(run=run, example_id=ex_id, label=label, score=mag if label else -mag))
+    ElicitedLabel.objects.bulk_create(labels)
+    if events:
+        RunEvent.objects.bulk_create([
+            RunEvent(run=run, iteration=i * 10, energy=-50 + 40 * (1 - 0.97 ** i) + rng.uniform(-1, 1),
+                     accepted_flips=i * 3, inconsistencies=max(0, 12 - i // 3), labeled_count=min(len(labels), 8 + i),
+                     accuracy=0.5 + 0.3 * (1 - 0.95 ** i)) for i in range(events)])
+    run.example_count = run.labeled_count = len(labels)
+    last = run.events.order_by("-iteration").first()
+    if last:
+        run.iteration, run.energy, run.accepted_flips, run.inconsistencies = (
+            last.iteration, last.energy, last.accepted_flips, last.inconsistencies)
+    run.save()
+    return run
+
+
+def annotators(n: int, prefix: str = "ann"):
+    User = get_user_model()
+    return [User.objects.create_user(f"{prefix}{i}", password="pw-123456789") for i in range(n)]
+
+
+def annotate(dataset: Dataset, users, example_ids, *, accuracy: float, seed: int) -> None:
+    """Each user labels each given example: gold with probability `accuracy`, with a time spent."""
+    rng = random.Random(seed)
+    gold = dict(GoldLabel.objects.filter(example_id__in=example_ids).values_list("example_id", "label"))
+    HumanLabel.objects.bulk_create([
+        HumanLabel(example_id=ex, annotator=u, source=HumanLabel.Source.ANNOTATOR,
+                   label=gold[ex] if rng.random() < accuracy else not gold[ex], seconds_spent=round(rng.uniform(2, 40), 1))
+        for u in users for ex in example_ids])
+
+
+def evaluation_with_results(dataset: Dataset, runs, *, test_split: str = "test", n_test: int = 120,
+                            accuracies: dict | None = None, seed: int = 0):
+    """A completed Evaluation whose results are written directly (what the evaluation task stores):
+    predictions per condition that match gold with the given probability."""
+    from studio.models import Evaluation
+
+    rng = random.Random(seed)
+    accuracies = accuracies or {"zero-shot": 0.55, "random": 0.55, "people": 0.65, "gold": 0.85}
+    gold = dict(GoldLabel.objects.filter(example__dataset=dataset, example__split=test_split)
+                .order_by("example__position").values_list("example_id", "label"))
+    ids = list(gold)[:n_test]
+    names = {"zero-shot": "Zero-shot", "random": "Random labels", "people": "People's majority", "gold": "Gold labels"}
+    entries = []
+    for key, acc in list(accuracies.items()) + [(f"run:{r.pk}", 0.8) for r in runs]:
+        preds = [gold[i] if rng.random() < acc else not gold[i] for i in ids]
+        kind = "icm" if key.startswith("run:") else key
+        entries.append({"key": key, "kind": kind, "name": names.get(key, f"ICM run {key[4:]}"),
+                        "run_id": int(key[4:]) if kind == "icm" else None, "n_demos": 0 if key == "zero-shot" else 8,
+                        "demo_true": 4, "predictions": preds,
+                        "scores": [round(rng.uniform(0.1, 3), 3) * (1 if p else -1) for p in preds]})
+    return Evaluation.objects.create(
+        dataset=dataset, state=Evaluation.State.COMPLETED, finished_at=timezone.now(),
+        config={"train_split": "train", "test_split": test_split, "max_demos": 8, "max_test": n_test, "seed": seed,
+                "calibrate": "none", "model": "smollm2", "demos_per_condition": 8, "demos_trimmed_for_context": False},
+        results={"test_split": test_split, "train_split": "train", "example_ids": ids, "sources": entries})
