@@ -134,13 +134,13 @@ def next_example(user, dataset: Dataset) -> Example | None:
             if not ids:
                 return None
             for pk in ids:
-                example = (
-                    Example.objects.select_for_update(skip_locked=True).select_related("dataset").filter(pk=pk).first()
-                )
+                # of=("self",): lock only this example's row, never the dataset's (every claim would queue on it).
+                example = Example.objects.select_for_update(skip_locked=True, of=("self",)).filter(pk=pk).first()
                 if example is None:  # someone else is claiming or labeling it right now
                     locked_out = True
                     continue
                 if _still_free(example, user, dataset, now):
+                    example.dataset = dataset
                     claim_for(user, example, now)
                     return example
         # Every candidate was taken meanwhile (stale batch) or locked: look again with fresh counts.

@@ -1,0 +1,53 @@
+"""The annotator's pages and the JSON endpoints the labeling page calls. Logic lives in
+studio.services.annotation; these only translate HTTP."""
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.views.decorators.csrf import ensure_csrf_cookie
+
+from studio.services import access, annotation
+
+from .annotate_json import body_of, json_endpoint
+
+
+@login_required
+def index(request):
+    rows = [(ds, annotation.progress(request.user, ds)) for ds in access.annotatable_datasets(request.user)]
+    return render(request, "annotate/index.html", {"rows": rows})
+
+
+@login_required
+@ensure_csrf_cookie
+def page(request, slug):
+    try:
+        dataset = annotation.annotator_dataset(request.user, slug)
+    except annotation.AnnotationError as e:
+        return render(request, "annotate/refused.html", {"message": e.message}, status=e.status)
+    return render(
+        request,
+        "annotate/label.html",
+        {
+            "dataset": dataset,
+            "guidelines": annotation.render_guidelines(dataset.guidelines) if dataset.guidelines.strip() else "",
+            "progress": annotation.progress(request.user, dataset),
+        },
+    )
+
+
+@json_endpoint("GET")
+def next_view(request, dataset):
+    return annotation.next_body(request.user, dataset)
+
+
+@json_endpoint("POST")
+def label_view(request, dataset):
+    return annotation.label_body(request.user, dataset, body_of(request), request.session)
+
+
+@json_endpoint("POST")
+def skip_view(request, dataset):
+    return annotation.skip_body(request.user, dataset, body_of(request))
+
+
+@json_endpoint("POST")
+def undo_view(request, dataset):
+    return annotation.undo_body(request.user, dataset, request.session)
