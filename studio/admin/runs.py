@@ -1,16 +1,80 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 
-from studio.models import ElicitationRun, ElicitedLabel, Evaluation, RunEvent
+from studio.models import Dataset, ElicitationRun, ElicitedLabel, Evaluation, RunEvent
+from studio.services import access, runs
+from studio.views.run_form import StartRunForm
 
 
 @admin.register(ElicitationRun)
 class ElicitationRunAdmin(admin.ModelAdmin):
     list_display = ["id", "dataset", "state", "model", "backend", "iteration", "labeled_count", "example_count",
-                    "energy", "created_by", "created_at"]
+                    "energy", "created_by", "created_at", "live_page"]
     list_filter = ["state", "backend", "dataset", "uses_gold_derived_metadata"]
     search_fields = ["model", "dataset__name", "celery_task_id"]
-    readonly_fields = ["fingerprint", "celery_task_id", "started_at", "finished_at", "checkpoint", "summary"]
     list_select_related = ["dataset", "created_by"]
+    actions = ["cancel_runs"]
+    change_list_template = "runs/admin_change_list.html"
+    exclude = ["example_ids"]
+
+    # Runs are started through the form (which validates and queues them) and are a record afterwards.
+    def has_add_permission(self, request):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields if f.name not in self.exclude] + ["live_page"]
+
+    @admin.display(description="live page")
+    def live_page(self, obj):
+        return format_html('<a href="{}">open</a>', reverse("runs:detail", args=[obj.pk]))
+
+    @admin.action(description="Cancel selected runs (they keep their labels so far)")
+    def cancel_runs(self, request, queryset):
+        done, refused = 0, []
+        for run in queryset:
+            try:
+                runs.cancel_run(run, user=request.user)
+                done += 1
+            except runs.RunRefused as exc:
+                refused.append(str(exc))
+        if done:
+            self.message_user(request, f"Cancel requested for {done} run(s).", messages.SUCCESS)
+        for message in refused:
+            self.message_user(request, message, messages.WARNING)
+
+    def get_urls(self):
+        start = path("start/", self.admin_site.admin_view(self.start_view), name="studio_elicitationrun_start")
+        return [start, *super().get_urls()]
+
+    def start_view(self, request):
+        if not access.is_admin(request.user):
+            return redirect("admin:index")
+        form = StartRunForm(request.POST or None, initial={"dataset": request.GET.get("dataset")})
+        if request.method == "POST" and form.is_valid():
+            run = form.start(request.user)
+            if run is not None:
+                self.message_user(request, f"Run #{run.pk} queued on {run.dataset.name}.", messages.SUCCESS)
+                return redirect("runs:detail", pk=run.pk)
+        context = {**self.admin_site.each_context(request), "title": "Start an ICM run", "form": form,
+                   "opts": self.model._meta}
+        return TemplateResponse(request, "runs/admin_start.html", context)
+
+
+@admin.action(description="Start an ICM run on the selected dataset")
+def start_icm_run(modeladmin, request, queryset):
+    if queryset.count() != 1:
+        modeladmin.message_user(request, "Choose exactly one dataset to start a run on.", messages.WARNING)
+        return None
+    return redirect(reverse("admin:studio_elicitationrun_start") + f"?dataset={queryset.get().pk}")
+
+
+# The dataset admin belongs to another module (studio/admin/datasets.py, imported before this one): add the
+# start action to it from here rather than editing it.
+_dataset_admin = type(admin.site._registry[Dataset])
+_dataset_admin.actions = [*(_dataset_admin.actions or []), start_icm_run]
 
 
 @admin.register(RunEvent)

@@ -1,0 +1,128 @@
+"""Starting and cancelling runs: what the admin, the studio's start page and the API call."""
+from __future__ import annotations
+
+import logging
+import uuid
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from studio.models import ElicitationRun
+from studio.services import access
+
+from .configuration import build_config, fingerprint
+from .errors import RunRefused
+from .subsets import choose_example_ids
+
+log = logging.getLogger(__name__)
+State = ElicitationRun.State
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def _check_backend(model: str, backend: str, device: str, base_url: str) -> None:
+    if not model.strip():
+        raise RunRefused("model: give the bundled model's name (smollm2), a local path or a model name")
+    if backend not in ElicitationRun.Backend.values:
+        raise RunRefused(f"backend {backend!r} is not one of {', '.join(ElicitationRun.Backend.values)}")
+    if device not in DEVICES:
+        raise RunRefused(f"device {device!r} is not one of {', '.join(DEVICES)}")
+    if backend == ElicitationRun.Backend.OPENAI:
+        parsed = urlparse(base_url)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise RunRefused(f"base_url: the OpenAI-compatible backend needs an http(s) URL, got {base_url!r}")
+    elif base_url:
+        raise RunRefused(f"base_url is only used by the OpenAI-compatible backend, not {backend!r}")
+    if backend == ElicitationRun.Backend.VLLM and device == "cpu":
+        raise RunRefused("device: the vllm backend runs on GPU workers only (device cuda or auto)")
+
+
+def _active_duplicate(fp: str) -> ElicitationRun | None:
+    return ElicitationRun.objects.filter(fingerprint=fp, state__in=ElicitationRun.ACTIVE_STATES).first()
+
+
+def _duplicate_message(run: ElicitationRun) -> str:
+    return (f"Run #{run.pk} with this configuration is already {run.state} on {run.dataset.name}; "
+            "wait for it, cancel it, or change a setting (a different seed, say).")
+
+
+def start_run(dataset, *, user, split: str = "", subset: str = "all", sample_size: int | None = None,
+              sample_seed: int | None = None, model: str | None = None, backend: str = "hf",
+              device: str = "auto", base_url: str = "", config: dict | None = None) -> ElicitationRun:
+    """Create a pending run and queue its task. Refuses (RunRefused, nothing created) bad values and a second
+    start of a configuration that is already pending or running on this dataset."""
+    if user is not None and not access.is_admin(user):
+        raise RunRefused("only admins start runs")
+    model = (model or settings.STUDIO_MODEL).strip()
+    split = split or ""
+    base_url = (base_url or "").strip()
+    _check_backend(model, backend, device, base_url)
+    if subset != ElicitationRun.Subset.SAMPLE:
+        sample_size = sample_seed = None
+    elif sample_seed is None:
+        sample_seed = 0
+    example_ids = choose_example_ids(dataset, split=split, subset=subset, sample_size=sample_size,
+                                     sample_seed=sample_seed)
+    run_config, notes = build_config(dataset=dataset, model=model, backend=backend, device=device,
+                                     user_config=config, example_count=len(example_ids))
+    fp = fingerprint(dataset=dataset.pk, split=split, subset=subset, sample_size=sample_size,
+                     sample_seed=sample_seed, model=model, backend=backend, device=device, base_url=base_url,
+                     config=run_config)
+    existing = _active_duplicate(fp)
+    if existing:
+        raise RunRefused(_duplicate_message(existing))
+    summary = {"defaults_applied": notes} if notes else {}
+    try:
+        with transaction.atomic():
+            run = ElicitationRun.objects.create(
+                dataset=dataset, split=split, subset=subset, sample_size=sample_size, sample_seed=sample_seed,
+                model=model, backend=backend, device=device, base_url=base_url, config=run_config,
+                fingerprint=fp, uses_gold_derived_metadata=dataset.gold_derived_metadata,
+                example_ids=example_ids, example_count=len(example_ids),
+                created_by=user if user is not None and user.is_authenticated else None,
+                celery_task_id=str(uuid.uuid4()), summary=summary,
+            )
+            transaction.on_commit(lambda: _enqueue(run))
+    except IntegrityError:
+        # Two starts raced past the check above: the partial unique index let only one through.
+        existing = _active_duplicate(fp)
+        if existing:
+            raise RunRefused(_duplicate_message(existing)) from None
+        raise
+    return run
+
+
+def _enqueue(run: ElicitationRun) -> None:
+    from studio.tasks.elicitation import run_elicitation
+
+    try:
+        run_elicitation.apply_async(args=[run.pk], task_id=run.celery_task_id)
+    except Exception as exc:  # the broker is down: say so on the run instead of leaving it pending forever
+        log.exception("could not queue run %s", run.pk)
+        ElicitationRun.objects.filter(pk=run.pk, state=State.PENDING).update(
+            state=State.FAILED, error=f"could not queue the run: {exc}", finished_at=timezone.now())
+        run.refresh_from_db()
+
+
+def cancel_run(run: ElicitationRun, *, user) -> ElicitationRun:
+    """Ask a run to stop. A pending run is canceled at once; a running one stops at its worker's next
+    iteration and keeps its labels so far and its checkpoint."""
+    if user is not None and not access.is_admin(user):
+        raise RunRefused("only admins cancel runs")
+    who = user.get_username() if user is not None and user.is_authenticated else ""
+    with transaction.atomic():
+        locked = ElicitationRun.objects.select_for_update().get(pk=run.pk)
+        if locked.state in ElicitationRun.FINISHED_STATES:
+            raise RunRefused(f"Run #{locked.pk} has already {locked.state}; there is nothing to cancel.")
+        locked.cancel_requested = True
+        locked.summary = {**locked.summary, "canceled_by": who}
+        fields = ["cancel_requested", "summary"]
+        if locked.state == State.PENDING:
+            # No worker has it yet: when its task arrives it sees the state and does nothing.
+            locked.state = State.CANCELED
+            locked.finished_at = timezone.now()
+            fields += ["state", "finished_at"]
+        locked.save(update_fields=fields)
+    run.refresh_from_db()
+    return run

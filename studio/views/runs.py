@@ -1,0 +1,88 @@
+"""/runs/: the list of runs, the admin's "start a run" page, each run's live page and the small JSON it polls,
+and cancel. Thin: the logic is in studio.services.runs."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from studio.models import ElicitationRun
+from studio.services import access, runs
+from studio.services.runs import pages
+from studio.views.run_form import StartRunForm
+
+
+def _visible_run(request, pk: int) -> ElicitationRun:
+    """Admins and the dataset's reviewers see a run (its labels and its accuracy against gold); others get 404."""
+    run = get_object_or_404(ElicitationRun.objects.select_related("dataset", "created_by"), pk=pk)
+    if not access.can_review(request.user, run.dataset):
+        raise Http404("No such run.")
+    return run
+
+
+def _require_admin(request) -> None:
+    if not access.is_admin(request.user):
+        raise PermissionDenied("Only admins start and cancel runs.")
+
+
+@login_required
+@require_GET
+def run_list(request):
+    dataset_id = request.GET.get("dataset") or None
+    return render(request, "runs/list.html", pages.run_list(request.user, dataset_id))
+
+
+@login_required
+def start(request):
+    _require_admin(request)
+    if request.method == "POST":
+        form = StartRunForm(request.POST)
+        if form.is_valid():
+            run = form.start(request.user)
+            if run is not None:
+                messages.success(request, f"Run #{run.pk} queued on {run.dataset.name}.")
+                return redirect("runs:detail", pk=run.pk)
+    else:
+        form = StartRunForm(initial={"dataset": request.GET.get("dataset")})
+    return render(request, "runs/start.html", {"form": form})
+
+
+@login_required
+@require_GET
+def detail(request, pk: int):
+    run = _visible_run(request, pk)
+    return render(request, "runs/detail.html", pages.run_page(run, request.user))
+
+
+@login_required
+@require_GET
+def progress(request, pk: int):
+    run = _visible_run(request, pk)
+    try:
+        after = int(request.GET["after"]) if request.GET.get("after") not in (None, "") else None
+    except ValueError:
+        return JsonResponse({"error": "after: expected an iteration number"}, status=400)
+    return JsonResponse(runs.live_snapshot(run, after=after))
+
+
+@login_required
+@require_GET
+def results(request, pk: int):
+    run = _visible_run(request, pk)
+    return render(request, "runs/_results.html", pages.results_context(run))
+
+
+@login_required
+@require_POST
+def cancel(request, pk: int):
+    run = _visible_run(request, pk)
+    _require_admin(request)
+    try:
+        runs.cancel_run(run, user=request.user)
+    except runs.RunRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Run #{run.pk}: cancel requested; it stops at its next iteration and keeps "
+                                  "its labels so far.")
+    return redirect("runs:detail", pk=run.pk)

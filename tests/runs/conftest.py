@@ -1,0 +1,162 @@
+"""Fixtures for the runs tests: a small real dataset (SST-2 dev sentences with gold), and real Celery worker
+processes against the test database and Redis."""
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT, SHARED_DATA
+
+SST2_DEV = SHARED_DATA / "sst2" / "dev.tsv"
+PROMPT = "Review: {sentence}\nClaim: The sentiment of this review is positive.\nI think this claim is"
+# Small settings for the real model on 2 shared CPU cores: a run of 8 examples takes tens of seconds.
+VISIBILITY_TIMEOUT = 10  # seconds, for the workers started here (production: an hour)
+FAST_CONFIG = {"iterations": 6, "initial_labels": 4, "checkpoint_every": 1}
+
+
+def sst2_sentences(n: int, max_words: int = 12) -> list[tuple[str, bool]]:
+    """The first n short sentences of SST-2 dev, half positive, half negative, in file order."""
+    pos, neg = [], []
+    with open(SST2_DEV, newline="") as f:
+        for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+            sentence = row["sentence"].strip()
+            if len(sentence.split()) > max_words:
+                continue
+            (pos if row["label"] == "1" else neg).append(sentence)
+    half = n // 2
+    return [(s, True) for s in pos[:half]] + [(s, False) for s in neg[: n - half]]
+
+
+def make_sst2_dataset(name: str = "SST-2 dev sample", n: int = 8, **dataset_fields):
+    from django.utils.text import slugify
+
+    from studio.models import Dataset, Example, GoldLabel
+
+    ds = Dataset.objects.create(
+        name=name, slug=slugify(name), preset="sst2", task_type=Dataset.TaskType.TEXT,
+        question="Is the sentiment of this review positive?", prompt_template=PROMPT,
+        display_fields=["sentence"], source="GLUE SST-2 dev (see data/README)", **dataset_fields,
+    )
+    # Interleave so any prefix of the examples holds both labels.
+    sentences = sst2_sentences(n)
+    order = [x for pair in zip(sentences[: n // 2], sentences[n // 2:]) for x in pair]
+    for position, (sentence, label) in enumerate(order):
+        ex = Example.objects.create(dataset=ds, external_id=f"dev-{position}", split="train", position=position,
+                                    fields={"sentence": sentence}, prompt=PROMPT.format(sentence=sentence))
+        GoldLabel.objects.create(example=ex, label=label)
+    return ds
+
+
+@pytest.fixture
+def sst2_dataset(db):
+    return make_sst2_dataset()
+
+
+def _redis_and_postgres_or_skip():
+    from django.conf import settings
+
+    if not settings.REDIS_URL or not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        pytest.skip("worker tests need DATABASE_URL (PostgreSQL) and REDIS_URL set, as in CI")
+
+
+def purge_broker() -> None:
+    """Drop queued and unacknowledged messages left by an earlier session (they name runs of a dropped DB)."""
+    from studio.celery import app
+
+    with app.connection_for_write() as conn:
+        channel = conn.default_channel
+        for queue in ("gpu", "default"):
+            try:
+                channel.queue_purge(queue)
+            except Exception:
+                pass
+        client = channel.client
+        client.delete("unacked", "unacked_index", "unacked_mutex")
+
+
+class Worker:
+    """A real `celery worker` process (solo pool: SIGKILL takes the task down with it, as a dead GPU host would)."""
+
+    def __init__(self, name: str, db_name: str, log_dir: Path, extra_env: dict | None = None):
+        from django.conf import settings
+
+        db = settings.DATABASES["default"]
+        url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db_name}"
+        self.env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": settings.REDIS_URL, "HF_HUB_OFFLINE": "1",
+                    "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT), "RUN_HEARTBEAT_SECONDS": "1", **(extra_env or {})}
+        self.name = name
+        self.log_path = log_dir / f"worker-{name}.log"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 120) -> Worker:
+        celery = str(REPO_ROOT / ".venv" / "bin" / "celery")
+        self._log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(
+            [celery, "-A", "studio", "worker", "-Q", "gpu,default", "--concurrency", "1", "-P", "solo",
+             "-n", f"{self.name}@%h", "--loglevel", "INFO", "--without-gossip", "--without-mingle"],
+            cwd=REPO_ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"worker {self.name} exited at start:\n{self.log()}")
+            if " ready." in self.log():
+                return self
+            time.sleep(0.3)
+        raise RuntimeError(f"worker {self.name} not ready after {timeout}s:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text() if self.log_path.exists() else ""
+
+    def kill(self) -> None:
+        """SIGKILL, no goodbye: the message it holds stays unacknowledged in Redis."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=30)
+        if getattr(self, "_log", None):
+            self._log.close()
+
+
+@pytest.fixture
+def start_worker(transactional_db, artifacts_dir):
+    """start_worker(name) → a ready Worker on the test database; every worker is stopped at the end."""
+    from django.db import connection
+
+    _redis_and_postgres_or_skip()
+    purge_broker()
+    db_name = connection.settings_dict["NAME"]
+    started: list[Worker] = []
+
+    def start(name: str = "w1", **extra_env) -> Worker:
+        worker = Worker(name, db_name, artifacts_dir, extra_env).start()
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+    purge_broker()
+
+
+def wait_for(predicate, timeout: float, what: str, interval: float = 0.3):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")

@@ -1,0 +1,157 @@
+"""Starting and cancelling runs through the service the admin, the studio page and the API share
+(no worker here: these check what is recorded and what is refused)."""
+import pytest
+from django.db import IntegrityError
+
+from studio.models import ElicitationRun, HumanLabel
+from studio.services import runs
+from studio.services.runs import starting
+
+from .conftest import FAST_CONFIG, make_sst2_dataset
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_started_run_records_its_configuration(sst2_dataset, admin_user):
+    run = runs.start_run(sst2_dataset, user=admin_user, config=FAST_CONFIG)
+    assert run.state == "pending" and run.created_by == admin_user and run.celery_task_id
+    assert run.model == "smollm2" and run.backend == "hf" and run.subset == "all"
+    assert run.example_count == 8 and len(run.example_ids) == 8
+    assert list(runs.run_examples(run).values_list("position", flat=True)) == list(range(8))
+    from elicitation import ICMConfig
+
+    defaults = ICMConfig().to_dict()
+    assert set(run.config) == set(defaults)  # every hyperparameter is recorded, not only the overrides
+    assert run.config["iterations"] == 6 and run.config["alpha"] == defaults["alpha"]
+    assert list(run.config["label_words"]) == [" True", " False"]
+    # The bundled model defaults to centered calibration, and the run says so.
+    assert run.config["calibrate"] == "center"
+    assert any("calibrate=center" in note for note in run.summary["defaults_applied"])
+    assert not run.uses_gold_derived_metadata
+
+
+def test_an_explicit_calibration_is_kept(sst2_dataset, admin_user):
+    run = runs.start_run(sst2_dataset, user=admin_user, config={**FAST_CONFIG, "calibrate": "none"})
+    assert run.config["calibrate"] == "none"
+    assert "defaults_applied" not in run.summary
+
+
+def test_starting_the_same_configuration_twice_is_refused(sst2_dataset, admin_user):
+    first = runs.start_run(sst2_dataset, user=admin_user, config=FAST_CONFIG)
+    with pytest.raises(runs.RunRefused) as refused:
+        runs.start_run(sst2_dataset, user=admin_user, config=dict(FAST_CONFIG))
+    assert f"Run #{first.pk} with this configuration is already pending" in str(refused.value)
+    assert ElicitationRun.objects.count() == 1
+    # Another seed is another run; and once the first is canceled the same configuration may start again.
+    runs.start_run(sst2_dataset, user=admin_user, config={**FAST_CONFIG, "seed": 1})
+    runs.cancel_run(first, user=admin_user)
+    again = runs.start_run(sst2_dataset, user=admin_user, config=FAST_CONFIG)
+    assert again.fingerprint == first.fingerprint and again.pk != first.pk
+
+
+def test_a_race_past_the_check_is_refused_by_the_database(sst2_dataset, admin_user, monkeypatch):
+    first = runs.start_run(sst2_dataset, user=admin_user, config=FAST_CONFIG)
+    answers = iter([None, first])  # the pre-check misses it (a concurrent start); the constraint catches it
+    monkeypatch.setattr(starting, "_active_duplicate", lambda fp: next(answers))
+    with pytest.raises(runs.RunRefused, match=f"Run #{first.pk}"):
+        runs.start_run(sst2_dataset, user=admin_user, config=FAST_CONFIG)
+    assert ElicitationRun.objects.count() == 1
+
+
+def test_the_database_itself_allows_one_active_run_per_configuration(sst2_dataset, admin_user):
+    first = runs.start_run(sst2_dataset, user=admin_user, config=FAST_CONFIG)
+    with pytest.raises(IntegrityError):
+        ElicitationRun.objects.create(dataset=sst2_dataset, fingerprint=first.fingerprint, state="running")
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"config": {"iterations": "many"}}, "config field 'iterations': expected an integer, got 'many'"),
+    ({"config": {"alhpa": 3}}, "config field 'alhpa' is not an engine hyperparameter"),
+    ({"config": {"schedule": "linear"}}, "config field 'schedule': 'linear' is not one of log, paper"),
+    ({"subset": "sample"}, "sample_size: a random sample needs a size of at least 1"),
+    ({"subset": "sample", "sample_size": 9}, "sample_size: 9 is more than the 8 examples"),
+    ({"subset": "human_labeled"}, "has no examples with human labels to label"),
+    ({"split": "test"}, "split 'test' has no examples in SST-2 dev sample (its splits: train)"),
+    ({"subset": "everything"}, "subset 'everything' is not one of all, sample, human_labeled"),
+    ({"backend": "openai"}, "base_url: the OpenAI-compatible backend needs an http(s) URL"),
+    ({"backend": "vllm", "device": "cpu"}, "the vllm backend runs on GPU workers only"),
+    ({"device": "tpu"}, "device 'tpu' is not one of auto, cpu, cuda"),
+])
+def test_bad_values_are_refused_naming_the_field_and_nothing_is_created(sst2_dataset, admin_user, kwargs, message):
+    with pytest.raises(runs.RunRefused) as refused:
+        runs.start_run(sst2_dataset, user=admin_user, **kwargs)
+    assert message in str(refused.value)
+    assert not ElicitationRun.objects.exists()
+
+
+def test_only_admins_start_and_cancel_runs(sst2_dataset, admin_user, django_user_model):
+    person = django_user_model.objects.create_user("ann", password="x-pass-123")
+    with pytest.raises(runs.RunRefused, match="only admins start runs"):
+        runs.start_run(sst2_dataset, user=person)
+    run = runs.start_run(sst2_dataset, user=admin_user, config=FAST_CONFIG)
+    with pytest.raises(runs.RunRefused, match="only admins cancel runs"):
+        runs.cancel_run(run, user=person)
+    run.refresh_from_db()
+    assert run.state == "pending" and not run.cancel_requested
+
+
+def test_a_seeded_sample_is_reproducible_and_kept_in_dataset_order(admin_user):
+    ds = make_sst2_dataset(n=16)
+    a = runs.start_run(ds, user=admin_user, subset="sample", sample_size=5, sample_seed=3, config=FAST_CONFIG)
+    runs.cancel_run(a, user=admin_user)
+    b = runs.start_run(ds, user=admin_user, subset="sample", sample_size=5, sample_seed=3, config=FAST_CONFIG)
+    c = runs.start_run(ds, user=admin_user, subset="sample", sample_size=5, sample_seed=4, config=FAST_CONFIG)
+    assert a.example_ids == b.example_ids != c.example_ids
+    positions = list(runs.run_examples(a).values_list("position", flat=True))
+    assert len(positions) == 5 and positions == sorted(positions)
+
+
+def test_the_human_labeled_subset_is_frozen_when_the_run_starts(sst2_dataset, admin_user, django_user_model):
+    person = django_user_model.objects.create_user("ann", password="x-pass-123")
+    examples = list(sst2_dataset.examples.order_by("position"))
+    for ex in examples[:3]:
+        HumanLabel.objects.create(example=ex, annotator=person, label=True)
+    run = runs.start_run(sst2_dataset, user=admin_user, subset="human_labeled", config=FAST_CONFIG)
+    HumanLabel.objects.create(example=examples[5], annotator=person, label=False)
+    assert list(runs.run_examples(run)) == examples[:3]
+
+
+def test_a_run_on_gold_derived_metadata_is_marked(admin_user):
+    ds = make_sst2_dataset(name="Leaky keys", gold_derived_metadata=True)
+    run = runs.start_run(ds, user=admin_user, config=FAST_CONFIG)
+    assert run.uses_gold_derived_metadata
+
+
+def test_cancelling_a_pending_run_ends_it_at_once_and_a_finished_run_cannot_be_cancelled(sst2_dataset, admin_user):
+    run = runs.start_run(sst2_dataset, user=admin_user, config=FAST_CONFIG)
+    run = runs.cancel_run(run, user=admin_user)
+    assert run.state == "canceled" and run.cancel_requested and run.finished_at
+    assert run.summary["canceled_by"] == "boss"
+    with pytest.raises(runs.RunRefused, match=f"Run #{run.pk} has already canceled"):
+        runs.cancel_run(run, user=admin_user)
+
+
+def test_the_task_is_queued_when_the_run_is_committed(sst2_dataset, admin_user, monkeypatch,
+                                                      django_capture_on_commit_callbacks):
+    from studio.tasks.elicitation import run_elicitation
+
+    sent = []
+    monkeypatch.setattr(run_elicitation, "apply_async", lambda args, task_id: sent.append((args, task_id)))
+    with django_capture_on_commit_callbacks(execute=True):
+        run = runs.start_run(sst2_dataset, user=admin_user, config=FAST_CONFIG)
+    assert sent == [([run.pk], run.celery_task_id)]
+
+
+def test_a_broker_that_cannot_be_reached_fails_the_run_with_the_reason(sst2_dataset, admin_user, monkeypatch,
+                                                                      django_capture_on_commit_callbacks):
+    from studio.tasks.elicitation import run_elicitation
+
+    def unreachable(**kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6399. Connection refused.")
+
+    monkeypatch.setattr(run_elicitation, "apply_async", unreachable)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = runs.start_run(sst2_dataset, user=admin_user, config=FAST_CONFIG)
+    run.refresh_from_db()
+    assert run.state == "failed"
+    assert run.error.startswith("could not queue the run: Error 111 connecting")
