@@ -1,2 +1,29 @@
-"""REST API URL patterns (filled by the API owner)."""
-urlpatterns: list = []
+"""The REST API under /api/: routers for the resources, the OpenAPI schema and its Swagger UI."""
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from .base import StudioAPIMixin
+from .views.datasets import DatasetViewSet
+from .views.examples import ExampleViewSet
+from .views.human_labels import HumanLabelViewSet
+from .views.imports import ImportJobViewSet
+from .views.runs import ElicitedLabelViewSet, RunViewSet
+
+router = DefaultRouter()
+router.register("datasets", DatasetViewSet, basename="dataset")
+router.register("examples", ExampleViewSet, basename="example")
+router.register("human-labels", HumanLabelViewSet, basename="humanlabel")
+router.register("runs", RunViewSet, basename="run")
+router.register("elicited-labels", ElicitedLabelViewSet, basename="elicitedlabel")
+router.register("imports", ImportJobViewSet, basename="importjob")
+
+AUTH = StudioAPIMixin.authentication_classes
+
+app_name = "api"
+urlpatterns = [
+    # Public (the API's shape is no secret); a token sent along is checked like everywhere else.
+    path("schema/", SpectacularAPIView.as_view(authentication_classes=AUTH), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema", authentication_classes=AUTH), name="docs"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,38 @@
+"""What every studio API view shares: authentication (token first, so an anonymous call gets 401 with a
+WWW-Authenticate header), login required, the schema class that documents error responses, and role checks
+that answer 403 with a message once the object itself is known to be visible."""
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+
+from studio.services import access
+
+from .authentication import ApiTokenAuthentication
+from .schema import StudioAutoSchema
+
+
+class AdminWrites(BasePermission):
+    """Reads are scoped by the view's queryset; writes are for admins."""
+
+    message = "Only admins change this."
+
+    def has_permission(self, request, view):
+        return request.method in SAFE_METHODS or access.is_admin(request.user)
+
+
+class AdminOnly(BasePermission):
+    message = "Only admins may do this."
+
+    def has_permission(self, request, view):
+        return access.is_admin(request.user)
+
+
+class StudioAPIMixin:
+    authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
+    permission_classes = [IsAuthenticated]
+    schema = StudioAutoSchema()
+
+
+def require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)

@@ -1,0 +1,66 @@
+"""Query filters (django-filter) for the list endpoints. Related objects are filtered by plain id (not a
+choice among every row in the table), so a filter never tells whether an id the caller may not see exists."""
+import django_filters as df
+from django import forms
+from django.db.models.functions import Abs
+
+from studio.models import ElicitationRun, ElicitedLabel, Example, HumanLabel, ImportJob
+
+
+class IdFilter(df.Filter):
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
+class ExampleFilter(df.FilterSet):
+    dataset = IdFilter(field_name="dataset_id", help_text="Dataset id.")
+
+    class Meta:
+        model = Example
+        fields = ["dataset", "split", "group", "external_id"]
+
+
+class HumanLabelFilter(df.FilterSet):
+    dataset = IdFilter(field_name="example__dataset_id", help_text="Dataset id.")
+    example = IdFilter(field_name="example_id", help_text="Example id.")
+    split = df.CharFilter(field_name="example__split")
+    annotator = df.CharFilter(field_name="annotator__username", help_text="Username of the annotator.")
+
+    class Meta:
+        model = HumanLabel
+        fields = ["dataset", "example", "split", "source", "label", "annotator"]
+
+
+class RunFilter(df.FilterSet):
+    dataset = IdFilter(field_name="dataset_id", help_text="Dataset id.")
+
+    class Meta:
+        model = ElicitationRun
+        fields = ["dataset", "state", "split", "backend"]
+
+
+class ElicitedLabelFilter(df.FilterSet):
+    run = IdFilter(field_name="run_id", help_text="Run id.")
+    dataset = IdFilter(field_name="run__dataset_id", help_text="Dataset id.")
+    example = IdFilter(field_name="example_id", help_text="Example id.")
+    split = df.CharFilter(field_name="example__split")
+    min_confidence = df.NumberFilter(min_value=0, method="filter_min_confidence", help_text="Only labels with |score| >= this.")
+
+    class Meta:
+        model = ElicitedLabel
+        fields = ["run", "dataset", "example", "split", "label", "min_confidence"]
+
+    def filter_min_confidence(self, queryset, name, value):
+        return queryset.alias(confidence=Abs("score")).filter(confidence__gte=value)
+
+
+class ImportJobFilter(df.FilterSet):
+    dataset = IdFilter(field_name="dataset_id", help_text="Dataset id.")
+
+    class Meta:
+        model = ImportJob
+        fields = ["state", "fmt", "dataset"]

@@ -1,0 +1,9 @@
+"""Export endpoints take `?format=jsonl|csv` for the file they stream, so DRF must not read `format` as its
+renderer override (it would answer 404 for a format it has no renderer for)."""
+from types import SimpleNamespace
+
+from rest_framework.negotiation import DefaultContentNegotiation
+
+
+class IgnoreFormatParameter(DefaultContentNegotiation):
+    settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)

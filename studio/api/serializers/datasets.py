@@ -1,0 +1,46 @@
+import string
+
+from django.utils.text import slugify
+from rest_framework import serializers
+
+from studio.models import Dataset
+
+
+class DatasetSerializer(serializers.ModelSerializer):
+    example_count = serializers.IntegerField(read_only=True, help_text="Examples in the dataset, every split.")
+    slug = serializers.SlugField(max_length=200, required=False, help_text="Defaults to the name, slugified.")
+
+    class Meta:
+        model = Dataset
+        fields = [
+            "id", "name", "slug", "preset", "task_type", "consistency", "description", "question", "guidelines",
+            "prompt_template", "true_word", "false_word", "display_fields", "gold_derived_metadata", "source",
+            "annotation_overlap", "annotation_split", "claim_ttl_seconds", "created_at", "example_count",
+        ]
+        read_only_fields = ["id", "preset", "gold_derived_metadata", "created_at", "example_count"]
+
+    def validate_prompt_template(self, value: str) -> str:
+        try:
+            names = [name for _, name, _, _ in string.Formatter().parse(value) if name is not None]
+        except ValueError as exc:
+            raise serializers.ValidationError(f"Not a valid format string: {exc}.") from None
+        if any(name == "" or name.isdigit() for name in names):
+            raise serializers.ValidationError("Name every placeholder after an example field, e.g. {question}.")
+        return value
+
+    def validate_display_fields(self, value):
+        if not isinstance(value, list) or not all(
+            isinstance(v, str) or (isinstance(v, dict) and isinstance(v.get("field"), str)) for v in value
+        ):
+            raise serializers.ValidationError('A list of field names or {"field": name, "label": title} objects.')
+        return value
+
+    def validate(self, attrs):
+        if not attrs.get("slug") and attrs.get("name") and not (self.instance and self.instance.slug):
+            attrs["slug"] = slugify(attrs["name"])[:200]
+            if not attrs["slug"]:
+                raise serializers.ValidationError({"slug": "The name gives no usable slug; give one."})
+        slug = attrs.get("slug")
+        if slug and Dataset.objects.filter(slug=slug).exclude(pk=getattr(self.instance, "pk", None)).exists():
+            raise serializers.ValidationError({"slug": f"A dataset with slug '{slug}' already exists."})
+        return attrs

@@ -1,0 +1,48 @@
+"""Query parameters of the export endpoints (checked before anything is streamed)."""
+import math
+
+from rest_framework import serializers
+
+from studio.services import export
+
+
+class ExportQuery(serializers.Serializer):
+    format = serializers.ChoiceField(choices=export.FORMATS, default="jsonl", help_text="File format.")
+    style = serializers.ChoiceField(
+        choices=export.STYLES,
+        default="labels",
+        help_text="labels: id, split, the example's fields, label (+ columns of the source); "
+        "sft: id/prompt/completion with the label word as completion; "
+        "preference: id/prompt/chosen/rejected (comparison datasets).",
+    )
+    split = serializers.CharField(required=False, default="", allow_blank=True, max_length=20,
+                                  help_text="Only this split (blank = all).")
+
+
+class RunExportQuery(ExportQuery):
+    min_confidence = serializers.FloatField(required=False, min_value=0, allow_null=True, default=None,
+                                            help_text="Only labels whose |score| (log-odds) is at least this.")
+    agreement = serializers.ChoiceField(
+        choices=["agree", "disagree"], required=False, default="", allow_blank=True,
+        help_text="Only labels that agree / disagree with the people's majority (ties and unvoted left out).",
+    )
+
+    def validate_min_confidence(self, value):
+        if value is not None and not math.isfinite(value):
+            raise serializers.ValidationError("A finite number >= 0.")
+        return value
+
+
+class HumanExportQuery(ExportQuery):
+    mode = serializers.ChoiceField(
+        choices=export.HUMAN_MODES, default="majority",
+        help_text="majority: one row per example with a strict majority of studio annotators' votes; "
+        "crowd_majority: the same over imported crowd votes; annotator: one row per label.",
+    )
+    annotator = serializers.CharField(required=False, default="", allow_blank=True, max_length=150,
+                                      help_text="mode=annotator only: one annotator's labels (username or crowd#N).")
+
+
+class LabelStudioExportQuery(serializers.Serializer):
+    split = serializers.CharField(required=False, default="", allow_blank=True, max_length=20,
+                                  help_text="Only this split (blank = all).")

@@ -1,0 +1,34 @@
+from rest_framework import serializers
+
+from studio.models import ElicitedLabel, Example, HumanLabel
+
+
+class HumanLabelSerializer(serializers.ModelSerializer):
+    example = serializers.PrimaryKeyRelatedField(
+        queryset=Example.objects.none(),  # the view narrows it to examples the caller annotates
+        help_text="The example labeled; it must have been handed to you (POST /api/datasets/{id}/next-example/).",
+    )
+    dataset = serializers.IntegerField(source="example.dataset_id", read_only=True)
+    label = serializers.BooleanField(help_text="true or false: your answer to the dataset's question.")
+    seconds_spent = serializers.FloatField(
+        required=False, allow_null=True, min_value=0, help_text="Seconds from seeing the example to answering."
+    )
+    annotator = serializers.CharField(
+        source="annotator.username", read_only=True, allow_null=True, help_text="Null for imported crowd votes."
+    )
+
+    class Meta:
+        model = HumanLabel
+        fields = ["id", "example", "dataset", "label", "seconds_spent", "source", "annotator", "crowd_voter",
+                  "created_at"]
+        read_only_fields = ["id", "dataset", "source", "annotator", "crowd_voter", "created_at"]
+
+
+class ElicitedLabelSerializer(serializers.ModelSerializer):
+    external_id = serializers.CharField(source="example.external_id", read_only=True)
+    split = serializers.CharField(source="example.split", read_only=True)
+
+    class Meta:
+        model = ElicitedLabel
+        fields = ["id", "run", "example", "external_id", "split", "label", "score"]
+        read_only_fields = fields

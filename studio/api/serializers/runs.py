@@ -1,0 +1,43 @@
+from rest_framework import serializers
+
+from studio.models import Dataset, ElicitationRun, RunEvent
+
+
+class RunSerializer(serializers.ModelSerializer):
+    created_by = serializers.CharField(source="created_by.username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = ElicitationRun
+        fields = [
+            "id", "dataset", "split", "subset", "sample_size", "sample_seed", "model", "backend", "device",
+            "base_url", "config", "uses_gold_derived_metadata", "state", "cancel_requested", "created_by",
+            "created_at", "started_at", "finished_at", "attempts", "example_count", "iteration",
+            "accepted_flips", "energy", "inconsistencies", "labeled_count", "tokens_used", "seconds_used",
+            "error", "summary",
+        ]
+        read_only_fields = fields
+
+
+class RunStartSerializer(serializers.Serializer):
+    """What POST /api/runs/ takes; the runs service checks the values and says which one is wrong."""
+
+    dataset = serializers.PrimaryKeyRelatedField(queryset=Dataset.objects.all())
+    split = serializers.CharField(required=False, allow_blank=True, default="", max_length=20,
+                                  help_text="Blank = every split.")
+    subset = serializers.ChoiceField(choices=ElicitationRun.Subset.choices, default=ElicitationRun.Subset.ALL)
+    sample_size = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    sample_seed = serializers.IntegerField(required=False, allow_null=True, min_value=-(2**31), max_value=2**31 - 1)
+    model = serializers.CharField(required=False, allow_blank=True, max_length=500,
+                                  help_text="Blank = the studio's default model.")
+    backend = serializers.ChoiceField(choices=ElicitationRun.Backend.choices, default=ElicitationRun.Backend.HF)
+    device = serializers.ChoiceField(choices=["auto", "cpu", "cuda"], default="auto")
+    base_url = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+    config = serializers.DictField(required=False, default=dict, help_text="ICM hyperparameters (ICMConfig).")
+
+
+class RunEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RunEvent
+        fields = ["id", "iteration", "energy", "accepted_flips", "inconsistencies", "labeled_count", "true_count",
+                  "false_count", "accuracy", "tokens", "created_at"]
+        read_only_fields = fields

@@ -1,0 +1,46 @@
+"""What an export request may ask for, checked before the first byte is streamed."""
+from dataclasses import dataclass
+
+FORMATS = ("jsonl", "csv")
+STYLES = ("labels", "sft", "preference")
+AGREEMENT = ("", "agree", "disagree")
+# majority: studio annotators' strict majority (the dashboard's "People's majority"); crowd_majority: the
+# imported crowd votes' majority; annotator: one row per label, naming who gave it.
+HUMAN_MODES = ("majority", "crowd_majority", "annotator")
+
+CONTENT_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv"}
+
+
+class ExportError(ValueError):
+    """An export that cannot be produced as asked; the message names what is wrong."""
+
+
+@dataclass(frozen=True)
+class ExportFilters:
+    """split: only this split ('' = all). min_confidence: only labels with |score| >= it (runs only).
+    agreement: 'agree' / 'disagree' = only labels that match / contradict the people's majority (runs only)."""
+
+    split: str = ""
+    min_confidence: float | None = None
+    agreement: str = ""
+
+    def __post_init__(self):
+        if self.min_confidence is not None and not self.min_confidence >= 0:
+            raise ExportError(f"min_confidence must be a number >= 0, got {self.min_confidence!r}.")
+        if self.agreement not in AGREEMENT:
+            raise ExportError(f"agreement must be 'agree' or 'disagree', got {self.agreement!r}.")
+
+
+def check_split(dataset, split: str) -> None:
+    from studio.services.review import dataset_splits
+
+    if split and split not in (splits := dataset_splits(dataset)):
+        have = ", ".join(repr(s) for s in splits) or "none (the dataset has no examples)"
+        raise ExportError(f"dataset '{dataset.slug}' has no split {split!r}; its splits: {have}.")
+
+
+def check_format_and_style(fmt: str, style: str) -> None:
+    if fmt not in FORMATS:
+        raise ExportError(f"format must be one of {', '.join(FORMATS)}; got {fmt!r}.")
+    if style not in STYLES:
+        raise ExportError(f"style must be one of {', '.join(STYLES)}; got {style!r}.")

@@ -1,0 +1,112 @@
+"""Imports uploaded over the API: checked at once (a bad mapping or a taken name is refused before anything
+is queued), then run by a Celery task on the default queue. The import itself is all or nothing; the job
+row says how it went (state, and for a failure the message with its row and field)."""
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from studio.models import Dataset, ImportJob
+from studio.services import importing, labelstudio
+from studio.services.importing.prompts import check_template
+
+log = logging.getLogger(__name__)
+State = ImportJob.State
+
+# Options each kind of upload takes (everything else is refused, so a typo is not silently ignored).
+FILE_OPTIONS = {"mapping", "task_type", "consistency", "split", "prompt_template", "question", "description",
+                "display_fields", "true_word", "false_word"}
+LABELSTUDIO_OPTIONS = {"true_choice", "from_name", "split", "task_type", "question", "prompt_template",
+                       "display_fields", "description"}
+
+
+class JobRefused(ValueError):
+    """The upload cannot be imported as asked; `field` names the option at fault."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _check(name: str, fmt: str, options: dict) -> None:
+    name = (name or "").strip()
+    if not name:
+        raise JobRefused("a dataset name is required", "name")
+    existing = Dataset.objects.filter(name=name).first()
+    if existing:
+        raise JobRefused(f"a dataset named {name!r} already exists (id {existing.pk})", "name")
+    allowed = LABELSTUDIO_OPTIONS if fmt == ImportJob.Format.LABELSTUDIO else FILE_OPTIONS
+    unknown = sorted(set(options) - allowed)
+    if unknown:
+        raise JobRefused(f"unknown option(s) for format {fmt}: {', '.join(unknown)} "
+                         f"(allowed: {', '.join(sorted(allowed))})", unknown[0])
+    if fmt == ImportJob.Format.LABELSTUDIO:
+        return
+    if not options.get("mapping"):
+        raise JobRefused("a field mapping is required, e.g. {\"id\": \"id\", \"text\": \"review\", \"label\": "
+                         "\"label\"}", "mapping")
+    try:
+        mapping = importing.parse_mapping(options["mapping"])
+        if options.get("prompt_template"):
+            check_template(options["prompt_template"], list(mapping.fields))
+    except importing.ImportFailed as exc:
+        raise JobRefused(exc.message, exc.field or "mapping") from None
+
+
+def create_job(user, upload, *, name: str, fmt: str, options: dict) -> ImportJob:
+    """Save the upload and queue its import. `upload` is a Django UploadedFile."""
+    options = {k: v for k, v in (options or {}).items() if v not in (None, "")}
+    if fmt not in ImportJob.Format.values:
+        raise JobRefused(f"unknown format {fmt!r}: expected one of {', '.join(ImportJob.Format.values)}", "format")
+    _check(name, fmt, options)
+    with transaction.atomic():
+        job = ImportJob(name=name.strip(), fmt=fmt, options=options, created_by=user,
+                        original_filename=(upload.name or "")[:255])
+        job.upload.save(f"{timezone.now():%Y%m%d-%H%M%S}-{upload.name or 'upload'}"[:100], upload, save=False)
+        job.save()
+        transaction.on_commit(lambda: _enqueue(job))
+    return job
+
+
+def _enqueue(job: ImportJob) -> None:
+    from studio.tasks.imports import run_import
+
+    try:
+        result = run_import.delay(job.pk)
+        ImportJob.objects.filter(pk=job.pk).update(celery_task_id=result.id or "")
+    except Exception as exc:  # the broker is down: say so on the job instead of leaving it pending
+        log.exception("could not queue import %s", job.pk)
+        _finish(job.pk, state=State.FAILED, error=f"could not queue the import: {exc}")
+
+
+def _finish(job_id: int, **values) -> None:
+    ImportJob.objects.filter(pk=job_id).update(finished_at=timezone.now(), **values)
+
+
+def run_job(job_id: int) -> ImportJob | None:
+    """Import a queued upload (the Celery task calls this). A re-delivered job runs again: a failed attempt
+    rolled back everything it wrote."""
+    claimed = ImportJob.objects.filter(pk=job_id, state__in=[State.PENDING, State.RUNNING]).update(
+        state=State.RUNNING, started_at=timezone.now())
+    if not claimed:
+        return None  # already finished (or deleted)
+    job = ImportJob.objects.get(pk=job_id)
+    try:
+        with job.upload.open("rb") as stream:
+            if job.fmt == ImportJob.Format.LABELSTUDIO:
+                dataset = labelstudio.import_tasks(stream, name=job.name, **job.options)
+            else:
+                dataset = importing.import_file(stream, name=job.name, fmt=job.fmt, **job.options)
+    except importing.ImportFailed as exc:
+        _finish(job.pk, state=State.FAILED, error=str(exc), error_row=exc.row, error_field=exc.field or "")
+    except Exception as exc:
+        log.exception("import %s failed", job.pk)
+        _finish(job.pk, state=State.FAILED, error=f"the import stopped on an unexpected error: {exc}")
+    else:
+        count = dataset.import_counts.examples if hasattr(dataset, "import_counts") else dataset.examples.count()
+        _finish(job.pk, state=State.COMPLETED, dataset=dataset, example_count=count)
+    job.refresh_from_db()
+    if job.upload:
+        job.upload.delete(save=True)
+    return job
