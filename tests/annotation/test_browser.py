@@ -25,6 +25,10 @@ def test_keyboard_session_then_overlap_two_offers_the_first_annotators_examples_
     assert page.is_visible("#ann-keys")
     page.keyboard.press("?")
     assert not page.is_visible("#ann-keys")
+    page.keyboard.press("g")  # the guidelines on demand
+    assert page.locator("#ann-guidelines").get_by_text("How to label").is_visible()
+    page.keyboard.press("Escape")
+    assert not page.is_visible("#ann-guidelines")
     assert shown_id(page) == e0
     e1 = press(page, "t")
     e2 = press(page, "2")
