@@ -9,6 +9,7 @@ import logging
 import threading
 
 from celery import shared_task
+from celery.signals import worker_ready
 
 log = logging.getLogger(__name__)
 
@@ -45,3 +46,19 @@ def run_elicitation(self, run_id: int) -> str:
         # Another worker still holds this run (Redis re-delivered it early): look again later.
         raise self.retry(countdown=outcome.retry_in)
     return outcome.state
+
+
+@worker_ready.connect
+def requeue_orphaned_runs(**kwargs) -> None:
+    """A starting worker queues again the runs a dead worker left behind where the broker will not (see
+    studio.services.runs.recovery)."""
+    from django.db import connection
+
+    from studio.services.runs.recovery import requeue_orphaned_runs as requeue
+
+    try:
+        requeue()
+    except Exception:  # never keep a worker from starting
+        log.exception("could not look for orphaned runs")
+    finally:
+        connection.close()

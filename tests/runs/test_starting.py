@@ -155,3 +155,33 @@ def test_a_broker_that_cannot_be_reached_fails_the_run_with_the_reason(sst2_data
     run.refresh_from_db()
     assert run.state == "failed"
     assert run.error.startswith("could not queue the run: Error 111 connecting")
+
+
+def test_a_starting_worker_queues_again_a_run_whose_worker_went_silent(sst2_dataset, admin_user, monkeypatch,
+                                                                       settings):
+    """What `make demo`'s filesystem broker needs (it never re-delivers); on Redis only past its visibility
+    timeout, since until then Redis hands the task out itself."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from studio.services.runs import recovery
+    from studio.tasks.elicitation import run_elicitation
+
+    sent = []
+    monkeypatch.setattr(run_elicitation, "apply_async", lambda args, task_id: sent.append(args[0]))
+    monkeypatch.setenv("RUN_HEARTBEAT_SECONDS", "15")
+    now = timezone.now()
+    silent = runs.start_run(sst2_dataset, user=admin_user, config=FAST_CONFIG)
+    alive = runs.start_run(sst2_dataset, user=admin_user, config={**FAST_CONFIG, "seed": 1})
+    ElicitationRun.objects.filter(pk=silent.pk).update(state="running", heartbeat_at=now - timedelta(minutes=5))
+    ElicitationRun.objects.filter(pk=alive.pk).update(state="running", heartbeat_at=now - timedelta(seconds=20))
+
+    settings.CELERY_BROKER_URL = "filesystem://"
+    assert recovery.requeue_orphaned_runs() == [silent.pk] and sent == [silent.pk]
+
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/3"
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    assert recovery.requeue_orphaned_runs() == []
+    ElicitationRun.objects.filter(pk=silent.pk).update(heartbeat_at=now - timedelta(hours=2))
+    assert recovery.requeue_orphaned_runs() == [silent.pk]
