@@ -1,7 +1,62 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 
 from studio.models import Dataset, Example, GoldLabel, Membership
+from studio.services.importing import FORMATS, ImportFailed, import_file
+
+
+class DatasetImportForm(forms.Form):
+    """Upload a JSON array / JSONL / CSV / TSV file and say which columns are what."""
+
+    file = forms.FileField(help_text="JSON array of objects, JSON lines, CSV or TSV (UTF-8, header line for CSV/TSV).")
+    name = forms.CharField(max_length=200, help_text="The new dataset's name.")
+    fmt = forms.ChoiceField(label="Format", required=False, choices=[("", "From the file name / content")]
+                            + [(f, f.upper()) for f in FORMATS])
+    fields = forms.CharField(
+        label="Content fields", widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="One name=column per line or comma-separated, e.g. text=review. These are what annotators and "
+        "the prompt see; columns not named anywhere are not imported.",
+    )
+    id_column = forms.CharField(required=False, help_text="Column with a unique id (default: the row number).")
+    label_column = forms.CharField(required=False, label="Gold label column",
+                                   help_text="true/false/1/0; kept apart from everything annotators and the model see.")
+    group_column = forms.CharField(required=False, label="Consistency group column")
+    key_column = forms.CharField(required=False, label="Consistency key column")
+    split_column = forms.CharField(required=False, help_text="Column naming each row's split (e.g. train/test).")
+    human_label_column = forms.CharField(required=False, label="Crowd votes column",
+                                         help_text="Votes from people outside the studio: a boolean or a list of them.")
+    split = forms.CharField(initial="train", max_length=20, label="Default split",
+                            help_text="For rows without a split column.")
+    task_type = forms.ChoiceField(choices=Dataset.TaskType.choices, initial=Dataset.TaskType.CLAIM)
+    consistency = forms.ChoiceField(choices=Dataset.Consistency.choices, initial=Dataset.Consistency.NONE)
+    prompt_template = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text="Python format string over the content fields, e.g. \"Review: {text}\\nClaim: ...\\nI think this "
+        "claim is\". Blank: one 'Name: {name}' line per field, then 'I think this claim is'.",
+    )
+    question = forms.CharField(required=False, max_length=500, help_text="The question annotators answer True/False.")
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}))
+    source_credit = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+                                    help_text="Origin, credit and license of the data.")
+
+    def mapping(self) -> dict:
+        data = self.cleaned_data
+        mapping = {}
+        for item in data["fields"].replace("\n", ",").split(","):
+            if item.strip():
+                name, sep, column = item.partition("=")
+                if name.strip() in mapping:
+                    raise ImportFailed(f"{name.strip()!r} is mapped twice", field="mapping")
+                mapping[name.strip()] = column.strip() if sep else ""
+        for reserved in ("id", "label", "group", "key", "split", "human_label"):
+            if data.get(f"{reserved}_column"):
+                mapping[reserved] = data[f"{reserved}_column"].strip()
+        return mapping
 
 
 class MembershipInline(admin.TabularInline):
@@ -18,6 +73,41 @@ class DatasetAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
+    change_list_template = "admin/studio/dataset/change_list.html"
+
+    def get_urls(self):
+        extra = [path("import/", self.admin_site.admin_view(self.import_view), name="studio_dataset_import")]
+        return extra + super().get_urls()
+
+    def import_view(self, request):
+        """Upload a file with a field mapping; all or nothing, errors shown on the form."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = DatasetImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                dataset = import_file(
+                    data["file"], name=data["name"], fmt=data["fmt"] or None, mapping=form.mapping(),
+                    task_type=data["task_type"], consistency=data["consistency"], split=data["split"],
+                    prompt_template=data["prompt_template"].replace("\r\n", "\n") or None,
+                    question=data["question"], description=data["description"],
+                    source_credit=data["source_credit"],
+                )
+            except ImportFailed as e:
+                form.add_error(None, f"Nothing was imported. {e}")
+            else:
+                self.message_user(request, f"Imported {dataset.import_counts.summary()} into {dataset.name!r}.",
+                                  messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:studio_dataset_change", args=[dataset.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Import a dataset from a file",
+            "form": form,
+            "has_view_permission": self.has_view_permission(request),
+        }
+        return TemplateResponse(request, "admin/studio/dataset/import_form.html", context)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_examples=Count("examples"))
