@@ -185,3 +185,16 @@ def test_a_starting_worker_queues_again_a_run_whose_worker_went_silent(sst2_data
     assert recovery.requeue_orphaned_runs() == []
     ElicitationRun.objects.filter(pk=silent.pk).update(heartbeat_at=now - timedelta(hours=2))
     assert recovery.requeue_orphaned_runs() == [silent.pk]
+
+
+def test_a_run_whose_workers_keep_dying_fails_instead_of_looping(sst2_dataset, admin_user, monkeypatch):
+    """A run that kills every worker that takes it (out of memory, say) is failed after RUN_MAX_DELIVERIES."""
+    from studio.services.runs import execution
+
+    monkeypatch.setenv("RUN_MAX_DELIVERIES", "3")
+    run = runs.start_run(sst2_dataset, user=admin_user, config=FAST_CONFIG)
+    ElicitationRun.objects.filter(pk=run.pk).update(state="running", attempts=3, worker="gone:1", heartbeat_at=None)
+    outcome = execution.execute_run(run.pk, task_id="t", get_backend=None, worker="here:2")
+    run.refresh_from_db()
+    assert outcome.state == run.state == "failed"
+    assert run.error.startswith("the run's worker died 3 times while running it")

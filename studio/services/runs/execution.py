@@ -15,6 +15,7 @@ from typing import Callable
 from django.db import transaction
 from django.utils import timezone
 
+from studio.env import env_int
 from studio.models import ElicitationRun
 
 from . import engine, lease
@@ -65,6 +66,13 @@ def _claim(run_id: int, task_id: str, worker: str) -> Outcome | None:
         if run.state == State.RUNNING and lease.holder_alive(run, worker):
             return Outcome(run.state, retry_in=lease.stale_after().total_seconds() + 1,
                            detail=f"held by {run.worker}, which is alive")
+        if run.state == State.RUNNING and run.attempts >= max_deliveries():
+            # Each worker that took it died (out of memory, say): stop handing it out.
+            run.state, run.finished_at = State.FAILED, timezone.now()
+            run.error = (f"the run's worker died {run.attempts} times while running it (out of memory?); "
+                         f"its checkpoint at iteration {_checkpoint_iteration(run.checkpoint)} is kept")
+            run.save(update_fields=["state", "finished_at", "error"])
+            return Outcome(run.state, detail=run.error)
         if run.state == State.RUNNING:
             # The worker that had it died: resume from the checkpoint, replaying the iterations after it.
             done = _checkpoint_iteration(run.checkpoint)
@@ -80,6 +88,10 @@ def _claim(run_id: int, task_id: str, worker: str) -> Outcome | None:
         run.celery_task_id = task_id or run.celery_task_id
         run.save()
     return None
+
+
+def max_deliveries() -> int:
+    return max(1, env_int("RUN_MAX_DELIVERIES", 5))
 
 
 def _checkpoint_iteration(checkpoint: dict | None) -> int:

@@ -74,9 +74,9 @@ class ProgressRecorder:
             return
         flips = event.get("flips")
         if isinstance(flips, dict):
-            flips = flips.items()
-        if isinstance(flips, (list, tuple)) or hasattr(flips, "__iter__"):
-            for flip in flips or ():
+            flips = list(flips.items())
+        if isinstance(flips, (list, tuple)):
+            for flip in flips:
                 if isinstance(flip, dict) and "id" in flip:
                     self.labels[str(flip["id"])] = flip.get("label")
                 elif isinstance(flip, (list, tuple)) and len(flip) == 2:
@@ -93,7 +93,6 @@ class ProgressRecorder:
         event = self.latest
         fields: dict = {"seconds_used": self.elapsed()}
         if event is not None:
-            counts = event.get("label_counts") or {}
             fields.update(
                 iteration=int(event.get("iteration") or 0),
                 accepted_flips=int(event.get("accepted_flips") or 0),
