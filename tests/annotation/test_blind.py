@@ -11,7 +11,7 @@ from django.test import Client
 from studio.models import AnnotationClaim, HumanLabel, Skip
 
 from .blind import FORBIDDEN_WORDS, assert_blind_json, assert_no_tokens, flip_hidden, seed_hidden
-from .browser_helpers import log_in, press, start
+from .browser_helpers import press, start
 from .factories import PASSWORD, make_annotator, make_dataset
 
 GUIDELINES = "Label each claim **True** or **False**."
