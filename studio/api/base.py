@@ -1,6 +1,8 @@
 """What every studio API view shares: authentication (token first, so an anonymous call gets 401 with a
 WWW-Authenticate header), login required, the schema class that documents error responses, and role checks
 that answer 403 with a message once the object itself is known to be visible."""
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
@@ -31,6 +33,11 @@ class StudioAPIMixin:
     authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
     schema = StudioAutoSchema()
+
+
+@csrf_exempt  # it changes nothing; the CSRF check would answer a POST with the site's HTML 403 instead
+def not_found(request, *args, **kwargs):
+    return JsonResponse({"detail": "Not found."}, status=404)
 
 
 def require(allowed: bool, message: str) -> None:

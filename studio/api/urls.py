@@ -1,9 +1,9 @@
 """The REST API under /api/: routers for the resources, the OpenAPI schema and its Swagger UI."""
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from .base import StudioAPIMixin
+from .base import StudioAPIMixin, not_found
 from .views.datasets import DatasetViewSet
 from .views.examples import ExampleViewSet
 from .views.human_labels import HumanLabelViewSet
@@ -26,4 +26,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(authentication_classes=AUTH), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema", authentication_classes=AUTH), name="docs"),
     path("", include(router.urls)),
+    # Anything else under /api/ answers like the API does (JSON), not with the site's HTML 404 page.
+    re_path(r"^.*$", not_found),
 ]

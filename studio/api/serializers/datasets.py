@@ -1,9 +1,9 @@
-import string
-
 from django.utils.text import slugify
 from rest_framework import serializers
 
 from studio.models import Dataset
+from studio.services.importing import ImportFailed
+from studio.services.importing.prompts import template_fields
 
 
 class DatasetSerializer(serializers.ModelSerializer):
@@ -21,12 +21,15 @@ class DatasetSerializer(serializers.ModelSerializer):
 
     def validate_prompt_template(self, value: str) -> str:
         try:
-            names = [name for _, name, _, _ in string.Formatter().parse(value) if name is not None]
-        except ValueError as exc:
-            raise serializers.ValidationError(f"Not a valid format string: {exc}.") from None
-        if any(name == "" or name.isdigit() for name in names):
-            raise serializers.ValidationError("Name every placeholder after an example field, e.g. {question}.")
+            template_fields(value)  # the importer's rules: plain {field} placeholders, at least one
+        except ImportFailed as exc:
+            raise serializers.ValidationError(exc.message) from None
         return value
+
+    def to_representation(self, instance):
+        if not hasattr(instance, "example_count"):  # a row just created or updated, not from the list query
+            instance.example_count = instance.examples.count()
+        return super().to_representation(instance)
 
     def validate_display_fields(self, value):
         if not isinstance(value, list) or not all(
