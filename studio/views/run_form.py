@@ -41,17 +41,17 @@ class StartRunForm(forms.Form):
         splits = sorted(set(Example.objects.values_list("split", flat=True).distinct()))
         self.fields["split"].choices = [("", "every split")] + [(s, s) for s in splits]
         self.hyperparameters = []
+        words = engine.choices()
         for name, default in engine.default_config().items():
             if name in HIDDEN_HYPERPARAMETERS:
                 continue
-            self.fields[CONFIG_PREFIX + name] = self._field_for(name, default)
+            self.fields[CONFIG_PREFIX + name] = self._field_for(name, default, words.get(name))
             self.hyperparameters.append(name)
 
     @staticmethod
-    def _field_for(name: str, default):
+    def _field_for(name: str, default, choices: list[str] | None):
         label = name.replace("_", " ")
         help_text = f"engine default: {default}"
-        choices = engine.KNOWN_CHOICES.get(name)
         if name in STUDIO_DEFAULTED:
             return forms.ChoiceField(label=label, required=False, help_text=help_text,
                                      choices=[("", STUDIO_DEFAULTED[name])] + [(c, c) for c in choices or []])

@@ -65,11 +65,12 @@ def build_config(*, dataset, model: str, backend: str, device: str, user_config:
         )
     values = dict(defaults)
     notes: list[str] = []
+    words = engine.choices()
     for name, raw in user_config.items():
         values[name] = _coerce(name, raw, defaults[name])
-        choices = engine.KNOWN_CHOICES.get(name)
-        if choices and values[name] not in choices:
-            raise RunRefused(f"config field '{name}': {values[name]!r} is not one of {', '.join(choices)}")
+        allowed = words.get(name)
+        if allowed and values[name] not in allowed:
+            raise RunRefused(f"config field '{name}': {values[name]!r} is not one of {', '.join(allowed)}")
 
     if "label_words" not in user_config and "label_words" in defaults:
         values["label_words"] = [dataset.true_word, dataset.false_word]
@@ -78,7 +79,8 @@ def build_config(*, dataset, model: str, backend: str, device: str, user_config:
         notes.append("calibrate=center: the bundled model's log-odds lean to one label; centering keeps a run "
                      "from collapsing to a constant labeling")
     on_cpu = device == "cpu" or (device == "auto" and backend == "hf" and engine.is_bundled(model))
-    if "scoring" in defaults and "scoring" not in user_config and on_cpu and example_count > CPU_EXACT_SCORING_LIMIT:
+    if ("scoring" in defaults and "scoring" not in user_config and on_cpu and example_count > CPU_EXACT_SCORING_LIMIT
+            and "folds" in words.get("scoring", [])):
         values["scoring"] = "folds"
         notes.append(f"scoring=folds: a CPU run over {example_count} examples (> {CPU_EXACT_SCORING_LIMIT}); "
                      "exact leave-one-out scoring would take too long")

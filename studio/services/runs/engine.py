@@ -3,19 +3,28 @@ web processes and task discovery never load torch."""
 from __future__ import annotations
 
 BUNDLED_MODELS = {"smollm2"}
-# Hyperparameters that are not free-form text: what a form offers for them.
-KNOWN_CHOICES = {
-    "score": ["mean-logodds", "sum-logprob"],
-    "schedule": ["log", "paper"],
-    "calibrate": ["none", "center"],
-    "scoring": ["exact", "folds", "blocks"],
-}
 
 
 def engine():
     import elicitation
 
     return elicitation
+
+
+def choices() -> dict[str, list[str]]:
+    """Hyperparameters that take one of a few words, with the words the engine accepts (read from the engine, so
+    a scoring mode it registers later shows up in forms without a change here)."""
+    from elicitation import config as engine_config
+
+    found = {"score": getattr(engine_config, "SCORES", ()), "schedule": getattr(engine_config, "SCHEDULES", ()),
+             "calibrate": getattr(engine_config, "CALIBRATIONS", ())}
+    try:
+        from elicitation.scoring import SCORERS
+
+        found["scoring"] = tuple(SCORERS)
+    except ImportError:
+        pass
+    return {name: list(words) for name, words in found.items() if words}
 
 
 def default_config() -> dict:
