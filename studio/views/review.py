@@ -75,18 +75,23 @@ def disagreements(request, slug):
             gold=request.GET.get("gold", "any"), sort=request.GET.get("sort", "confidence"),
             direction=request.GET.get("dir", "desc"), after=request.GET.get("after") or None,
             limit=_int_param(request, "limit", review.PAGE_SIZE), score_run=_int_param(request, "score_run", None),
+            with_total=request.GET.get("count") == "1",
         ) if a_key and b_key else None
     except review.ReviewError as e:
         return _refused(request, dataset, str(e))
     query = request.GET.copy()
+    query.pop("count", None)
     if page and page["next"]:
         query["after"] = page["next"]
     next_url = f"?{query.urlencode()}" if page and page["next"] else None
     first = request.GET.copy()
     first.pop("after", None)
+    counted = request.GET.copy()
+    counted["count"] = "1"
     return render(request, "review/disagreements.html", {
         "dataset": dataset, "split": split, "splits": review.dataset_splits(dataset), "sources": sources,
         "page": page, "next_url": next_url, "first_url": f"?{first.urlencode()}",
+        "count_url": f"?{counted.urlencode()}",
         "is_first_page": not request.GET.get("after"),
         "gold_filters": review.GOLD_FILTERS, "sorts": review.SORTS,
     })

@@ -123,7 +123,7 @@ def annotate(dataset: Dataset, users, example_ids, *, accuracy: float, seed: int
 def evaluation_with_results(dataset: Dataset, runs, *, test_split: str = "test", n_test: int = 120,
                             accuracies: dict | None = None, seed: int = 0):
     """A completed Evaluation whose results are written directly (what the evaluation task stores):
-    predictions per condition that match gold with the given probability."""
+    predictions per condition of which exactly round(accuracy * n) match gold (seeded choice of which)."""
     from studio.models import Evaluation
 
     rng = random.Random(seed)
@@ -134,7 +134,8 @@ def evaluation_with_results(dataset: Dataset, runs, *, test_split: str = "test",
     names = {"zero-shot": "Zero-shot", "random": "Random labels", "people": "People's majority", "gold": "Gold labels"}
     entries = []
     for key, acc in list(accuracies.items()) + [(f"run:{r.pk}", 0.8) for r in runs]:
-        preds = [gold[i] if rng.random() < acc else not gold[i] for i in ids]
+        right = set(rng.sample(range(len(ids)), round(acc * len(ids))))
+        preds = [gold[i] if k in right else not gold[i] for k, i in enumerate(ids)]
         kind = "icm" if key.startswith("run:") else key
         entries.append({"key": key, "kind": kind, "name": names.get(key, f"ICM run {key[4:]}"),
                         "run_id": int(key[4:]) if kind == "icm" else None, "n_demos": 0 if key == "zero-shot" else 8,

@@ -57,7 +57,7 @@ def comparison(evaluation: Evaluation) -> dict:
             label = f"({b['name']} − {weak_name}) / (gold − {weak_name})"
             if weak_kind not in by_kind or "gold" not in by_kind:
                 missing = weak_kind if weak_kind not in by_kind else "gold"
-                gaps.append({"key": f"{b['key']}|{weak_kind}", "label": label, "run_id": b["run_id"], "weak": weak_kind,
+                gaps.append({"key": f"{b['key']}|{weak_kind}", "label": label, "run_id": b["run_id"], "against": weak_kind,
                              "value": None, "meaningful": False, "ci_low": None, "ci_high": None,
                              "note": f"the evaluation has no {missing} condition"})
                 continue
@@ -66,7 +66,7 @@ def comparison(evaluation: Evaluation) -> dict:
             note = "" if r["meaningful"] else (
                 f"not meaningful: gold − {weak_name} is {100 * r['gap']:.1f} points (under {100 * metrics.MIN_GAP:.0f})"
                 if r["gap"] is not None else "not meaningful: no test examples with gold")
-            gaps.append({"key": f"{b['key']}|{weak_kind}", "label": label, "run_id": b["run_id"], "weak": weak_kind,
+            gaps.append({"key": f"{b['key']}|{weak_kind}", "label": label, "run_id": b["run_id"], "against": weak_kind,
                          "note": note, **r})
     return {
         "evaluation": evaluation_status(evaluation),

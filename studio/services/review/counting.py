@@ -1,81 +1,152 @@
 """One pass over a split's examples that counts, for every source, its coverage and confusion against
-gold, and for every pair of sources their 2x2 agreement table — all as conditional aggregates
-(COUNT(*) FILTER (WHERE ...)) in a single SQL statement, however many examples there are."""
+gold, and for every pair of sources their 2x2 agreement table — conditional aggregates (COUNT / SUM
+over label codes that are NULL where a source is silent) in a single SQL statement, however many
+examples there are.
+
+The statement is composed from ORM-built parts: the examples with one column per one-label-per-example
+source (runs, annotators, gold; LEFT JOINs through FilteredRelation), and the human votes pre-aggregated
+per example (one GROUP BY over the votes). Joining the votes as a derived table, rather than grouping the
+whole join, keeps the work at one row per example: about twice as fast at 100,000 examples with five
+votes each. Every column is normalised to 1 / 0 / NULL so the SQL reads the same on PostgreSQL and SQLite.
+"""
 from __future__ import annotations
 
 from itertools import combinations
 
-from django.db import connection
-from django.db.models import Count, F, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import Count, F, Q
 
 from studio.models import Dataset, HumanLabel
 
 from .sources import Source, annotate_source, split_examples
 
-
-def _alias(i: int) -> str:
-    return f"src{i}"
+VOTE_KINDS = {"people": HumanLabel.Source.ANNOTATOR, "crowd": HumanLabel.Source.CROWD}
 
 
-def wide_queryset(dataset: Dataset, split: str, sources: list[Source]) -> QuerySet:
-    qs = split_examples(dataset, split).annotate(gold_label=F("gold__label"))
-    for i, s in enumerate(sources):
-        qs = annotate_source(qs, s, _alias(i))
-    return qs
+def _code(col: str) -> str:
+    return f"CASE WHEN {col} THEN 1 WHEN NOT {col} THEN 0 END"
 
 
-def count_everything(dataset: Dataset, split: str, sources: list[Source], pair_sources: list[Source]) -> dict:
+def _votes_sql(dataset: Dataset, split: str, example_ids: list[int] | None = None) -> tuple[str, list]:
+    """example_id, pt, pf, ct, cf: True/False votes of studio annotators (p) and imported crowd (c)."""
+    qs = HumanLabel.objects.filter(example__dataset=dataset, example__split=split)
+    if example_ids is not None:
+        qs = qs.filter(example_id__in=example_ids)
+    qs = (qs.order_by()
+          .values("example_id")
+          .annotate(pt=Count("pk", filter=Q(source=HumanLabel.Source.ANNOTATOR, label=True)),
+                    pf=Count("pk", filter=Q(source=HumanLabel.Source.ANNOTATOR, label=False)),
+                    ct=Count("pk", filter=Q(source=HumanLabel.Source.CROWD, label=True)),
+                    cf=Count("pk", filter=Q(source=HumanLabel.Source.CROWD, label=False))))
+    sql, params = qs.query.sql_with_params()
+    return sql, list(params)
+
+
+def _sum(cond: str) -> str:
+    return f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)"
+
+
+@transaction.atomic
+def count_everything(dataset: Dataset, split: str, sources: list[Source], pair_sources: list[Source],
+                     *, example_ids: list[int] | None = None) -> dict:
     """Returns {"n_examples", "n_gold", "per_source": {key: cells}, "pairs": {(key_a, key_b): cells}}.
 
     per-source cells: labeled, tp, fp, fn, tn (confusion against gold over examples that have both), and
     for vote-based sources `ties` (equal True/False votes) and `voted` (at least one vote).
-    pair cells: tt, tf, ft, ff over examples both sources labeled."""
-    qs = wide_queryset(dataset, split, sources)
-    aggs: dict = {"n_examples": Count("pk"), "n_gold": Count("pk", filter=Q(gold_label__isnull=False))}
-    index = {s.key: i for i, s in enumerate(sources)}
-    for i, s in enumerate(sources):
-        a = _alias(i)
-        aggs[f"{a}__labeled"] = Count("pk", filter=Q(**{f"{a}__isnull": False}))
-        for cell, (lab, gold) in {"tp": (True, True), "fp": (True, False), "fn": (False, True), "tn": (False, False)}.items():
-            aggs[f"{a}__{cell}"] = Count("pk", filter=Q(**{a: lab, "gold_label": gold}))
-        if s.kind in ("people", "crowd"):
-            aggs[f"{a}__ties"] = Count("pk", filter=Q(**{f"{a}_t": F(f"{a}_f"), f"{a}_t__gt": 0}))
-            aggs[f"{a}__voted"] = Count("pk", filter=Q(**{f"{a}_t__gt": 0}) | Q(**{f"{a}_f__gt": 0}))
+    pair cells: tt, tf, ft, ff over examples both sources labeled. `example_ids` restricts the pass
+    (the evaluation's test examples, for its prediction sets)."""
+    one_per_example = [s for s in sources if s.kind not in VOTE_KINDS]
+    qs = split_examples(dataset, split).annotate(gold_label=F("gold__label"))
+    if example_ids is not None:
+        qs = qs.filter(pk__in=example_ids)
+    cols = {}
+    for i, s in enumerate(one_per_example):
+        qs = annotate_source(qs, s, f"s{i}")
+        cols[s.key] = f"s{i}"
+    base_sql, base_params = qs.values("id", "gold_label", *cols.values()).query.sql_with_params()
+    votes_sql, votes_params = _votes_sql(dataset, split, example_ids)
+
+    # y: one row per example, every source as 1 / 0 / NULL
+    select = ["x.id AS id", f"{_code('x.gold_label')} AS g"]
+    select += [f"{_code('x.' + c)} AS {c}" for c in cols.values()]
+    for s in sources:
+        if s.kind in VOTE_KINDS:
+            t, f = ("v.pt", "v.pf") if s.kind == "people" else ("v.ct", "v.cf")
+            col = f"v_{s.kind}"
+            cols[s.key] = col
+            select += [f"CASE WHEN {t} > {f} THEN 1 WHEN {f} > {t} THEN 0 END AS {col}",
+                       f"COALESCE({t}, 0) AS {col}_t", f"COALESCE({f}, 0) AS {col}_f"]
+    inner = (f"SELECT {', '.join(select)} FROM ({base_sql}) x "
+             f"LEFT JOIN ({votes_sql}) v ON v.example_id = x.id")
+    if connection.vendor == "postgresql":
+        inner += " OFFSET 0"  # keeps PostgreSQL from inlining each code's CASE into every aggregate using it
+
+    # With labels coded 1 / 0 / NULL, a 2x2 table needs four sums, each NULL wherever either side is
+    # missing: n = COUNT(a + b), tt = SUM(a * b), a_true = SUM(a + 0 * b), b_true = SUM(b + 0 * a).
+    # Arithmetic on codes is several times cheaper per row than CASE expressions.
+    aggs = [("n_examples", "COUNT(*)"), ("n_gold", "COUNT(y.g)")]
+
+    def table(name: str, a: str, b: str) -> None:
+        aggs.extend([(f"{name}|n", f"COUNT(y.{a} + y.{b})"), (f"{name}|tt", f"SUM(y.{a} * y.{b})"),
+                     (f"{name}|a1", f"SUM(y.{a} + 0 * y.{b})"), (f"{name}|b1", f"SUM(y.{b} + 0 * y.{a})")])
+
+    for s in sources:
+        c = cols[s.key]
+        aggs.append((f"{s.key}|labeled", f"COUNT(y.{c})"))
+        table(s.key, c, "g")
+        if s.kind in VOTE_KINDS:
+            aggs.append((f"{s.key}|ties", _sum(f"y.{c}_t = y.{c}_f AND y.{c}_t > 0")))
+            aggs.append((f"{s.key}|voted", _sum(f"y.{c}_t + y.{c}_f > 0")))
     for sa, sb in combinations(pair_sources, 2):
-        a, b = _alias(index[sa.key]), _alias(index[sb.key])
-        for cell, (va, vb) in {"tt": (True, True), "tf": (True, False), "ft": (False, True), "ff": (False, False)}.items():
-            aggs[f"{a}__{b}__{cell}"] = Count("pk", filter=Q(**{a: va, b: vb}))
-    row = qs.aggregate(**aggs)
+        table(f"{sa.key}|{sb.key}", cols[sa.key], cols[sb.key])
+    sql = f"SELECT {', '.join(expr for _, expr in aggs)} FROM ({inner}) y"
+
+    with connection.cursor() as cur:
+        _analytics_session(cur)
+        cur.execute(sql, [*base_params, *votes_params])
+        values = [int(v or 0) for v in cur.fetchone()]
+    row = dict(zip((name for name, _ in aggs), values))
+
+    def cells(name: str) -> dict:
+        n, tt, a1, b1 = (row[f"{name}|{k}"] for k in ("n", "tt", "a1", "b1"))
+        return {"tt": tt, "tf": a1 - tt, "ft": b1 - tt, "ff": n - a1 - b1 + tt}
 
     per_source = {}
-    for i, s in enumerate(sources):
-        prefix = f"{_alias(i)}__"
-        per_source[s.key] = {k[len(prefix):]: v for k, v in row.items() if k.startswith(prefix) and k.count("__") == 1}
-    pairs = {}
-    for sa, sb in combinations(pair_sources, 2):
-        prefix = f"{_alias(index[sa.key])}__{_alias(index[sb.key])}__"
-        pairs[(sa.key, sb.key)] = {k[len(prefix):]: v for k, v in row.items() if k.startswith(prefix)}
+    for s in sources:
+        c = cells(s.key)  # source against gold
+        per_source[s.key] = {"labeled": row[f"{s.key}|labeled"], "tp": c["tt"], "fp": c["tf"], "fn": c["ft"], "tn": c["ff"]}
+        if s.kind in VOTE_KINDS:
+            per_source[s.key].update(ties=row[f"{s.key}|ties"], voted=row[f"{s.key}|voted"])
+    pairs = {(sa.key, sb.key): cells(f"{sa.key}|{sb.key}") for sa, sb in combinations(pair_sources, 2)}
     return {"n_examples": row["n_examples"], "n_gold": row["n_gold"], "per_source": per_source, "pairs": pairs}
 
 
-def vote_histogram(dataset: Dataset, split: str, kind: str) -> list[tuple[int, int, int]]:
-    """[(false_votes, true_votes, number_of_examples)] over the split's examples with at least one vote of
-    this kind (annotator | crowd). The per-example counts are grouped once more in SQL, so what comes back
-    is a handful of rows however large the dataset."""
-    inner = (
-        HumanLabel.objects.filter(example__dataset=dataset, example__split=split, source=kind)
-        .order_by()
-        .values("example_id")
-        .annotate(t=Count("pk", filter=Q(label=True)), f=Count("pk", filter=Q(label=False)))
-        .values("t", "f")
-    )
-    sql, params = inner.query.sql_with_params()
+def _analytics_session(cur) -> None:
+    """Planner settings for these statements, for this transaction only (PostgreSQL). Measured at 100,000
+    examples: the JIT compiler spent ~0.9 s compiling the many-expression aggregate; parallel workers
+    each rebuilt the derived vote table (3x the work on a 2-core machine); and a join search over a dozen
+    LEFT JOINs whose order is fixed anyway spent a second planning the evaluation's small pass."""
+    if connection.vendor == "postgresql":
+        cur.execute("SET LOCAL jit = off")
+        cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        cur.execute("SET LOCAL join_collapse_limit = 1")
+
+
+@transaction.atomic
+def vote_histograms(dataset: Dataset, split: str) -> dict[str, list[tuple[int, int, int]]]:
+    """{"annotator": [(false_votes, true_votes, examples)], "crowd": [...]} over the split's examples with
+    at least one vote of that kind. The per-example counts are grouped once more in SQL, so what comes
+    back is a handful of rows however large the dataset."""
+    votes_sql, params = _votes_sql(dataset, split)
+    sql = (f"WITH v AS ({votes_sql}) "
+           "SELECT 'annotator', v.pf, v.pt, COUNT(*) FROM v WHERE v.pt + v.pf > 0 GROUP BY v.pf, v.pt "
+           "UNION ALL SELECT 'crowd', v.cf, v.ct, COUNT(*) FROM v WHERE v.ct + v.cf > 0 GROUP BY v.cf, v.ct")
+    out: dict[str, list] = {HumanLabel.Source.ANNOTATOR: [], HumanLabel.Source.CROWD: []}
     with connection.cursor() as cur:
-        cur.execute(f"SELECT v.f, v.t, COUNT(*) FROM ({sql}) v GROUP BY v.f, v.t ORDER BY v.f, v.t", params)
-        return [(int(f), int(t), int(n)) for f, t, n in cur.fetchall()]
-
-
-def raters_count(dataset: Dataset, split: str, kind: str) -> int:
-    qs = HumanLabel.objects.filter(example__dataset=dataset, example__split=split, source=kind).order_by()
-    field = "annotator_id" if kind == HumanLabel.Source.ANNOTATOR else "crowd_voter"
-    return qs.values(field).distinct().count()
+        _analytics_session(cur)
+        cur.execute(sql, params)
+        for kind, f, t, n in cur.fetchall():
+            out[kind].append((int(f), int(t), int(n)))
+    for rows in out.values():
+        rows.sort()
+    return out

@@ -2,8 +2,6 @@
 API serves it unchanged). Its shape is documented in docs/CONTRACTS.md."""
 from __future__ import annotations
 
-from django.db.models import Count
-
 from studio.models import Dataset, Evaluation, HumanLabel
 from studio.services import metrics
 
@@ -12,7 +10,7 @@ from .comparison import comparison, evaluation_status
 from .curves import run_curves
 from .sources import (
     Source,
-    annotators_for_split,
+    annotators_in,
     check_split,
     dataset_splits,
     default_split,
@@ -20,6 +18,7 @@ from .sources import (
     latest_evaluation,
     min_annotator_labels,
     runs_for_split,
+    vote_summary,
 )
 
 # Individual annotators in the kappa matrix (the most prolific first); the sources table lists them all.
@@ -64,25 +63,42 @@ def _flip(cells: dict) -> dict:
     return {"tt": cells["tt"], "ff": cells["ff"], "tf": cells["ft"], "ft": cells["tf"]}
 
 
-def rater_agreement(dataset: Dataset, split: str, kind: str) -> dict | None:
+def rater_agreement(kind: str, hist: list[tuple[int, int, int]], summary: list[dict]) -> dict | None:
     """Fleiss' kappa and Krippendorff's alpha (nominal) among raters of one kind: studio annotators
-    (`annotator`) or imported crowd votes (`crowd`, vote positions treated as interchangeable raters)."""
-    hist = counting.vote_histogram(dataset, split, kind)
+    (`annotator`) or imported crowd votes (`crowd`, vote positions treated as interchangeable raters),
+    from the histogram of (False votes, True votes) per example."""
     if not hist:
         return None
     units = [(f, t) for f, t, _ in hist]
     weights = [n for _, _, n in hist]
-    pairable = [(u, w) for u, w in zip(units, weights) if sum(u) >= 2]
     return {
         "kind": kind,
-        "raters": counting.raters_count(dataset, split, kind),
+        "raters": sum(1 for r in summary if r["source"] == kind),
         "items": sum(weights),
-        "items_with_2_or_more": sum(w for _, w in pairable),
+        "items_with_2_or_more": sum(n for f, t, n in hist if f + t >= 2),
         "votes": sum((f + t) * n for f, t, n in hist),
         "fleiss_kappa": metrics.fleiss_kappa(units, weights),
         "krippendorff_alpha": metrics.krippendorff_alpha_nominal(units, weights),
         "histogram": [{"false": f, "true": t, "examples": n} for f, t, n in hist],
     }
+
+
+def _counts(dataset: Dataset, split: str, sources: list[Source], pair_sources: list[Source],
+            evaluation: Evaluation | None) -> dict:
+    """Counts over the whole split for the database-backed sources; an evaluation's prediction sets
+    (which cover only its test examples) are counted in a second pass restricted to those examples."""
+    stored = [s for s in sources if s.kind != "baseline"]
+    counts = counting.count_everything(dataset, split, stored, [s for s in pair_sources if s.kind != "baseline"])
+    if len(stored) < len(sources):
+        ids = (evaluation.results or {}).get("example_ids") or []
+        sub = counting.count_everything(dataset, split, sources, pair_sources, example_ids=ids)
+        for s in sources:
+            if s.kind == "baseline":
+                counts["per_source"][s.key] = sub["per_source"][s.key]
+        for pair, cells in sub["pairs"].items():
+            if pair not in counts["pairs"]:
+                counts["pairs"][pair] = cells
+    return counts
 
 
 def dashboard(dataset: Dataset, split: str | None = None, *, min_labels: int | None = None,
@@ -91,15 +107,19 @@ def dashboard(dataset: Dataset, split: str | None = None, *, min_labels: int | N
     check_split(dataset, split)
     min_labels = min_annotator_labels() if min_labels is None else min_labels
     evaluation = latest_evaluation(dataset)
-    sources = label_sources(dataset, split, min_labels=min_labels, evaluation=evaluation)
+    summary = vote_summary(dataset, split)
+    sources = label_sources(dataset, split, min_labels=min_labels, evaluation=evaluation, summary=summary)
 
     annotators = [s for s in sources if s.kind == "annotator"]
     pair_sources = [s for s in sources if s.kind != "annotator"] + annotators[:MAX_KAPPA_ANNOTATORS]
-    counts = counting.count_everything(dataset, split, sources, pair_sources)
+    counts = _counts(dataset, split, sources, pair_sources, evaluation)
     n_examples = counts["n_examples"]
+    hists = counting.vote_histograms(dataset, split)
+    votes_by_kind: dict[str, int] = {}
+    for r in summary:
+        votes_by_kind[r["source"]] = votes_by_kind.get(r["source"], 0) + r["n"]
 
     newest = Evaluation.objects.filter(dataset=dataset).order_by("-created_at", "-pk").first()
-    ann_all = annotators_for_split(dataset, split, 1)
     return {
         "dataset": {"id": dataset.pk, "slug": dataset.slug, "name": dataset.name, "task_type": dataset.task_type,
                     "gold_derived_metadata": dataset.gold_derived_metadata},
@@ -108,19 +128,16 @@ def dashboard(dataset: Dataset, split: str | None = None, *, min_labels: int | N
         "n_examples": n_examples,
         "n_gold": counts["n_gold"],
         "min_annotator_labels": min_labels,
-        "annotators_below_minimum": sum(1 for a in ann_all if a["n"] < min_labels),
+        "annotators_below_minimum": sum(1 for a in annotators_in(summary) if a["n"] < min_labels),
         "sources": [_source_row(s, counts["per_source"][s.key], n_examples) for s in sources],
         "kappa": {**_kappa_matrix(pair_sources, counts["pairs"]),
                   "annotators_left_out": max(0, len(annotators) - MAX_KAPPA_ANNOTATORS)},
         "agreement": {
-            "people": rater_agreement(dataset, split, HumanLabel.Source.ANNOTATOR),
-            "crowd": rater_agreement(dataset, split, HumanLabel.Source.CROWD),
+            "people": rater_agreement(HumanLabel.Source.ANNOTATOR, hists[HumanLabel.Source.ANNOTATOR], summary),
+            "crowd": rater_agreement(HumanLabel.Source.CROWD, hists[HumanLabel.Source.CROWD], summary),
         },
         "comparison": comparison(evaluation) if evaluation else None,
         "latest_evaluation": evaluation_status(newest),
         "runs": [run_curves(r) if with_curves else {"run_id": r.pk} for r in runs_for_split(dataset, split)],
-        "votes_by_kind": dict(
-            HumanLabel.objects.filter(example__dataset=dataset, example__split=split)
-            .order_by().values("source").annotate(n=Count("pk")).values_list("source", "n")
-        ),
+        "votes_by_kind": votes_by_kind,
     }

@@ -11,7 +11,7 @@ import json
 from django.db.models import Case, F, FloatField, Q, Value, When
 from django.db.models.functions import Abs, Cast, Coalesce, Greatest
 
-from studio.models import Dataset, HumanLabel
+from studio.models import Dataset, ElicitationRun, ElicitedLabel, HumanLabel
 
 from .sources import ReviewError, Source, annotate_source, check_split, find_source, runs_for_split, split_examples, vote_counts
 
@@ -57,6 +57,64 @@ def _score_source(dataset: Dataset, split: str, a: Source, b: Source, score_run:
     return Source(key=f"run:{run.pk}", kind="run", name=f"ICM run {run.pk}", run_id=run.pk)
 
 
+def _keyset(qs, cursor, direction: str, key: str = "sort_key", pk: str = "pk"):
+    if cursor is None:
+        return qs
+    value, last = cursor
+    op = "lt" if direction == "desc" else "gt"
+    return qs.filter(Q(**{f"{key}__{op}": value}) | Q(**{key: value, f"{pk}__{op}": last}))
+
+
+def _ordered(qs, direction: str, key: str = "sort_key", pk: str = "pk"):
+    return qs.order_by(f"-{key}", f"-{pk}") if direction == "desc" else qs.order_by(key, pk)
+
+
+def _drivers(dataset: Dataset, split: str, sort: str, score_src: Source | None, direction: str) -> list:
+    """Cheap ordered streams of (sort_key, example id) over the split whose concatenation is the table's
+    order. Confidence: the score run's scored labels by |score| (one table, no join unless the run spans
+    every split), then — as key −1 — the examples it left unscored. Position: the examples by position
+    (an index). Each is read in chunks and only the chunk's examples get the full disagreement test."""
+    examples = split_examples(dataset, split)
+    if sort == "position":
+        return [(examples.annotate(sort_key=F("position")), "pk")]
+    scored = ElicitedLabel.objects.filter(run_id=score_src.run_id, score__isnull=False)
+    if ElicitationRun.objects.filter(pk=score_src.run_id, split="").exists():
+        scored = scored.filter(example__dataset=dataset, example__split=split)
+    scored = scored.order_by().annotate(sort_key=Abs("score"))
+    unscored = examples.exclude(pk__in=ElicitedLabel.objects.filter(run_id=score_src.run_id, score__isnull=False)
+                                .values("example_id")).annotate(sort_key=Value(-1.0, output_field=FloatField()))
+    parts = [(scored, "example_id"), (unscored, "pk")]
+    return parts if direction == "desc" else parts[::-1]
+
+
+PROBE_FIRST, PROBE_MAX = 256, 16384
+
+
+def _probe_page(full, drivers, cursor, direction: str, want: int) -> list[dict]:
+    """Walk the drivers from the cursor, testing chunks of candidates against the full disagreement
+    query (restricted to the chunk's ids), until `want` rows are found or the drivers run out. Chunks
+    grow 4x each round, so a sparse disagreement costs a few rounds, not a pass per row. One keyset
+    position serves every driver: their keys do not overlap, so a later driver's keys all lie past it."""
+    found: list[dict] = []
+    position = cursor
+    for driver, pk_field in drivers:
+        chunk = PROBE_FIRST
+        while len(found) < want:
+            cands = list(_ordered(_keyset(driver, position, direction, pk=pk_field), direction, pk=pk_field)
+                         .values_list("sort_key", pk_field)[:chunk])
+            if not cands:
+                break
+            hits = {r["pk"]: r for r in full.filter(pk__in=[pk for _, pk in cands])}
+            found.extend(hits[pk] for _, pk in cands if pk in hits)
+            position = cands[-1]
+            if len(cands) < chunk:
+                break
+            chunk = min(chunk * 4, PROBE_MAX)
+        if len(found) >= want:
+            break
+    return found[:want]
+
+
 def disagreements(
     dataset: Dataset,
     split: str,
@@ -69,10 +127,10 @@ def disagreements(
     after: str | None = None,
     limit: int = PAGE_SIZE,
     score_run: int | None = None,
-    with_total: bool | None = None,
+    with_total: bool = False,
 ) -> dict:
-    """One page: {"rows": [...], "next": cursor or None, "total": int or None, ...}. `total` is counted
-    on the first page only (it costs a pass over the split) unless with_total says otherwise."""
+    """One page: {"rows": [...], "next": cursor or None, "total": int or None, ...}. `total` (a pass over
+    the whole split) is counted only when with_total is set."""
     check_split(dataset, split)
     if gold not in GOLD_FILTERS:
         raise ReviewError(f"gold filter must be one of {', '.join(GOLD_FILTERS)}; got {gold!r}")
@@ -113,7 +171,7 @@ def disagreements(
         qs = qs.filter(gold_label__isnull=True)
 
     if sort == "confidence":
-        # rows without a score sort last (descending) / first (ascending)
+        # the same key the driver orders by: |score|, and −1 for examples the score run did not score
         qs = qs.annotate(sort_key=Coalesce(Abs(F("model_score_value")), Value(-1.0), output_field=FloatField()))
     elif sort == "agreement":
         qs = qs.annotate(sort_key=Case(
@@ -124,20 +182,18 @@ def disagreements(
     else:
         qs = qs.annotate(sort_key=F("position"))
 
-    total = None
-    if with_total or (with_total is None and cursor is None):
-        total = qs.count()
+    total = qs.count() if with_total else None
 
-    if cursor is not None:
-        value, pk = cursor
-        op = "lt" if direction == "desc" else "gt"
-        qs = qs.filter(Q(**{f"sort_key__{op}": value}) | Q(sort_key=value, **{f"pk__{op}": pk}))
-    order = ["-sort_key", "-pk"] if direction == "desc" else ["sort_key", "pk"]
     fields = ["pk", "external_id", "position", "prompt", "fields", "gold_label", "side_a", "side_b",
               "side_a_score", "side_b_score", "people_t", "people_f", "sort_key"]
     if score_src is not None:
         fields.append("model_score_value")
-    page = list(qs.order_by(*order).values(*fields)[: limit + 1])
+    full = qs.values(*fields)
+    if sort == "agreement":
+        # the key is itself an aggregate over votes: no cheaper order to walk than the whole query's
+        page = list(_ordered(_keyset(full, cursor, direction), direction)[: limit + 1])
+    else:
+        page = _probe_page(full, _drivers(dataset, split, sort, score_src, direction), cursor, direction, limit + 1)
 
     has_more = len(page) > limit
     page = page[:limit]
@@ -158,7 +214,7 @@ def disagreements(
             "model_score": r.get("model_score_value"),
             "people_true": r["people_t"],
             "people_false": r["people_f"],
-            "people_agreement": r["sort_key"] if sort == "agreement" and r["sort_key"] >= 0 else _share(r["people_t"], r["people_f"]),
+            "people_agreement": _share(r["people_t"], r["people_f"]),
         })
     nxt = encode_cursor(page[-1]["sort_key"], page[-1]["pk"]) if has_more and page else None
     return {

@@ -46,6 +46,8 @@ def dataset_splits(dataset: Dataset) -> list[str]:
 
 
 def check_split(dataset: Dataset, split: str) -> str:
+    if Example.objects.filter(dataset=dataset, split=split).exists():
+        return split
     splits = dataset_splits(dataset)
     if split not in splits:
         have = ", ".join(repr(s) for s in splits) or "none (the dataset has no examples)"
@@ -91,34 +93,59 @@ def evaluation_sources(evaluation: Evaluation | None, split: str) -> list[Source
     return out
 
 
-def annotators_for_split(dataset: Dataset, split: str, min_labels: int) -> list[dict]:
+def vote_summary(dataset: Dataset, split: str) -> list[dict]:
+    """One pass over the split's human labels: a row per annotator and per crowd vote position, with
+    {"source", "annotator_id", "annotator__username", "crowd_voter", "n"}."""
     return list(
-        HumanLabel.objects.filter(example__dataset=dataset, example__split=split, source=HumanLabel.Source.ANNOTATOR)
-        .values("annotator_id", "annotator__username")
+        HumanLabel.objects.filter(example__dataset=dataset, example__split=split).order_by()
+        .values("source", "annotator_id", "annotator__username", "crowd_voter")
         .annotate(n=Count("pk"))
-        .filter(n__gte=min_labels)
-        .order_by("-n", "annotator_id")
+        .order_by("source", "-n", "annotator_id", "crowd_voter")
     )
+
+
+def annotators_in(summary: list[dict], min_labels: int = 1) -> list[dict]:
+    return [r for r in summary if r["source"] == HumanLabel.Source.ANNOTATOR and r["n"] >= min_labels]
+
+
+def _has_votes(dataset: Dataset, split: str, kind: str) -> bool:
+    return HumanLabel.objects.filter(example__dataset=dataset, example__split=split, source=kind).exists()
+
+
+def _annotators_with_labels(dataset: Dataset, split: str) -> list[dict]:
+    """Annotators with at least one label in the split, without a pass over all labels: one EXISTS probe
+    per account that has ever labeled (the index on annotator finds a match at once)."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Exists, OuterRef
+
+    labeled_here = HumanLabel.objects.filter(annotator=OuterRef("pk"), example__dataset=dataset, example__split=split)
+    users = get_user_model().objects.filter(Exists(labeled_here)).order_by("pk").values("pk", "username")
+    return [{"annotator_id": u["pk"], "annotator__username": u["username"]} for u in users]
 
 
 def label_sources(dataset: Dataset, split: str, *, min_labels: int | None = None,
-                  evaluation: Evaluation | None | bool = True) -> list[Source]:
+                  evaluation: Evaluation | None | bool = True, summary: list[dict] | None = None) -> list[Source]:
     """Every source for a dataset and split: runs, people's majority, annotators with at least
     `min_labels` labels in the split, the crowd's majority, and the latest evaluation's prediction sets.
-    Pass evaluation=None to leave evaluation sources out, or an Evaluation to use that one."""
+    Pass evaluation=None to leave evaluation sources out, or an Evaluation to use that one. `summary`
+    (vote_summary's rows) is needed for min_labels > 1; without it, min_labels 1 uses cheap probes."""
     check_split(dataset, split)
     min_labels = min_annotator_labels() if min_labels is None else min_labels
+    if summary is None and min_labels > 1:
+        summary = vote_summary(dataset, split)
     sources = [Source(key=f"run:{r.pk}", kind="run", name=f"ICM run {r.pk}", run_id=r.pk)
                for r in runs_for_split(dataset, split)]
-    kinds = set(
-        HumanLabel.objects.filter(example__dataset=dataset, example__split=split)
-        .order_by().values_list("source", flat=True).distinct()
-    )
+    if summary is not None:
+        kinds = {r["source"] for r in summary}
+        annotators = annotators_in(summary, min_labels)
+    else:
+        kinds = {k for k in HumanLabel.Source.values if _has_votes(dataset, split, k)}
+        annotators = _annotators_with_labels(dataset, split) if HumanLabel.Source.ANNOTATOR in kinds else []
     if HumanLabel.Source.ANNOTATOR in kinds:
         sources.append(Source(key="people", kind="people", name="People's majority"))
     if HumanLabel.Source.CROWD in kinds:
         sources.append(Source(key="crowd", kind="crowd", name="Crowd votes' majority (imported)"))
-    for a in annotators_for_split(dataset, split, min_labels):
+    for a in annotators:
         sources.append(Source(key=f"annotator:{a['annotator_id']}", kind="annotator",
                               name=f"Annotator {a['annotator__username']}", annotator_id=a["annotator_id"]))
     if evaluation is True:
@@ -127,11 +154,30 @@ def label_sources(dataset: Dataset, split: str, *, min_labels: int | None = None
     return sources
 
 
-def find_source(dataset: Dataset, split: str, key: str, *, min_labels: int = 1) -> Source:
-    for s in label_sources(dataset, split, min_labels=min_labels):
-        if s.key == key:
-            return s
-    raise ReviewError(f"no label source {key!r} for dataset {dataset.slug!r}, split {split!r}")
+def find_source(dataset: Dataset, split: str, key: str) -> Source:
+    """The source with this key (run:N, people, crowd, annotator:N, eval:E:name), checked to exist for the
+    split, without listing every source."""
+    kind, _, rest = key.partition(":")
+    missing = ReviewError(f"no label source {key!r} for dataset {dataset.slug!r}, split {split!r}")
+    if kind == "run" and rest.isdigit():
+        if not runs_for_split(dataset, split).filter(pk=int(rest)).exists():
+            raise missing
+        return Source(key=key, kind="run", name=f"ICM run {rest}", run_id=int(rest))
+    if key in ("people", "crowd") and _has_votes(dataset, split, HumanLabel.Source.ANNOTATOR if key == "people"
+                                                  else HumanLabel.Source.CROWD):
+        return Source(key="people", kind="people", name="People's majority") if key == "people" else \
+            Source(key="crowd", kind="crowd", name="Crowd votes' majority (imported)")
+    if kind == "annotator" and rest.isdigit():
+        found = HumanLabel.objects.filter(annotator_id=int(rest), example__dataset=dataset, example__split=split)
+        name = found.values_list("annotator__username", flat=True).first()
+        if name is None:
+            raise missing
+        return Source(key=key, kind="annotator", name=f"Annotator {name}", annotator_id=int(rest))
+    if kind == "eval":
+        for s in evaluation_sources(latest_evaluation(dataset), split):
+            if s.key == key:
+                return s
+    raise missing
 
 
 # --- SQL columns -------------------------------------------------------------------------------------------
