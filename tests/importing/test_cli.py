@@ -34,6 +34,14 @@ def test_preset_import_reports_counts_and_reimport_is_refused_or_skipped():
     assert db_state() == before
 
 
+def test_preset_name_taken_by_another_dataset_is_refused_even_with_skip_existing(tmp_path):
+    path = tmp_path / "mine.jsonl"
+    path.write_text("\n".join(jsonl_lines(3)))
+    run(str(path), "--name", "Alpaca helpfulness", "--map", "text=text")
+    with pytest.raises(CommandError, match="did not come from preset 'alpaca'"):
+        run("alpaca", "--skip-existing")
+
+
 def test_user_file_with_mapping(tmp_path):
     path = tmp_path / "claims.jsonl"
     rows = [{"qid": i // 2, "q": f"question {i // 2}", "a": f"answer {i}", "ok": i % 2, "part": "test" if i > 7 else "train"}

@@ -5,7 +5,7 @@ from collections import Counter, defaultdict
 import pytest
 from django.db.models import Count
 
-from studio.models import Dataset, GoldLabel, HumanLabel
+from studio.models import GoldLabel, HumanLabel
 from studio.services.importing import ImportFailed, import_preset
 from studio.services.presets import PRESETS
 
@@ -182,4 +182,3 @@ def test_sst2_train_and_dev_sentences_without_trailing_space():
 def test_every_preset_is_covered_here():
     assert set(PRESETS) == {"truthfulqa", "truthfulqa-preference", "gsm8k-verification", "alpaca", "blog-gender",
                             "sst2"}
-    assert Dataset.objects.count() == 0

@@ -27,6 +27,12 @@ def import_preset(name: str, *, keys: str | None = None, stdout=None, skip_exist
     spec = get_preset(name, keys)
     title = spec.dataset_title(keys)
     existing = Dataset.objects.filter(name=title).first()
+    if existing is not None and existing.preset != name:
+        raise DatasetExists(
+            f"a dataset named {title!r} (id {existing.pk}) that did not come from preset {name!r} already exists; "
+            "rename it to import the preset",
+            existing,
+        )
     if existing is not None:
         if skip_existing:
             if stdout is not None:

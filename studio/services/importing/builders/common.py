@@ -1,7 +1,6 @@
 """Helpers the preset builders share."""
 import hashlib
 import math
-import json
 import random
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -80,6 +79,3 @@ def split_groups(group_ids: list, seed: int = SEED, train_share: float = 0.5) ->
     n_train = math.ceil(len(ids) * train_share)
     return {g: ("train" if i < n_train else "test") for i, g in enumerate(ids)}
 
-
-def dumps(value) -> str:
-    return json.dumps(value, ensure_ascii=False)
