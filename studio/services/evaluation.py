@@ -35,7 +35,6 @@ DEFAULTS = {
 }
 LIMITS = {"max_demos": (0, 1024), "max_test": (1, 100_000), "seed": (0, 2**31 - 1)}
 CALIBRATIONS = ("none", "center")
-DEMO_SEPARATOR = "\n\n"
 
 
 class EvaluationRefused(ValueError):
@@ -176,41 +175,57 @@ def plan(dataset: Dataset, config: dict) -> dict:
 
 # --- prompts ------------------------------------------------------------------------------------------------
 
-def demonstration(prompt: str, label: bool, true_word: str, false_word: str) -> str:
-    return prompt + (true_word if label else false_word)
+class ManyShotPrompts:
+    """The engine's prompt format (elicitation.prompts.PromptBuilder: demonstrations = prompt + label word,
+    a blank line between them, the query last), over the examples an evaluation uses."""
+
+    def __init__(self, prompts_by_id: dict[int, str], label_words: tuple[str, str]):
+        from elicitation.prompts import PromptBuilder
+
+        self.ids = list(prompts_by_id)
+        self.index = {ex_id: k for k, ex_id in enumerate(self.ids)}
+        self.builder = PromptBuilder([prompts_by_id[i] for i in self.ids], label_words)
+
+    def demonstration(self, ex_id: int, label: bool) -> str:
+        return self.builder.demonstration(self.index[ex_id], label)
+
+    def prompt(self, demos: list[tuple[int, bool]], query_id: int) -> str:
+        return self.builder.prompt([(self.index[i], lab) for i, lab in demos], self.index[query_id])
 
 
-def many_shot_prompt(demos: list[str], prompt: str) -> str:
-    return DEMO_SEPARATOR.join([*demos, prompt])
-
-
-def _fit_to_context(conditions, prompts_by_id, test_ids, dataset, count_tokens, max_tokens) -> int:
-    """How many demonstrations every condition may keep so its longest prompt fits `max_tokens`."""
-    if count_tokens is None or max_tokens is None:
-        return max((len(c["demos"]) for c in conditions), default=0)
-    sep = count_tokens(DEMO_SEPARATOR)
-    longest_test = max(count_tokens(prompts_by_id[i]) for i in test_ids)
-    words = max(count_tokens(dataset.true_word), count_tokens(dataset.false_word))
-    allowed = max((len(c["demos"]) for c in conditions), default=0)
+def fit_to_context(conditions: list[dict], test_ids: list[int], prompts: ManyShotPrompts, count_tokens,
+                   max_tokens: int | None) -> int:
+    """How many demonstrations every condition may keep so that its longest prompt fits the model's
+    context (the same number for all, so conditions differ in labels, not in how many shots they get)."""
+    most = max((len(c["demos"]) for c in conditions), default=0)
+    if count_tokens is None or not max_tokens:
+        return most
+    longest_query = max(count_tokens(prompts.prompt([], i)) or 0 for i in test_ids)
+    if longest_query + 1 > max_tokens:
+        raise EvaluationRefused(f"a test prompt has {longest_query} tokens; the model's context holds {max_tokens}")
+    sep = count_tokens("\n\n") or 1
+    allowed = most
     for c in conditions:
-        lengths = [count_tokens(prompts_by_id[i]) + words + sep for i, _ in c["demos"]]
-        total, fit = longest_test + 1, 0
-        for n in lengths:
-            if total + n > max_tokens:
+        total, fit = longest_query + 1, 0
+        for ex_id, label in c["demos"][:allowed]:
+            total += (count_tokens(prompts.demonstration(ex_id, label)) or 0) + sep
+            if total > max_tokens:
                 break
-            total += n
             fit += 1
-        allowed = min(allowed, fit) if c["demos"] else allowed
-    if longest_test + 1 > max_tokens:
-        raise EvaluationRefused(f"a test prompt has {longest_test} tokens; the model's context holds {max_tokens}")
+        if c["demos"]:
+            allowed = min(allowed, fit)
     return allowed
+
+
+SCORE_BATCH = 8
 
 
 # --- executing (the worker) ---------------------------------------------------------------------------------
 
 def execute_evaluation(evaluation_id: int, *, get_backend: Callable | None = None, scorer=None) -> Evaluation:
-    """Run an evaluation to completion (or failure, with the error recorded). `scorer` (for callers that
-    already hold one) or `get_backend(model=, kind=, device=, base_url=)` supplies the model."""
+    """Run an evaluation to completion (or failure, with the error recorded). `scorer` (an object with
+    score(prompts) -> log-odds, and optionally count_tokens / max_tokens) or `get_backend(model=, kind=,
+    device=, base_url=)` supplies the model."""
     ev = Evaluation.objects.select_related("dataset").get(pk=evaluation_id)
     if ev.state == Evaluation.State.COMPLETED:
         return ev  # a re-delivered task finds the work done
@@ -224,29 +239,31 @@ def execute_evaluation(evaluation_id: int, *, get_backend: Callable | None = Non
             raise EvaluationRefused(f"the {config['test_split']!r} split has no examples with gold labels")
         if scorer is None:
             scorer = engine_scorer(config, dataset, get_backend)
-        needed = set(p["test_ids"]) | {i for c in p["conditions"] for i, _ in c["demos"]}
-        prompts_by_id = dict(Example.objects.filter(pk__in=needed).values_list("pk", "prompt"))
-        keep = _fit_to_context(p["conditions"], prompts_by_id, p["test_ids"], dataset,
-                               getattr(scorer, "count_tokens", None), getattr(scorer, "max_tokens", None))
+        needed = list(dict.fromkeys([*p["test_ids"], *(i for c in p["conditions"] for i, _ in c["demos"])]))
+        texts = dict(Example.objects.filter(pk__in=needed).values_list("pk", "prompt"))
+        prompts = ManyShotPrompts({i: texts[i] for i in needed}, (dataset.true_word, dataset.false_word))
+        keep = fit_to_context(p["conditions"], p["test_ids"], prompts, getattr(scorer, "count_tokens", None),
+                              getattr(scorer, "max_tokens", None))
         results_sources = []
         for c in p["conditions"]:
             demos = c["demos"][:keep]
-            demo_texts = [demonstration(prompts_by_id[i], lab, dataset.true_word, dataset.false_word) for i, lab in demos]
-            prompts = [many_shot_prompt(demo_texts, prompts_by_id[i]) for i in p["test_ids"]]
-            scores = [float(s) for s in scorer.score(prompts)]
+            batch = [prompts.prompt(demos, i) for i in p["test_ids"]]
+            scores = []
+            for start in range(0, len(batch), SCORE_BATCH):
+                scores.extend(float(x) for x in scorer.score(batch[start:start + SCORE_BATCH]))
             if config.get("calibrate") == "center":
                 mean = sum(scores) / len(scores)
-                scores = [s - mean for s in scores]
+                scores = [x - mean for x in scores]
             results_sources.append({
                 "key": c["key"], "kind": c["kind"], "name": c["name"], "run_id": c.get("run_id"),
                 "n_demos": len(demos), "demo_true": sum(1 for _, lab in demos if lab),
                 "demo_ids": [i for i, _ in demos],
-                "predictions": [s > 0 for s in scores],
-                "scores": [round(s, 6) for s in scores],
+                "predictions": [x > 0 for x in scores],
+                "scores": [round(x, 6) for x in scores],
             })
         config.update({
             "demos_per_condition": keep,
-            "demos_trimmed_for_context": keep < config["max_demos"],
+            "demos_trimmed_for_context": keep < min(config["max_demos"], max(len(c["demos"]) for c in p["conditions"])),
             "context_tokens": getattr(scorer, "max_tokens", None),
             "train_size": p["train_size"],
         })
@@ -262,8 +279,8 @@ def execute_evaluation(evaluation_id: int, *, get_backend: Callable | None = Non
                                                    finished_at=timezone.now())
     except Exception as exc:
         log.exception("evaluation %s failed", ev.pk)
-        Evaluation.objects.filter(pk=ev.pk).update(state=Evaluation.State.FAILED, error=f"{type(exc).__name__}: {exc}"
-                                                   if not isinstance(exc, EvaluationRefused) else str(exc),
+        message = str(exc) if isinstance(exc, EvaluationRefused) else f"{type(exc).__name__}: {exc}"
+        Evaluation.objects.filter(pk=ev.pk).update(state=Evaluation.State.FAILED, error=message,
                                                    finished_at=timezone.now())
     ev.refresh_from_db()
     return ev
@@ -291,13 +308,14 @@ def engine_scorer(config: dict, dataset: Dataset, get_backend: Callable | None):
 
 
 class EngineScorer:
+    """The engine's backend protocol (elicitation.backends.base.Backend) as the evaluation needs it."""
+
     def __init__(self, backend, true_word: str, false_word: str, model: str):
         self.backend = backend
-        self.true_word, self.false_word = true_word, false_word
-        self.description = model
-        self.max_tokens = getattr(backend, "max_tokens", None) or getattr(backend, "context_length", None)
-        tokenizer = getattr(backend, "tokenizer", None)
-        self.count_tokens = (lambda text: len(tokenizer.encode(text, add_special_tokens=False))) if tokenizer else None
+        self.label_words = (true_word, false_word)
+        self.description = getattr(backend, "name", None) or model
+        self.max_tokens = getattr(backend, "context_length", None)
+        self.count_tokens = getattr(backend, "count_tokens", None)
 
     def score(self, prompts: list[str]) -> list[float]:
-        return list(self.backend.score(prompts, self.true_word, self.false_word))
+        return [r.log_odds for r in self.backend.score_batch(list(prompts), self.label_words).results]

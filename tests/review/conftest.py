@@ -19,3 +19,27 @@ def reviewed(db):
     factories.annotate(ds, users[2:], test_ids[:80] + train_ids[:60], accuracy=0.65, seed=3)
     evaluation = factories.evaluation_with_results(ds, [run])
     return SimpleNamespace(dataset=ds, run=run, users=users, evaluation=evaluation, test_ids=test_ids)
+
+
+@pytest.fixture
+def start_review_worker(transactional_db, artifacts_dir):
+    """A real Celery worker process on the test database and Redis (the runs tests' Worker), stopped after."""
+    from django.conf import settings
+    from django.db import connection
+
+    from tests.runs.conftest import Worker, purge_broker
+
+    if not settings.REDIS_URL or not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        pytest.skip("worker tests need DATABASE_URL (PostgreSQL) and REDIS_URL set, as in CI")
+    purge_broker()
+    started = []
+
+    def start(name: str = "review"):
+        worker = Worker(name, connection.settings_dict["NAME"], artifacts_dir).start()
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+    purge_broker()

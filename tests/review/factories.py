@@ -146,3 +146,38 @@ def evaluation_with_results(dataset: Dataset, runs, *, test_split: str = "test",
         config={"train_split": "train", "test_split": test_split, "max_demos": 8, "max_test": n_test, "seed": seed,
                 "calibrate": "none", "model": "smollm2", "demos_per_condition": 8, "demos_trimmed_for_context": False},
         results={"test_split": test_split, "train_split": "train", "example_ids": ids, "sources": entries})
+
+
+def sst2_review_dataset(train: int = 8, test: int = 4, name: str = "sst2-review") -> Dataset:
+    """Short real SST-2 dev sentences (half positive) with gold, split into train and test."""
+    import csv
+
+    rows = []
+    with open(SHARED_DATA / "sst2" / "dev.tsv", newline="") as f:
+        for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+            if len(r["sentence"].split()) <= 12:
+                rows.append((r["sentence"].strip(), r["label"] == "1"))
+    pos = [r for r in rows if r[1]][: (train + test + 1) // 2]
+    neg = [r for r in rows if not r[1]][: (train + test) // 2]
+    chosen = [x for pair in zip(pos, neg) for x in pair][: train + test]
+    ds = Dataset.objects.create(name=name, slug=name, task_type=Dataset.TaskType.TEXT,
+                                prompt_template="Review: {sentence}\nClaim: The sentiment of this review is positive.\n"
+                                "I think this claim is", display_fields=["sentence"])
+    examples = Example.objects.bulk_create([
+        Example(dataset=ds, external_id=str(i), split="train" if i < train else "test", position=i,
+                fields={"sentence": text}, prompt=ds.prompt_template.format(sentence=text))
+        for i, (text, _) in enumerate(chosen)])
+    GoldLabel.objects.bulk_create([GoldLabel(example=e, label=label) for e, (_, label) in zip(examples, chosen)])
+    return ds
+
+
+def wait_for(predicate, timeout: float, what: str, interval: float = 0.5):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
