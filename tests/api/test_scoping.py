@@ -103,3 +103,12 @@ def test_metrics_are_the_dashboards_numbers(world):
     expected = review.dashboard(world.a, "train")
     assert body["n_examples"] == expected["n_examples"]
     assert [s["key"] for s in body["sources"]] == [s["key"] for s in expected["sources"]]
+
+
+def test_format_parameter_means_the_file_format_only_on_exports(world):
+    """DRF's ?format= renderer switch still works elsewhere (the browsable API's JSON link)."""
+    client = world.client("reviewer")
+    listing = client.get("/api/datasets/?format=api")
+    assert listing.status_code == 200 and listing["Content-Type"].startswith("text/html")
+    export = client.get(f"/api/runs/{world.run_a.pk}/export/?format=csv", HTTP_ACCEPT="text/html")
+    assert export.status_code == 200 and export["Content-Type"].startswith("text/csv")

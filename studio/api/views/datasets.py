@@ -12,7 +12,7 @@ from studio.models import Dataset
 from studio.services import access, annotation, export, labelstudio, review
 
 from ..base import AdminWrites, StudioAPIMixin, require
-from ..negotiation import IgnoreFormatParameter
+from ..negotiation import ExportFormatMixin
 from ..serializers.datasets import DatasetSerializer
 from ..serializers.examples import ExampleSerializer
 from ..serializers.exports import ExportQuery, HumanExportQuery
@@ -33,11 +33,11 @@ class AnnotationRefused(APIException):
     partial_update=extend_schema(summary="Change some of a dataset's settings (admins)"),
     destroy=extend_schema(summary="Delete a dataset with its examples, labels and runs (admins)"),
 )
-class DatasetViewSet(StudioAPIMixin, viewsets.ModelViewSet):
+class DatasetViewSet(StudioAPIMixin, ExportFormatMixin, viewsets.ModelViewSet):
     serializer_class = DatasetSerializer
     permission_classes = [IsAuthenticated, AdminWrites]
     filterset_fields = ["task_type", "preset", "slug"]
-    content_negotiation_class = IgnoreFormatParameter
+    export_actions = ("export_human_labels", "export_gold")
 
     def get_permissions(self):
         if self.action == "next_example":  # a POST, but annotators' (checked by the annotation service)

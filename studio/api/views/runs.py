@@ -10,7 +10,7 @@ from studio.services import access, export, labelstudio, runs
 
 from ..base import AdminOnly, StudioAPIMixin
 from ..filters import ElicitedLabelFilter, RunFilter
-from ..negotiation import IgnoreFormatParameter
+from ..negotiation import ExportFormatMixin
 from ..pagination import ById, NewestFirst
 from ..schema import ERROR
 from ..serializers.exports import LabelStudioExportQuery, RunExportQuery
@@ -27,11 +27,12 @@ class Conflict(APIException):
     list=extend_schema(summary="ICM runs on datasets you review"),
     retrieve=extend_schema(summary="One run, with its progress"),
 )
-class RunViewSet(StudioAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class RunViewSet(StudioAPIMixin, ExportFormatMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                 viewsets.GenericViewSet):
     serializer_class = RunSerializer
     filterset_class = RunFilter
     pagination_class = NewestFirst
-    content_negotiation_class = IgnoreFormatParameter
+    export_actions = ("export", "export_labelstudio")
 
     def get_queryset(self):
         return (
