@@ -25,6 +25,16 @@ def test_dashboard_and_run_curves_screenshots(browser, live_server, reviewed, ad
 
     page.goto(f"{live_server.url}/review/{reviewed.dataset.slug}/runs/{reviewed.run.pk}/")
     page.wait_for_selector("body[data-charts-ready='1']")
+    assert page.locator("#curve-accuracy").bounding_box()["height"] > 100
     page.screenshot(path=str(artifacts_dir / "review-run-curves.png"), full_page=True)
+
+    # the disagreement table, then one of its examples
+    page.goto(f"{live_server.url}/review/{reviewed.dataset.slug}/disagreements/?split=test&b=crowd")
+    assert page.locator("#disagreements tbody tr[data-example]").count() == 50
+    page.screenshot(path=str(artifacts_dir / "review-disagreements.png"), full_page=True)
+    page.locator("#disagreements tbody tr[data-example] a").first.click()
+    page.wait_for_selector("#human-labels")
+    assert page.locator("#human-labels tbody tr").count() >= 4  # the crowd's votes at least
+    page.screenshot(path=str(artifacts_dir / "review-example.png"), full_page=True)
     assert not errors, errors
     page.close()

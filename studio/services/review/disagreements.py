@@ -235,7 +235,7 @@ def _share(t: int, f: int) -> float | None:
     return max(t, f) / (t + f) if (t + f) else None
 
 
-PREVIEW_CHARS = 240
+PREVIEW_CHARS = 200
 
 
 def _preview(dataset: Dataset, fields: dict, prompt: str) -> str:
