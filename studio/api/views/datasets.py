@@ -8,7 +8,6 @@ from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from studio.models import Dataset
 from studio.services import access, annotation, export, labelstudio, review
 
 from ..base import AdminWrites, StudioAPIMixin, require
