@@ -6,8 +6,10 @@ people's majority, and each completed ICM run — each test example labeled by t
 worker. The demonstrations are chosen the same way for every condition so they differ only in labels as far
 as coverage allows: one seeded permutation of the train split, and each condition takes the first
 `max_demos` examples it has a label for, in that order; then, if the prompts would not fit the model's
-context, the same number is dropped from every condition until the longest prompt fits. Everything chosen
-is recorded in Evaluation.config / results. Gold never reaches the engine except as the gold-labels baseline.
+context, the same number is dropped from every condition until the longest prompt fits. Scores come from
+the engine's own baseline scorer (elicitation.baselines, the exact scorer ICM uses, with its prompt format),
+so every condition is measured the same way. Everything chosen is recorded in Evaluation.config / results.
+Gold never reaches the engine except as the gold-labels condition's demonstrations.
 """
 from __future__ import annotations
 
@@ -152,8 +154,10 @@ def plan(dataset: Dataset, config: dict) -> dict:
     label_rng = random.Random(seed + 1)
     conditions = [{"key": "zero-shot", "kind": "zero-shot", "name": "Zero-shot", "demos": []}]
     if k:
+        coins = [True] * (min(k, len(order)) // 2) + [False] * (min(k, len(order)) - min(k, len(order)) // 2)
+        label_rng.shuffle(coins)  # half true, as the engine's random-labels baseline
         conditions.append({"key": "random", "kind": "random", "name": "Random labels",
-                           "demos": [(ex_id, label_rng.random() < 0.5) for ex_id in order[:k]]})
+                           "demos": list(zip(order[:k], coins))})
         gold = dict(GoldLabel.objects.filter(example__dataset=dataset, example__split=train)
                     .values_list("example_id", "label"))
         if gold:
@@ -217,43 +221,56 @@ def fit_to_context(conditions: list[dict], test_ids: list[int], prompts: ManySho
     return allowed
 
 
-SCORE_BATCH = 8
-
-
 # --- executing (the worker) ---------------------------------------------------------------------------------
 
-def execute_evaluation(evaluation_id: int, *, get_backend: Callable | None = None, scorer=None) -> Evaluation:
-    """Run an evaluation to completion (or failure, with the error recorded). `scorer` (an object with
-    score(prompts) -> log-odds, and optionally count_tokens / max_tokens) or `get_backend(model=, kind=,
-    device=, base_url=)` supplies the model."""
+def _score_condition(demos: list[tuple[int, bool]], test_ids: list[int], texts: dict[int, str], backend,
+                     icm_config) -> tuple[list[float], int]:
+    """Test log-odds under one condition, by the engine's baseline scorer (the scorer ICM itself uses):
+    zero-shot without demonstrations, else many-shot with these demonstrations and labels."""
+    from elicitation import Example as EngineExample
+    from elicitation import Problem, baselines
+
+    test = Problem([EngineExample(f"t{i}", texts[i]) for i in test_ids])
+    if not demos:
+        result = baselines.zero_shot(test, backend, icm_config)
+    else:
+        shots = Problem([EngineExample(f"d{i}", texts[i]) for i, _ in demos])
+        # gold_labels is the engine's "many-shot with these labels": here they are each source's labels
+        result = baselines.gold_labels(shots, {f"d{i}": label for i, label in demos}, backend, icm_config, test=test)
+    return [float(result.scores[f"t{i}"]) for i in test_ids], int(result.summary.get("tokens", 0))
+
+
+def execute_evaluation(evaluation_id: int, *, get_backend: Callable | None = None, backend=None) -> Evaluation:
+    """Run an evaluation to completion (or failure, with the error recorded). `backend` (an engine
+    backend already loaded) or `get_backend(model=, kind=, device=, base_url=)` supplies the model."""
     ev = Evaluation.objects.select_related("dataset").get(pk=evaluation_id)
     if ev.state == Evaluation.State.COMPLETED:
         return ev  # a re-delivered task finds the work done
     Evaluation.objects.filter(pk=ev.pk).update(state=Evaluation.State.RUNNING, error="")
     started = time.monotonic()
     try:
+        from elicitation import ICMConfig
+
         config = dict(ev.config or {})
         dataset = ev.dataset
         p = plan(dataset, config)
         if not p["test_ids"]:
             raise EvaluationRefused(f"the {config['test_split']!r} split has no examples with gold labels")
-        if scorer is None:
-            scorer = engine_scorer(config, dataset, get_backend)
+        if backend is None:
+            backend = engine_backend(config, get_backend)
+        label_words = (dataset.true_word, dataset.false_word)
+        icm_config = ICMConfig(seed=int(config["seed"]), calibrate=config.get("calibrate", "none"),
+                               label_words=label_words)
         needed = list(dict.fromkeys([*p["test_ids"], *(i for c in p["conditions"] for i, _ in c["demos"])]))
         texts = dict(Example.objects.filter(pk__in=needed).values_list("pk", "prompt"))
-        prompts = ManyShotPrompts({i: texts[i] for i in needed}, (dataset.true_word, dataset.false_word))
-        keep = fit_to_context(p["conditions"], p["test_ids"], prompts, getattr(scorer, "count_tokens", None),
-                              getattr(scorer, "max_tokens", None))
-        results_sources = []
+        prompts = ManyShotPrompts({i: texts[i] for i in needed}, label_words)
+        keep = fit_to_context(p["conditions"], p["test_ids"], prompts, getattr(backend, "count_tokens", None),
+                              getattr(backend, "context_length", None))
+        results_sources, tokens = [], 0
         for c in p["conditions"]:
             demos = c["demos"][:keep]
-            batch = [prompts.prompt(demos, i) for i in p["test_ids"]]
-            scores = []
-            for start in range(0, len(batch), SCORE_BATCH):
-                scores.extend(float(x) for x in scorer.score(batch[start:start + SCORE_BATCH]))
-            if config.get("calibrate") == "center":
-                mean = sum(scores) / len(scores)
-                scores = [x - mean for x in scores]
+            scores, used = _score_condition(demos, p["test_ids"], texts, backend, icm_config)
+            tokens += used
             results_sources.append({
                 "key": c["key"], "kind": c["kind"], "name": c["name"], "run_id": c.get("run_id"),
                 "n_demos": len(demos), "demo_true": sum(1 for _, lab in demos if lab),
@@ -261,10 +278,11 @@ def execute_evaluation(evaluation_id: int, *, get_backend: Callable | None = Non
                 "predictions": [x > 0 for x in scores],
                 "scores": [round(x, 6) for x in scores],
             })
+        most = max(len(c["demos"]) for c in p["conditions"])
         config.update({
             "demos_per_condition": keep,
-            "demos_trimmed_for_context": keep < min(config["max_demos"], max(len(c["demos"]) for c in p["conditions"])),
-            "context_tokens": getattr(scorer, "max_tokens", None),
+            "demos_trimmed_for_context": keep < most,
+            "context_tokens": getattr(backend, "context_length", None),
             "train_size": p["train_size"],
         })
         results = {
@@ -273,7 +291,8 @@ def execute_evaluation(evaluation_id: int, *, get_backend: Callable | None = Non
             "example_ids": p["test_ids"],
             "sources": results_sources,
             "seconds": round(time.monotonic() - started, 2),
-            "model": getattr(scorer, "description", config.get("model")),
+            "tokens": tokens,
+            "model": getattr(backend, "name", config.get("model")),
         }
         Evaluation.objects.filter(pk=ev.pk).update(state=Evaluation.State.COMPLETED, config=config, results=results,
                                                    finished_at=timezone.now())
@@ -293,29 +312,13 @@ def mark_failed(evaluation_id: int, exc: BaseException) -> None:
 
 # --- the model ------------------------------------------------------------------------------------------------
 
-def engine_scorer(config: dict, dataset: Dataset, get_backend: Callable | None):
-    """A scorer over the engine's backend: score(prompts) -> log P(true word) − log P(false word) at the
-    end of each prompt, plus count_tokens / max_tokens where the backend can tell."""
+def engine_backend(config: dict, get_backend: Callable | None):
+    """The engine backend for this evaluation: the worker's cached one (get_backend) or a fresh load."""
     if get_backend is None:
         from elicitation import load_backend
 
-        def get_backend(**kw):
-            return load_backend(**kw), False
-
+        return load_backend(model=config["model"], kind=config["backend"], device=config["device"],
+                            base_url=config.get("base_url") or None)
     backend, _ = get_backend(model=config["model"], kind=config["backend"], device=config["device"],
                              base_url=config.get("base_url") or None)
-    return EngineScorer(backend, dataset.true_word, dataset.false_word, config["model"])
-
-
-class EngineScorer:
-    """The engine's backend protocol (elicitation.backends.base.Backend) as the evaluation needs it."""
-
-    def __init__(self, backend, true_word: str, false_word: str, model: str):
-        self.backend = backend
-        self.label_words = (true_word, false_word)
-        self.description = getattr(backend, "name", None) or model
-        self.max_tokens = getattr(backend, "context_length", None)
-        self.count_tokens = getattr(backend, "count_tokens", None)
-
-    def score(self, prompts: list[str]) -> list[float]:
-        return [r.log_odds for r in self.backend.score_batch(list(prompts), self.label_words).results]
+    return backend

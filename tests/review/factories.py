@@ -158,7 +158,7 @@ def sst2_review_dataset(train: int = 8, test: int = 4, name: str = "sst2-review"
             if len(r["sentence"].split()) <= 12:
                 rows.append((r["sentence"].strip(), r["label"] == "1"))
     pos = [r for r in rows if r[1]][: (train + test + 1) // 2]
-    neg = [r for r in rows if not r[1]][: (train + test) // 2]
+    neg = [r for r in rows if not r[1]][: (train + test + 1) // 2]
     chosen = [x for pair in zip(pos, neg) for x in pair][: train + test]
     ds = Dataset.objects.create(name=name, slug=name, task_type=Dataset.TaskType.TEXT,
                                 prompt_template="Review: {sentence}\nClaim: The sentiment of this review is positive.\n"

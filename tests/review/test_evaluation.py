@@ -128,9 +128,9 @@ def test_demonstrations_are_trimmed_alike_to_fit_the_models_context(reviewed):
     for c in plan["conditions"]:
         longest = max(backend.count_tokens(prompts.prompt(c["demos"][:keep], i)) for i in plan["test_ids"])
         assert longest <= backend.context_length, c["key"]
-    gold = next(c for c in plan["conditions"] if c["key"] == "gold")
-    assert max(backend.count_tokens(prompts.prompt(gold["demos"][:keep + 1], i)) for i in plan["test_ids"]) > \
-        backend.context_length - 60, "one more demonstration would (nearly) overflow: the cap is tight"
+    # the cap is tight: for some condition, one more demonstration would (nearly) overflow
+    assert max(backend.count_tokens(prompts.prompt(c["demos"][:keep + 1], i))
+               for c in plan["conditions"] if c["demos"] for i in plan["test_ids"]) > backend.context_length - 60
 
 
 @pytest.mark.slow
@@ -165,8 +165,8 @@ def test_a_tiny_evaluation_runs_on_a_worker_with_the_bundled_model(start_review_
 
     backend = load_backend(model="smollm2", kind="hf", device="cpu")
     prompt = Example.objects.get(pk=ev.results["example_ids"][0]).prompt
-    direct = evaluation.EngineScorer(backend, ds.true_word, ds.false_word, "smollm2").score(
-        [evaluation.ManyShotPrompts({0: prompt}, (ds.true_word, ds.false_word)).prompt([], 0)])[0]
+    direct = backend.score([evaluation.ManyShotPrompts({0: prompt}, (ds.true_word, ds.false_word)).prompt([], 0)],
+                           ds.true_word, ds.false_word)[0]
     assert ev.results["sources"][0]["scores"][0] == pytest.approx(direct, abs=1e-3)
 
     cmp = review.dashboard(ds, "test")["comparison"]
