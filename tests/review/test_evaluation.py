@@ -3,7 +3,6 @@ gets, and — on a real worker with the bundled model — a tiny evaluation end 
 import math
 
 import pytest
-from django.core.management import call_command
 
 from studio.models import Dataset, ElicitedLabel, Evaluation, Example, GoldLabel, HumanLabel
 from studio.services import evaluation, review
@@ -77,7 +76,7 @@ def test_plan_gives_every_condition_train_demonstrations_labeled_by_its_source(r
     assert by_key["zero-shot"]["demos"] == []
     gold = dict(GoldLabel.objects.filter(example_id__in=train).values_list("example_id", "label"))
     run = dict(ElicitedLabel.objects.filter(run=reviewed.run, example_id__in=train).values_list("example_id", "label"))
-    people, _ = _people_majority(train)
+    people = _people_majority(train)
     for key, truth in (("gold", gold), (f"run:{reviewed.run.pk}", run), ("people", people)):
         demos = by_key[key]["demos"]
         assert len(demos) == 12 and {i for i, _ in demos} <= train, key
@@ -94,7 +93,7 @@ def _people_majority(ids):
     for ex, label in HumanLabel.objects.filter(example_id__in=ids, source="annotator").values_list("example_id", "label"):
         t, f = votes.get(ex, (0, 0))
         votes[ex] = (t + label, f + (not label))
-    return {ex: t > f for ex, (t, f) in votes.items() if t != f}, None
+    return {ex: t > f for ex, (t, f) in votes.items() if t != f}
 
 
 def test_only_admins_start_evaluations_from_the_dashboard(reviewed, client, django_user_model,
