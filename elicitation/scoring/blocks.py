@@ -11,15 +11,14 @@ agreement with exact scores is measured by benchmarks/score_cost.py.
 """
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 
-import torch
-
+from ..backends.base import LabelLogprobs
+from ..errors import ElicitationError
+from .base import DEFAULT_CACHE_SIZE, Scorer
 from .context_limits import check_fits, demo_subset
-from .demo_tokens import PromptTokens
-from .kv_cache import KV, ModelRunner, kv_cat, kv_len, kv_slice, label_logprobs
-from .masks import packed_rows_allowed
 from .folds import _chunks, _common_prefix
+from .model_access import as_label_logprobs, flex_available, make_runner, prompt_tokens, require_model
 
 UNITS = ("example", "group")
 
@@ -29,8 +28,8 @@ class BlockContexts:
 
     def __init__(
         self,
-        runner: ModelRunner,
-        tokens: PromptTokens,
+        runner,
+        tokens,
         groups: list[Hashable | None],
         *,
         unit: str = "example",
@@ -39,7 +38,7 @@ class BlockContexts:
         token_budget: int = 1024,
     ):
         if unit not in UNITS:
-            raise ValueError(f"block unit must be one of {UNITS}, got {unit!r}")
+            raise ElicitationError(f"block unit must be one of {UNITS}, got {unit!r}")
         if len(groups) != len(tokens):
             raise ValueError(f"{len(groups)} groups for {len(tokens)} examples")
         self.runner = runner
@@ -59,7 +58,7 @@ class BlockContexts:
         # queries start after the longest block any labeling could produce, so positions never depend on labels
         self.max_block = max(sum(tokens.longest_demo(i) for i in m) for m in members.values())
         self.labels: dict[int, bool] = {}
-        self._preamble_kv: KV | None = None
+        self._preamble_kv = None
         self._blocks: dict = {}  # unit key -> (tokens, kv)
         self._results: dict[int, tuple[float, float]] = {}
         self.check_context_window()
@@ -70,7 +69,8 @@ class BlockContexts:
     def check_context_window(self) -> None:
         longest_query = max(len(self.tokens.query(i)) for i in range(len(self.tokens)))
         needed = len(self.tokens.preamble) + self.max_block + longest_query
-        check_fits(needed, self.runner.context_window, "the longest block plus query", max_demos=self.max_demos)
+        check_fits(needed, self.runner.context_window, "scoring 'blocks': the longest block and query",
+                   max_demos=self.max_demos)
 
     # -- blocks ---------------------------------------------------------------------------------------------
     def _block_tokens(self, key) -> tuple:
@@ -82,6 +82,10 @@ class BlockContexts:
 
     def _sync_blocks(self) -> bool:
         """Bring every block's KV up to date with self.labels; True if anything changed."""
+        import torch
+
+        from .kv_cache import kv_cat, kv_slice
+        from .masks import packed_rows_allowed
         pre = list(self.tokens.preamble)
         if pre and self._preamble_kv is None:
             _, self._preamble_kv = self.runner.forward(pre)
@@ -138,6 +142,10 @@ class BlockContexts:
         return {i: self._results[i] for i in ids}
 
     def _run_queries(self, ids: list[int]) -> None:
+        import torch
+
+        from .kv_cache import kv_cat, label_logprobs
+        from .masks import packed_rows_allowed
         keys = [k for k in self.unit_order if k in self._blocks]
         kv = kv_cat([self._preamble_kv] + [self._blocks[k][1] for k in keys])
         pre = len(self.tokens.preamble)
@@ -175,3 +183,60 @@ class BlockContexts:
 
     def _same_group(self, key, i: int) -> bool:
         return any(self.group_of[j] == self.group_of[i] for j in self.unit_members[key])
+
+
+class BlocksScorer(Scorer):
+    """`--scoring blocks`: parallel-context log-odds (see the module docstring). Needs the hf backend."""
+
+    mode = "blocks"
+
+    def __init__(self, problem, backend, label_words, *, max_demos: int | None = None, seed: int = 0,
+                 unit: str = "example", cache_size: int = DEFAULT_CACHE_SIZE, token_budget: int = 1024):
+        super().__init__(problem, backend, label_words, cache_size=cache_size)
+        require_model(backend, self.mode)
+        if max_demos is not None and (isinstance(max_demos, bool) or not isinstance(max_demos, int)
+                                      or max_demos < 1):
+            raise ElicitationError(f"max_demos must be a positive integer or None, got {max_demos!r}")
+        if unit not in UNITS:
+            raise ElicitationError(f"block unit must be one of {UNITS}, got {unit!r}")
+        self.max_demos = max_demos
+        self.seed = seed
+        self.unit = unit
+        self.token_budget = token_budget
+        self.flex = flex_available(backend)
+        self._contexts: BlockContexts | None = None
+        self._runner = None
+
+    @classmethod
+    def from_config(cls, problem, backend, config, **options) -> "BlocksScorer":
+        return cls(problem, backend, tuple(config.label_words), max_demos=getattr(config, "max_demos", None),
+                   seed=config.seed, **options)
+
+    def settings(self) -> dict:
+        return {"scoring": self.mode, "block_unit": self.unit, "max_demos": self.max_demos,
+                "attention": "flex_attention block mask" if self.flex else "sdpa float mask"}
+
+    def check_context(self) -> None:
+        self._model_contexts()
+
+    def evaluate(self, labels: Sequence[bool | None]) -> dict[int, LabelLogprobs]:
+        return self._score(labels, [i for i in self.order if labels[i] is not None])
+
+    def predict_many(self, indices: Sequence[int], labels: Sequence[bool | None]) -> dict[int, LabelLogprobs]:
+        return self._score(labels, list(indices))
+
+    def _score(self, labels, queries: list[int]) -> dict[int, LabelLogprobs]:
+        contexts = self._model_contexts()
+        labeled = {i: bool(labels[i]) for i in self.order if labels[i] is not None}
+        before = self._runner.tokens
+        pairs = contexts.evaluate(labeled, queries)
+        self.tokens += self._runner.tokens - before
+        return {i: as_label_logprobs(pairs[i]) for i in queries}
+
+    def _model_contexts(self) -> BlockContexts:
+        if self._contexts is None:
+            self._runner = make_runner(self.backend, flex=self.flex)
+            self._contexts = BlockContexts(self._runner, prompt_tokens(self), self.problem.group_ids(),
+                                           unit=self.unit, max_demos=self.max_demos, seed=self.seed,
+                                           token_budget=self.token_budget)
+        return self._contexts

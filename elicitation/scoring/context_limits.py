@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import hashlib
 
+from ..errors import ContextLengthError
 
-class ContextTooLong(ValueError):
-    """A prompt would not fit in the model's context window."""
+
+class ContextTooLong(ContextLengthError):
+    """A prompt a fast scorer would build does not fit the model's context window."""
 
 
 def priority(seed: int, salt: str, item: int) -> int:

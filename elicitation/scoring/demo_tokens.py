@@ -73,6 +73,7 @@ class PromptTokens:
         preamble: str = "",
         true_ids: tuple[int, ...] | None = None,
         false_ids: tuple[int, ...] | None = None,
+        preamble_ids: tuple[int, ...] | None = None,
     ) -> "PromptTokens":
         def enc(text: str) -> tuple[int, ...]:
             return tuple(tokenizer(text, add_special_tokens=False).input_ids) if text else ()
@@ -84,5 +85,14 @@ class PromptTokens:
             separator=separator_in_context(tokenizer, separator, prompts[0] if prompts else ""),
             true_ids=tuple(true_ids) if true_ids else label_variant_ids(tokenizer, true_word),
             false_ids=tuple(false_ids) if false_ids else label_variant_ids(tokenizer, false_word),
-            preamble=enc(preamble),
+            preamble=tuple(preamble_ids) if preamble_ids is not None else enc(preamble),
         )
+
+
+def special_prefix(tokenizer) -> tuple[int, ...]:
+    """Tokens a tokenizer puts before any text (a BOS token for Llama 3; nothing for SmolLM2)."""
+    with_special = tokenizer("a")["input_ids"]
+    without = tokenizer("a", add_special_tokens=False)["input_ids"]
+    if len(with_special) >= len(without) and with_special[len(with_special) - len(without):] == without:
+        return tuple(with_special[: len(with_special) - len(without)])
+    return ()

