@@ -1,0 +1,95 @@
+"""ICM hyperparameters: defaults from the paper and its official code, JSON round-trip, validation."""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+
+from .errors import ElicitationError
+
+SCORES = ("mean-logodds", "sum-logprob")
+SCHEDULES = ("log", "paper")
+CALIBRATIONS = ("none", "center")
+
+
+@dataclass(frozen=True)
+class ICMConfig:
+    seed: int = 0
+    iterations: int = 3000
+    alpha: float = 50.0
+    initial_labels: int = 8
+    consistency_fix_rounds: int = 10
+    score: str = "mean-logodds"       # P(D): mean ±log-odds (official code) or Σ log P(y_i|…) (paper's text)
+    schedule: str = "log"             # temperature: official code's log schedule, or the paper's Algorithm 1
+    t0: float = 10.0
+    t_min: float = 0.01
+    beta: float = 0.99
+    calibrate: str = "none"           # "center": subtract the labeled set's mean log-odds (contextual calibration)
+    label_words: tuple[str, str] = (" True", " False")
+    checkpoint_every: int = 10
+    scoring: str = "exact"            # how P(D) is scored; see elicitation.scoring (more modes may be registered)
+
+    def __post_init__(self) -> None:
+        words = self.label_words
+        if isinstance(words, list):
+            object.__setattr__(self, "label_words", tuple(words))
+        self._validate()
+
+    def _validate(self) -> None:
+        from .scoring import SCORERS
+
+        def fail(name, message):
+            raise ElicitationError(f"config field '{name}': {message}")
+
+        for name in ("seed", "iterations", "initial_labels", "consistency_fix_rounds", "checkpoint_every"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                fail(name, f"expected an integer, got {value!r}")
+        for name in ("alpha", "t0", "t_min", "beta"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                fail(name, f"expected a finite number, got {value!r}")
+            object.__setattr__(self, name, float(value))
+        if self.iterations < 0:
+            fail("iterations", "must be >= 0")
+        if self.initial_labels < 0:
+            fail("initial_labels", "must be >= 0")
+        if self.consistency_fix_rounds < 0:
+            fail("consistency_fix_rounds", "must be >= 0")
+        if self.checkpoint_every < 1:
+            fail("checkpoint_every", "must be >= 1")
+        if self.alpha < 0:
+            fail("alpha", "must be >= 0")
+        if self.t0 <= 0 or self.t_min <= 0:
+            fail("t0" if self.t0 <= 0 else "t_min", "temperatures must be > 0")
+        if self.beta < 0:
+            fail("beta", "must be >= 0")
+        for name, allowed in (("score", SCORES), ("schedule", SCHEDULES), ("calibrate", CALIBRATIONS),
+                              ("scoring", tuple(SCORERS))):
+            if getattr(self, name) not in allowed:
+                fail(name, f"{getattr(self, name)!r} is not one of {', '.join(allowed)}")
+        words = self.label_words
+        if (not isinstance(words, tuple) or len(words) != 2
+                or not all(isinstance(w, str) and w.strip() for w in words)):
+            fail("label_words", f"expected two non-empty words [true_word, false_word], got {words!r}")
+        if words[0].strip().casefold() == words[1].strip().casefold():
+            fail("label_words", f"the two words must differ, got {words!r}")
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["label_words"] = list(self.label_words)
+        return d
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ICMConfig":
+        if not isinstance(data, dict):
+            raise ElicitationError(f"config must be a JSON object, got {type(data).__name__}")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ElicitationError(f"unknown config field(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+        return cls(**data)
+
+    def replace(self, **changes) -> "ICMConfig":
+        d = self.to_dict()
+        d.update(changes)
+        return ICMConfig.from_dict(d)

@@ -1,0 +1,18 @@
+"""Errors the engine raises on bad input. All are ValueErrors, so callers can catch one type."""
+from __future__ import annotations
+
+
+class ElicitationError(ValueError):
+    """Bad input or configuration for the engine; the message names what is wrong."""
+
+
+class InputError(ElicitationError):
+    """A problem, an input file or a checkpoint that the engine cannot use."""
+
+
+class ContextLengthError(ElicitationError):
+    """A prompt the search would build does not fit the model's context window."""
+
+
+class BackendError(RuntimeError):
+    """A backend could not score (server unreachable, malformed reply, model not loadable)."""
