@@ -14,13 +14,13 @@ import pytest
 from tests.conftest import REPO_ROOT, SHARED_DATA
 
 SST2_DEV = SHARED_DATA / "sst2" / "dev.tsv"
-PROMPT = "Review: {sentence}\nClaim: The sentiment of this review is positive.\nI think this claim is"
+PROMPT = "Review: {sentence}\nClaim: this review is positive. True or False?\nAnswer:"
 # Small settings for the real model on 2 shared CPU cores: a run of 8 examples takes tens of seconds.
 VISIBILITY_TIMEOUT = 10  # seconds, for the workers started here (production: an hour)
-FAST_CONFIG = {"iterations": 6, "initial_labels": 4, "checkpoint_every": 1}
+FAST_CONFIG = {"iterations": 4, "initial_labels": 4, "checkpoint_every": 1}
 
 
-def sst2_sentences(n: int, max_words: int = 12) -> list[tuple[str, bool]]:
+def sst2_sentences(n: int, max_words: int = 8) -> list[tuple[str, bool]]:
     """The first n short sentences of SST-2 dev, half positive, half negative, in file order."""
     pos, neg = [], []
     with open(SST2_DEV, newline="") as f:
@@ -91,7 +91,7 @@ class Worker:
         self.env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": settings.REDIS_URL, "HF_HUB_OFFLINE": "1",
                     "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT), "RUN_HEARTBEAT_SECONDS": "1", **(extra_env or {})}
         self.name = name
-        self.log_path = log_dir / f"worker-{name}.log"
+        self.log_path = log_dir / f"runs-worker-{name}.log"
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 120) -> Worker:

@@ -52,7 +52,7 @@ def test_the_start_page_starts_a_run_and_refuses_a_duplicate(client, admin_user,
     response = client.post("/runs/start/", _form_data(sst2_dataset))
     run = ElicitationRun.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/runs/{run.pk}/"
-    assert run.config["iterations"] == 6 and run.config["calibrate"] == "center" and run.created_by == admin_user
+    assert run.config["iterations"] == FAST_CONFIG["iterations"] and run.config["calibrate"] == "center" and run.created_by == admin_user
     again = client.post("/runs/start/", _form_data(sst2_dataset))
     assert again.status_code == 200
     assert f"Run #{run.pk} with this configuration is already pending" in again.content.decode()
@@ -103,7 +103,7 @@ def test_the_progress_json_returns_the_run_and_the_events_after_an_iteration(cli
     ElicitationRun.objects.filter(pk=run.pk).update(state="running", iteration=4, labeled_count=4)
     client.force_login(admin_user)
     data = client.get(f"/runs/{run.pk}/progress.json?after=2").json()
-    assert data["state"] == "running" and data["active"] and data["iteration"] == 4 and data["iterations"] == 6
+    assert data["state"] == "running" and data["active"] and data["iteration"] == 4 and data["iterations"] == FAST_CONFIG["iterations"]
     assert [e["iteration"] for e in data["events"]] == [3, 4]
     assert data["accuracy"] == pytest.approx(0.9) and data["true_count"] == 2
     assert client.get(f"/runs/{run.pk}/progress.json?after=x").status_code == 400

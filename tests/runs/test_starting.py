@@ -22,7 +22,7 @@ def test_a_started_run_records_its_configuration(sst2_dataset, admin_user):
 
     defaults = ICMConfig().to_dict()
     assert set(run.config) == set(defaults)  # every hyperparameter is recorded, not only the overrides
-    assert run.config["iterations"] == 6 and run.config["alpha"] == defaults["alpha"]
+    assert run.config["iterations"] == FAST_CONFIG["iterations"] and run.config["alpha"] == defaults["alpha"]
     assert list(run.config["label_words"]) == [" True", " False"]
     # The bundled model defaults to centered calibration, and the run says so.
     assert run.config["calibrate"] == "center"
@@ -68,6 +68,7 @@ def test_the_database_itself_allows_one_active_run_per_configuration(sst2_datase
     ({"config": {"iterations": "many"}}, "config field 'iterations': expected an integer, got 'many'"),
     ({"config": {"alhpa": 3}}, "config field 'alhpa' is not an engine hyperparameter"),
     ({"config": {"schedule": "linear"}}, "config field 'schedule': 'linear' is not one of log, paper"),
+    ({"config": {"checkpoint_every": 0}}, "config field 'checkpoint_every': must be >= 1"),
     ({"subset": "sample"}, "sample_size: a random sample needs a size of at least 1"),
     ({"subset": "sample", "sample_size": 9}, "sample_size: 9 is more than the 8 examples"),
     ({"subset": "human_labeled"}, "has no examples with human labels to label"),

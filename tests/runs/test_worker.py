@@ -1,5 +1,7 @@
 """Runs on real Celery worker processes, against PostgreSQL and Redis, with the bundled model on real SST-2
 sentences: progress while it runs, the result, cancel, a failing model, and a worker killed mid-run."""
+import re
+
 import pytest
 from django.utils import timezone
 
@@ -26,9 +28,9 @@ def test_a_run_shows_progress_and_completes_with_one_label_per_example(start_wor
     run = runs.start_run(ds, user=admin_user, config=FAST_CONFIG)
 
     # Progress rows appear while the run is still running.
-    wait_for(lambda: _state(run) == "running" and RunEvent.objects.filter(run=run).exists(), 180,
+    wait_for(lambda: _state(run) == "running" and RunEvent.objects.filter(run=run).exists(), 300,
              "progress events of a running run")
-    wait_for(lambda: _state(run) in ElicitationRun.FINISHED_STATES, 300, "the run to finish")
+    wait_for(lambda: _state(run) in ElicitationRun.FINISHED_STATES, 600, "the run to finish")
     assert run.state == "completed", run.error + worker.log()[-3000:]
 
     labels = ElicitedLabel.objects.filter(run=run)
@@ -43,8 +45,8 @@ def test_a_run_shows_progress_and_completes_with_one_label_per_example(start_wor
     assert run.summary["model_load"]["reused"] is False
 
     # A later run of the same model on this worker reuses the loaded model.
-    second = runs.start_run(ds, user=admin_user, config={**FAST_CONFIG, "iterations": 1, "seed": 1})
-    wait_for(lambda: _state(second) in ElicitationRun.FINISHED_STATES, 300, "the second run to finish")
+    second = runs.start_run(ds, user=admin_user, config={**FAST_CONFIG, "iterations": 0, "seed": 1})
+    wait_for(lambda: _state(second) in ElicitationRun.FINISHED_STATES, 600, "the second run to finish")
     assert second.state == "completed", second.error
     assert second.summary["model_load"]["reused"] is True
     assert worker.log().count("loading model smollm2") == 1
@@ -54,9 +56,9 @@ def test_cancel_stops_the_run_and_keeps_its_labels_so_far_and_its_checkpoint(sta
     start_worker("cancel")
     ds = make_sst2_dataset()
     run = runs.start_run(ds, user=admin_user, config={**FAST_CONFIG, "iterations": 500})
-    wait_for(lambda: _state(run) == "running" and run.iteration >= 2, 240, "the run to pass iteration 2")
+    wait_for(lambda: _state(run) == "running" and run.iteration >= 1, 480, "the run to pass iteration 1")
     runs.cancel_run(run, user=admin_user)
-    wait_for(lambda: _state(run) in ElicitationRun.FINISHED_STATES, 120, "the canceled run to stop")
+    wait_for(lambda: _state(run) in ElicitationRun.FINISHED_STATES, 300, "the canceled run to stop")
     assert run.state == "canceled"
     assert run.iteration < 500 and run.checkpoint is not None
     labels = ElicitedLabel.objects.filter(run=run)
@@ -79,11 +81,11 @@ def test_a_worker_killed_mid_run_loses_nothing(start_worker, admin_user):
     first = start_worker("first")
     ds = make_sst2_dataset()
     reference = runs.start_run(ds, user=admin_user, config=FAST_CONFIG)
-    wait_for(lambda: _state(reference) in ElicitationRun.FINISHED_STATES, 300, "the reference run")
+    wait_for(lambda: _state(reference) in ElicitationRun.FINISHED_STATES, 600, "the reference run")
     assert reference.state == "completed", reference.error
 
     run = runs.start_run(ds, user=admin_user, config=FAST_CONFIG)  # same seed, same everything
-    wait_for(lambda: _state(run) == "running" and run.checkpoint and run.iteration >= 2, 240,
+    wait_for(lambda: _state(run) == "running" and run.checkpoint and run.iteration >= 2, 480,
              "a checkpoint past iteration 2")
     first.kill()
     run.refresh_from_db()
@@ -94,10 +96,13 @@ def test_a_worker_killed_mid_run_loses_nothing(start_worker, admin_user):
     # sweeps for such tasks when it starts (and every ~100 s after), so start the new one past that age.
     wait_for(lambda: (timezone.now() - run.started_at).total_seconds() > VISIBILITY_TIMEOUT + 1, 60,
              "the task to pass the visibility timeout")
-    start_worker("second")
-    wait_for(lambda: _state(run) in ElicitationRun.FINISHED_STATES, 300, "the resumed run to finish")
+    second = start_worker("second")
+    wait_for(lambda: _state(run) in ElicitationRun.FINISHED_STATES, 600, "the resumed run to finish")
     assert run.state == "completed", run.error
     assert run.attempts == 2
+    resumed_from = re.search(rf"run {run.pk}: resuming after a lost worker \(\S+\) from iteration (\d+)",
+                             second.log())
+    assert resumed_from and 2 <= int(resumed_from.group(1)) <= killed_at
     assert _labels(run) == _labels(reference)
     scores = dict(ElicitedLabel.objects.filter(run=run).values_list("example__external_id", "score"))
     ref_scores = dict(ElicitedLabel.objects.filter(run=reference).values_list("example__external_id", "score"))

@@ -87,7 +87,7 @@ def build_config(*, dataset, model: str, backend: str, device: str, user_config:
     try:
         config = engine.validated_config(values)
     except (TypeError, ValueError) as exc:
-        raise RunRefused(f"config: {exc}") from None
+        raise RunRefused(str(exc)) from None
     return config, notes
 
 

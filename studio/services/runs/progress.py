@@ -34,8 +34,6 @@ class ProgressRecorder:
         self.labels: dict = dict(labels or {})
         self.min_interval, self.cancel_interval, self.clock = min_interval, cancel_interval, clock
         self.seconds_before = run.seconds_used  # earlier deliveries' time (a resumed run adds to it)
-        self.tokens_before = run.tokens_used if run.checkpoint else 0
-        self.tokens_at_checkpoint = 0
         self.started = clock()
         self.latest: dict | None = None
         self.written_iteration: int | None = None
@@ -69,21 +67,16 @@ class ProgressRecorder:
     # --- writing ---
 
     def _track_labels(self, event: dict) -> None:
+        """The engine's first event lists the initial labels; later ones list the labels that changed."""
         if isinstance(event.get("labels"), dict):
             self.labels = {str(k): v for k, v in event["labels"].items()}
-            return
-        flips = event.get("flips")
-        if isinstance(flips, dict):
-            flips = list(flips.items())
-        if isinstance(flips, (list, tuple)):
-            for flip in flips:
-                if isinstance(flip, dict) and "id" in flip:
-                    self.labels[str(flip["id"])] = flip.get("label")
-                elif isinstance(flip, (list, tuple)) and len(flip) == 2:
-                    self.labels[str(flip[0])] = flip[1]
+        if isinstance(event.get("changes"), dict):
+            self.labels.update({str(k): v for k, v in event["changes"].items()})
 
-    def tokens(self, event: dict | None) -> int:
-        return self.tokens_before + int((event or {}).get("tokens") or 0)
+    @staticmethod
+    def tokens(event: dict | None) -> int:
+        """Model tokens so far; the engine's count runs on across a resume (it is part of the checkpoint)."""
+        return int((event or {}).get("tokens") or 0)
 
     def elapsed(self) -> float:
         return self.seconds_before + (self.clock() - self.started)
