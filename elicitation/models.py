@@ -96,15 +96,13 @@ def prepare(model: str | None = None) -> Path:
 
 
 def convert_gguf(gguf: Path, dest: Path) -> None:
-    import copy
+    def write(folder: Path) -> None:
+        import copy
 
-    import torch
-    import transformers
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+        import torch
+        import transformers
+        from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
-    try:
         dtype_kw = "dtype" if int(transformers.__version__.split(".")[0]) >= 5 else "torch_dtype"
         try:
             tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
@@ -119,9 +117,20 @@ def convert_gguf(gguf: Path, dest: Path) -> None:
             delattr(config, "quantization_config")
         plain = AutoModelForCausalLM.from_config(config, **{dtype_kw: torch.float32})
         plain.load_state_dict(quantized.state_dict(), strict=True)
-        plain.save_pretrained(tmp)
-        tokenizer.save_pretrained(tmp)
-        (tmp / COMPLETE_MARKER).write_text(json.dumps({"source": str(gguf), "size": gguf.stat().st_size}))
+        plain.save_pretrained(folder)
+        tokenizer.save_pretrained(folder)
+
+    write_folder_atomically(dest, write, marker={"source": str(gguf), "size": gguf.stat().st_size})
+
+
+def write_folder_atomically(dest: Path, write, marker: dict) -> None:
+    """write(tmp_folder) fills a temporary folder beside dest, which is renamed to dest only when complete
+    (with COMPLETE_MARKER written last). A failure or crash leaves no folder at dest."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
+    try:
+        write(tmp)
+        (tmp / COMPLETE_MARKER).write_text(json.dumps(marker))
         os.chmod(tmp, 0o755)  # mkdtemp makes it private; the cache is meant to be shared like any model folder
         for f in tmp.iterdir():
             os.chmod(f, 0o644)
