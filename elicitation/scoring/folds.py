@@ -5,8 +5,16 @@ once per run (seeded; a consistency group never straddles folds). Each fold has 
 context: the labeled examples of all other folds, in one stable order. Its key/value cache is kept, and every
 query of the fold runs on top of it in one packed forward pass (a 4D mask keeps the queries apart).
 
-When labels change, the changed examples move to the end of the order, and each context is recomputed only
-from the first token that differs: relabeling a recently changed example costs a few tokens per context.
+Each context is recomputed only from the first token that differs after a label change. Where a changed
+example sits in the order is a choice (`placement`):
+- "stable" (default): the engine's stable demonstration order, so a fold's prompt is exactly the exact
+  scorer's prompt minus the fold's own demonstrations; a change recomputes from its position (on average
+  half of each affected context);
+- "recent-last": changed and newly labeled examples move to the end, so relabeling a recently changed
+  example costs a few tokens per context. Measured with the bundled model on 16 SST-2 sentences (40
+  iterations, calibrate center), it biases the search: the proposed example always sits in the last, most
+  influential demonstration slot, rejected proposals averaged ΔU −17 against −5 to −7 with "stable", and
+  4 of 30 proposals were accepted against 12 of 22 and 14 of 27. So it is an option for speed only.
 Semantics stay those of ordinary in-context learning; only 1/F of the demonstrations is missing.
 
 With a backend that only scores text (vLLM, OpenAI-compatible) the same prompts are sent as text; every
@@ -57,13 +65,18 @@ def assign_folds(groups: Sequence[Hashable | None], folds: int, seed: int) -> li
 class FoldPlan:
     """Which labeled examples each fold's context holds, and in which order (no model involved).
 
-    The order is stable except that examples whose label changed move to the end (keeping their relative
-    order), and newly labeled ones join the end in `rank` order. Scores depend on the order, so it is part
-    of a run's state (`state_dict`).
+    placement "stable": labeled examples in `rank` order. "recent-last": examples whose label changed move
+    to the end (keeping their relative order) and newly labeled ones join the end in `rank` order; scores
+    then depend on the history of changes, so the order is part of a run's state (`state_dict`).
     """
 
+    PLACEMENTS = ("recent-last", "stable")
+
     def __init__(self, fold_of: list[int], *, rank: Sequence[int] | None = None, max_demos: int | None = None,
-                 seed: int = 0):
+                 seed: int = 0, placement: str = "stable"):
+        if placement not in self.PLACEMENTS:
+            raise ElicitationError(f"fold placement must be one of {self.PLACEMENTS}, got {placement!r}")
+        self.placement = placement
         self.fold_of = list(fold_of)
         self.folds = max(fold_of) + 1
         self.rank = list(rank) if rank is not None else list(range(len(fold_of)))
@@ -73,6 +86,10 @@ class FoldPlan:
         self.labels: dict[int, bool] = {}
 
     def update(self, labels: dict[int, bool]) -> None:
+        if self.placement == "stable":
+            self.order = sorted(labels, key=lambda i: self.rank[i])
+            self.labels = {i: bool(labels[i]) for i in self.order}
+            return
         changed = [i for i in self.order if i in labels and bool(labels[i]) != self.labels[i]]
         moved = set(changed)
         kept = [i for i in self.order if i in labels and i not in moved]
@@ -127,9 +144,10 @@ class FoldContexts:
     """Model-level `folds` scoring: per-fold contexts, their key/value caches, and cached query results."""
 
     def __init__(self, runner, tokens, fold_of: list[int] | None = None, *, plan: FoldPlan | None = None,
-                 max_demos: int | None = None, seed: int = 0, query_token_budget: int = 1024):
+                 max_demos: int | None = None, seed: int = 0, placement: str = "stable",
+                 query_token_budget: int = 1024):
         if plan is None:
-            plan = FoldPlan(fold_of, max_demos=max_demos, seed=seed)
+            plan = FoldPlan(fold_of, max_demos=max_demos, seed=seed, placement=placement)
         if len(plan.fold_of) != len(tokens):
             raise ValueError(f"{len(plan.fold_of)} fold assignments for {len(tokens)} examples")
         self.runner = runner
@@ -265,7 +283,8 @@ class FoldsScorer(Scorer):
     mode = "folds"
 
     def __init__(self, problem, backend, label_words, *, folds: int = DEFAULT_FOLDS, max_demos: int | None = None,
-                 seed: int = 0, cache_size: int = DEFAULT_CACHE_SIZE, query_token_budget: int = 1024):
+                 seed: int = 0, cache_size: int = DEFAULT_CACHE_SIZE, query_token_budget: int = 1024,
+                 placement: str = "stable"):
         super().__init__(problem, backend, label_words, cache_size=cache_size)
         if max_demos is not None and (isinstance(max_demos, bool) or not isinstance(max_demos, int)
                                       or max_demos < 1):
@@ -277,7 +296,7 @@ class FoldsScorer(Scorer):
         rank = [0] * len(problem)
         for r, i in enumerate(self.order):
             rank[i] = r
-        self.plan = FoldPlan(self.fold_of, rank=rank, max_demos=max_demos, seed=seed)
+        self.plan = FoldPlan(self.fold_of, rank=rank, max_demos=max_demos, seed=seed, placement=placement)
         self.cache = _PlanCache(self.plan, cache_size)
         self.query_token_budget = query_token_budget
         self._contexts: FoldContexts | None = None
@@ -291,7 +310,8 @@ class FoldsScorer(Scorer):
     def settings(self) -> dict:
         """What this mode records in a run's summary."""
         sizes = [self.fold_of.count(f) for f in range(self.folds)]
-        return {"scoring": self.mode, "folds": self.folds, "fold_sizes": sizes, "max_demos": self.max_demos}
+        return {"scoring": self.mode, "folds": self.folds, "fold_sizes": sizes, "max_demos": self.max_demos,
+                "fold_placement": self.plan.placement}
 
     # --- the scorer interface ---
 

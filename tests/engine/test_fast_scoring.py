@@ -142,10 +142,11 @@ def test_a_query_score_ignores_its_own_and_its_groups_labels(lm, sst8, mode):
     assert max(abs(after[i][0] - before[i][0]) for i in (0, 3, 4, 5, 6, 7)) > 1e-3
 
 
-def test_incremental_folds_re_evaluation_equals_a_from_scratch_evaluation(lm, sst8):
+@pytest.mark.parametrize("placement", ["stable", "recent-last"])
+def test_incremental_folds_re_evaluation_equals_a_from_scratch_evaluation(lm, sst8, placement):
     runner, _ = lm
     fold_of = assign_folds([None] * 8, 4, seed=3)
-    ctx = FoldContexts(runner, sst8, fold_of)
+    ctx = FoldContexts(runner, sst8, fold_of, placement=placement)
     labels = {i: i % 3 == 0 for i in range(6)}  # examples 6 and 7 unlabeled
     ctx.evaluate(labels, range(8))
     steps = [
@@ -158,7 +159,7 @@ def test_incremental_folds_re_evaluation_equals_a_from_scratch_evaluation(lm, ss
         incremental = ctx.evaluate(step, range(8))
         incremental_cost = runner.tokens - tokens_before
 
-        fresh = FoldContexts(runner, sst8, fold_of)
+        fresh = FoldContexts(runner, sst8, fold_of, placement=placement)
         fresh.load_state_dict(ctx.state_dict())
         tokens_before = runner.tokens
         scratch = fresh.evaluate(step, range(8))
@@ -167,9 +168,9 @@ def test_incremental_folds_re_evaluation_equals_a_from_scratch_evaluation(lm, ss
         assert incremental_cost < scratch_cost
 
 
-def test_a_changed_example_moves_to_the_end_so_its_next_change_is_cheap(lm, sst8):
+def test_recent_last_moves_a_changed_example_to_the_end_so_its_next_change_is_cheap(lm, sst8):
     runner, _ = lm
-    ctx = FoldContexts(runner, sst8, assign_folds([None] * 8, 4, seed=0))
+    ctx = FoldContexts(runner, sst8, assign_folds([None] * 8, 4, seed=0), placement="recent-last")
     labels = {i: True for i in range(8)}
     ctx.evaluate(labels, [])
     labels[0] = False
@@ -180,6 +181,28 @@ def test_a_changed_example_moves_to_the_end_so_its_next_change_is_cheap(lm, sst8
     ctx.evaluate(labels, [])
     # only the label token and the separator of the last demonstration, in each of the 3 contexts holding it
     assert runner.tokens - tokens_before <= 3 * (1 + len(sst8.separator))
+
+
+def test_stable_placement_keeps_the_order_and_recomputes_from_the_change(lm, sst8):
+    runner, _ = lm
+    fold_of = assign_folds([None] * 8, 4, seed=0)
+    ctx = FoldContexts(runner, sst8, fold_of)
+    labels = {i: True for i in range(8)}
+    ctx.evaluate(labels, range(8))
+    labels[0] = False
+    tokens_before = runner.tokens
+    ctx.evaluate(labels, [])
+    assert ctx.order == list(range(8))
+    assert runner.tokens == tokens_before  # no query asked: no context is touched
+    ctx.evaluate(labels, [i for i in range(8) if fold_of[i] != fold_of[0]])
+    # the 3 contexts holding example 0 (first in the order) rerun from its label on, then their queries
+    rerun_per_context = [
+        len(sst8.demo(0, False)) - len(sst8.prompts[0])
+        + sum(len(sst8.demo(i, True)) for i in range(1, 8) if fold_of[i] != f)
+        for f in range(4) if f != fold_of[0]
+    ]
+    queries = sum(len(sst8.query(i)) for i in range(8) if fold_of[i] != fold_of[0])
+    assert runner.tokens - tokens_before == sum(rerun_per_context) + queries
 
 
 def test_too_long_prompts_are_refused_with_sizes_or_cut_to_max_demos(lm, sst8):
