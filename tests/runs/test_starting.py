@@ -199,3 +199,23 @@ def test_a_run_whose_workers_keep_dying_fails_instead_of_looping(sst2_dataset, a
     run.refresh_from_db()
     assert outcome.state == run.state == "failed"
     assert run.error.startswith("the run's worker died 3 times while running it")
+
+
+def test_cpu_runs_over_32_examples_default_to_folds_and_say_so(admin_user, monkeypatch):
+    """The fast-scoring issue's default, applied where the engine offers `folds` (simulated here until it does)."""
+    from studio.services.runs import engine
+
+    offered = engine.choices()
+    offered["scoring"] = sorted(set(offered.get("scoring", [])) | {"exact", "folds"})
+    monkeypatch.setattr(engine, "choices", lambda: offered)
+    monkeypatch.setattr(engine, "validated_config", lambda values: dict(values))
+    ds = make_sst2_dataset(name="Forty", n=40)
+    on_cpu = runs.start_run(ds, user=admin_user, config=FAST_CONFIG)
+    assert on_cpu.config["scoring"] == "folds"
+    assert any(note.startswith("scoring=folds: a CPU run over 40 examples") for note in on_cpu.summary["defaults_applied"])
+    on_gpu = runs.start_run(ds, user=admin_user, device="cuda", config=FAST_CONFIG)
+    assert on_gpu.config["scoring"] == "exact"
+    chosen = runs.start_run(ds, user=admin_user, config={**FAST_CONFIG, "scoring": "exact", "seed": 1})
+    assert chosen.config["scoring"] == "exact"
+    small = runs.start_run(ds, user=admin_user, subset="sample", sample_size=32, config=FAST_CONFIG)
+    assert small.config["scoring"] == "exact"

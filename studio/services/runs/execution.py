@@ -168,6 +168,9 @@ def _finish(run_id: int, worker: str, result, recorder: ProgressRecorder, model_
         run.heartbeat_at = timezone.now()
         run.error = ""
         run.save()
+    log.info("run %s %s: %s iterations, %s model tokens in %.1f s (model %s)", run_id, run.state, run.iteration,
+             run.tokens_used, run.seconds_used, "reused" if model_note["reused"] else
+             f"loaded in {model_note['load_seconds']} s")
     return Outcome(run.state)
 
 
