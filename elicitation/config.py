@@ -27,6 +27,8 @@ class ICMConfig:
     label_words: tuple[str, str] = (" True", " False")
     checkpoint_every: int = 10
     scoring: str = "exact"            # how P(D) is scored; see elicitation.scoring (more modes may be registered)
+    folds: int = 4                    # scoring "folds": how many folds
+    max_demos: int | None = None      # at most this many demonstrations per prompt (a fixed seeded subset)
 
     def __post_init__(self) -> None:
         words = self.label_words
@@ -57,6 +59,11 @@ class ICMConfig:
             fail("consistency_fix_rounds", "must be >= 0")
         if self.checkpoint_every < 1:
             fail("checkpoint_every", "must be >= 1")
+        if isinstance(self.folds, bool) or not isinstance(self.folds, int) or self.folds < 2:
+            fail("folds", f"expected an integer >= 2, got {self.folds!r}")
+        if self.max_demos is not None and (isinstance(self.max_demos, bool) or not isinstance(self.max_demos, int)
+                                           or self.max_demos < 1):
+            fail("max_demos", f"expected a positive integer or null, got {self.max_demos!r}")
         if self.alpha < 0:
             fail("alpha", "must be >= 0")
         if self.t0 <= 0 or self.t_min <= 0:

@@ -3,9 +3,13 @@ accepts its name, and the search uses it without change."""
 from __future__ import annotations
 
 from .base import DEFAULT_CACHE_SIZE, Scorer, ScoreCache
+from .blocks import BlocksScorer
 from .exact import ExactScorer
+from .exact_subset import ExactSubsetScorer
+from .folds import FoldsScorer
 
-SCORERS: dict[str, type[Scorer]] = {"exact": ExactScorer}
+# exact: the paper's leave-one-out; folds / blocks: the fast approximations (measured by benchmarks/score_cost.py)
+SCORERS: dict[str, type[Scorer]] = {"exact": ExactScorer, "folds": FoldsScorer, "blocks": BlocksScorer}
 
 
 def register_scorer(cls: type[Scorer]) -> type[Scorer]:
@@ -15,6 +19,8 @@ def register_scorer(cls: type[Scorer]) -> type[Scorer]:
 
 def make_scorer(problem, backend, config, **options) -> Scorer:
     """The scorer ICMConfig.scoring names, for this problem and backend."""
+    if config.scoring == "exact" and getattr(config, "max_demos", None) is not None:
+        return ExactSubsetScorer.from_config(problem, backend, config, **options)
     return SCORERS[config.scoring].from_config(problem, backend, config, **options)
 
 
