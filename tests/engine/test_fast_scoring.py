@@ -287,3 +287,61 @@ def test_blocks_scorer_needs_the_in_process_model(backend):
 
     with pytest.raises(ElicitationError, match="needs the in-process hf backend"):
         BlocksScorer(short_problem(4), TextOnly(backend), (" True", " False"))
+
+
+def test_a_folds_run_records_its_mode_and_resumes_to_the_same_labels(backend):
+    from elicitation import ICMConfig, run_icm
+
+    problem = short_problem(8)
+    config = ICMConfig(scoring="folds", folds=3, iterations=6, initial_labels=4, checkpoint_every=3,
+                       calibrate="center", seed=2)
+    checkpoints = []
+    full = run_icm(problem, config, backend, on_checkpoint=checkpoints.append)
+    assert full.summary["scoring"] == "folds"
+    assert full.summary["scoring_settings"]["folds"] == 3 and full.state.config["scoring"] == "folds"
+    assert sum(full.summary["scoring_settings"]["fold_sizes"]) == 8
+    events = []
+    resumed = run_icm(problem, config, backend, state=checkpoints[0], on_event=events.append)
+    assert checkpoints[0].iteration == 3
+    assert [e["iteration"] for e in events] == [4, 5, 6]  # it went on from the checkpoint
+    assert resumed.labels == full.labels
+    assert full.summary["proposals"] > 0
+
+
+def test_the_recent_last_fold_order_travels_with_the_checkpointed_cache(backend):
+    from elicitation.scoring.folds import FoldsScorer
+
+    problem = short_problem(8)
+    a = FoldsScorer(problem, backend, (" True", " False"), placement="recent-last")
+    a.plan.update({0: True, 1: False, 2: True})
+    a.plan.update({0: False, 1: False, 2: True, 5: True})
+    saved = a.cache.to_json()
+    b = FoldsScorer(problem, backend, (" True", " False"), placement="recent-last")
+    b.cache.load_json(saved)
+    assert b.plan.order == a.plan.order == [1, 2, 0, 5]
+    assert b.plan.labels == a.plan.labels
+
+
+def test_max_demos_gives_exact_and_folds_a_fixed_subset_and_lets_long_prompts_fit(backend):
+    from elicitation import ICMConfig
+    from elicitation.scoring import make_scorer
+
+    problem = short_problem(8)
+    # ~1,600-token prompts: 7 demonstrations overflow the 8,192-token window
+    from elicitation import Example, Problem
+
+    long = Problem([Example(e.id, e.prompt.rstrip() * 100 + " ") for e in problem.examples])
+    with pytest.raises(ContextLengthError, match="context window is 8192"):
+        make_scorer(long, backend, ICMConfig()).check_context()
+    with pytest.raises(ContextLengthError, match=r"needs \d+ tokens but the model's context window is 8192"):
+        make_scorer(long, backend, ICMConfig(scoring="folds")).check_context()
+    for mode in ("exact", "folds"):
+        make_scorer(long, backend, ICMConfig(scoring=mode, max_demos=3)).check_context()  # fits now
+
+    exact = make_scorer(problem, backend, ICMConfig(max_demos=3, seed=4))
+    labels = [True, False] * 4
+    picked = {i: exact.demos(labels, exclude=i) for i in range(8)}
+    assert all(len(d) == 3 and i not in dict(d) for i, d in picked.items())
+    assert picked == {i: exact.demos(labels, exclude=i) for i in range(8)}
+    assert len({tuple(d) for d in picked.values()}) > 1  # each query has its own subset
+    assert exact.settings() == {"scoring": "exact", "max_demos": 3}
