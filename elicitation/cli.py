@@ -115,6 +115,12 @@ def _config(args, base: dict) -> ICMConfig:
     return ICMConfig.from_dict(values)
 
 
+def _calibration_note(args, config: ICMConfig) -> None:
+    if (args.model or models.default_model()) in models.BUNDLED and config.calibrate == "none" and not args.quiet:
+        print("note: calibrate=none with the bundled model: its log-odds lean to one label, and uncalibrated runs "
+              "tend to collapse to a constant labeling; --calibrate center avoids that", file=sys.stderr)
+
+
 def _backend(args):
     from .backends import load_backend
 
@@ -135,6 +141,7 @@ def cmd_label(args) -> int:
             raise ElicitationError(f"--resume {args.resume}: not valid JSON ({exc.msg})") from None
         base = dict(state.config)
     config = _config(args, base)
+    _calibration_note(args, config)
     backend = _backend(args)
 
     stop = {"flag": False}
