@@ -8,6 +8,7 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -86,8 +87,8 @@ class Worker:
     def __init__(self, name: str, db_name: str, log_dir: Path, extra_env: dict | None = None):
         from django.conf import settings
 
-        db = settings.DATABASES["default"]
-        url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db_name}"
+        # The configured server and credentials, with the test database's name.
+        url = urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{db_name}").geturl()
         self.env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": settings.REDIS_URL, "HF_HUB_OFFLINE": "1",
                     "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT), "RUN_HEARTBEAT_SECONDS": "1", **(extra_env or {})}
         self.name = name
