@@ -7,9 +7,11 @@ Kept small (a handful of sentences, a few iterations) so the file runs in minute
 """
 import json
 import math
+import signal
 import subprocess
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -105,27 +107,38 @@ def cli(*args, timeout=900):
                           text=True, timeout=timeout)
 
 
-def test_command_line_label_checkpoint_resume_and_baselines(tmp_path):
+def test_command_line_label_stop_resume_and_baselines(tmp_path):
     picked = sst2.balanced(6)
     src = tmp_path / "in.jsonl"
     src.write_text("".join(json.dumps({"id": f"s{k}", "prompt": sst2.TEMPLATE.format(sentence=s), "gold": y,
                                        "note": "ignored"}) + "\n" for k, (s, y) in enumerate(picked)))
     out, ck = tmp_path / "out.jsonl", tmp_path / "ck.json"
-    r = cli("label", src, "--out", out, "--model", "smollm2", "--device", "cpu", "--seed", "2", "--iterations", "3",
-            "--initial-labels", "4", "--calibrate", "center", "--checkpoint", ck, "--checkpoint-every", "2")
+    # Ctrl-C stops between iterations, leaving a checkpoint and no output.
+    proc = subprocess.Popen([sys.executable, "-m", "elicitation", "label", str(src), "--out", str(out), "--model",
+                             "smollm2", "--device", "cpu", "--seed", "2", "--iterations", "40", "--initial-labels",
+                             "4", "--calibrate", "center", "--checkpoint", str(ck), "--checkpoint-every", "1"],
+                            cwd=REPO, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 600
+    while not ck.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    stderr = proc.communicate(timeout=600)[1]
+    assert proc.returncode == 130, stderr
+    done = json.loads(ck.read_text())["iteration"]
+    assert f"stopped at iteration {done}; resume with --resume {ck}" in stderr
+    assert 1 <= done < 40 and not out.exists()
+
+    r = cli("label", src, "--out", out, "--model", "smollm2", "--device", "cpu", "--resume", ck, "--checkpoint", ck,
+            "--iterations", done + 2)
     assert r.returncode == 0, r.stderr
-    assert "iterations 3/3" in r.stderr and "model tokens processed" in r.stderr and "[" in r.stderr
+    assert f"iterations {done + 2}/{done + 2}" in r.stderr and "model tokens processed" in r.stderr
+    assert "[" in r.stderr  # the progress bar
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [row["id"] for row in rows] == [f"s{k}" for k in range(6)]
     for row in rows:
         assert set(row) == {"id", "label", "score"}
         assert (row["label"] is None) == (row["score"] is None)
-    assert json.loads(ck.read_text())["iteration"] == 3
-
-    r = cli("label", src, "--out", out, "--model", "smollm2", "--device", "cpu", "--resume", ck, "--iterations",
-            "5")
-    assert r.returncode == 0, r.stderr
-    assert "iterations 5/5" in r.stderr
+    assert json.loads(ck.read_text())["iteration"] == done + 2
 
     test = tmp_path / "test.jsonl"
     test.write_text(json.dumps({"id": "t0", "prompt": sst2.TEMPLATE.format(sentence="a gorgeous , witty film .")})
