@@ -42,16 +42,20 @@ class StartRunForm(forms.Form):
         self.fields["split"].choices = [("", "every split")] + [(s, s) for s in splits]
         self.hyperparameters = []
         words = engine.choices()
+        optional = engine.optional_kinds()
         for name, default in engine.default_config().items():
             if name in HIDDEN_HYPERPARAMETERS:
                 continue
-            self.fields[CONFIG_PREFIX + name] = self._field_for(name, default, words.get(name))
+            self.fields[CONFIG_PREFIX + name] = self._field_for(name, default, words.get(name), optional.get(name))
             self.hyperparameters.append(name)
 
     @staticmethod
-    def _field_for(name: str, default, choices: list[str] | None):
+    def _field_for(name: str, default, choices: list[str] | None, optional_kind: type | None):
         label = name.replace("_", " ")
         help_text = f"engine default: {default}"
+        if optional_kind is not None:  # default None: blank keeps it
+            field_class = {int: forms.IntegerField, float: forms.FloatField}.get(optional_kind, forms.CharField)
+            return field_class(label=label, required=False, help_text="engine default: none (leave blank)")
         if name in STUDIO_DEFAULTED:
             return forms.ChoiceField(label=label, required=False, help_text=help_text,
                                      choices=[("", STUDIO_DEFAULTED[name])] + [(c, c) for c in choices or []])
@@ -80,6 +84,8 @@ class StartRunForm(forms.Form):
             value = data.get(CONFIG_PREFIX + name)
             if name in STUDIO_DEFAULTED and value in ("", None):
                 continue
+            if value == "" and name in engine.optional_kinds():
+                value = None
             config[name] = value
         try:
             return runs.start_run(

@@ -29,7 +29,7 @@ def _form_data(dataset, **overrides):
         data[f"cfg_{name}"] = "" if name in ("calibrate", "scoring") else value
     data.update({f"cfg_{k}": v for k, v in FAST_CONFIG.items()})
     data.update(overrides)
-    return {k: v for k, v in data.items() if v is not False}
+    return {k: v for k, v in data.items() if v is not False and v is not None}
 
 
 def test_only_admins_reach_the_start_page(client, admin_user, people, sst2_dataset):

@@ -30,6 +30,13 @@ def test_a_started_run_records_its_configuration(sst2_dataset, admin_user):
     assert not run.uses_gold_derived_metadata
 
 
+def test_an_optional_hyperparameter_takes_a_number_or_stays_unset(sst2_dataset, admin_user):
+    run = runs.start_run(sst2_dataset, user=admin_user, config={**FAST_CONFIG, "max_demos": "3"})
+    assert run.config["max_demos"] == 3
+    other = runs.start_run(sst2_dataset, user=admin_user, config={**FAST_CONFIG, "max_demos": "", "seed": 2})
+    assert other.config["max_demos"] is None
+
+
 def test_an_explicit_calibration_is_kept(sst2_dataset, admin_user):
     run = runs.start_run(sst2_dataset, user=admin_user, config={**FAST_CONFIG, "calibrate": "none"})
     assert run.config["calibrate"] == "none"
@@ -69,6 +76,7 @@ def test_the_database_itself_allows_one_active_run_per_configuration(sst2_datase
     ({"config": {"alhpa": 3}}, "config field 'alhpa' is not an engine hyperparameter"),
     ({"config": {"schedule": "linear"}}, "config field 'schedule': 'linear' is not one of log, paper"),
     ({"config": {"checkpoint_every": 0}}, "config field 'checkpoint_every': must be >= 1"),
+    ({"config": {"max_demos": "some"}}, "config field 'max_demos': expected an integer, got 'some'"),
     ({"subset": "sample"}, "sample_size: a random sample needs a size of at least 1"),
     ({"subset": "sample", "sample_size": 9}, "sample_size: 9 is more than the 8 examples"),
     ({"subset": "human_labeled"}, "has no examples with human labels to label"),

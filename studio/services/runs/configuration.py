@@ -12,10 +12,13 @@ from .errors import RunRefused
 CPU_EXACT_SCORING_LIMIT = 32
 
 
-def _coerce(name: str, value, default):
-    """Bring a value from a form or JSON body to the type of the engine's default for that field."""
-    if value is None:
+def _coerce(name: str, value, default, optional_kind: type | None = None):
+    """Bring a value from a form or JSON body to the type of the engine's default for that field (for a field
+    whose default is None, to the type it takes when set)."""
+    if value is None or (optional_kind is not None and value == ""):
         return default
+    if optional_kind is not None:
+        default = optional_kind()
     try:
         if isinstance(default, bool):
             if isinstance(value, bool):
@@ -66,8 +69,9 @@ def build_config(*, dataset, model: str, backend: str, device: str, user_config:
     values = dict(defaults)
     notes: list[str] = []
     words = engine.choices()
+    optional = engine.optional_kinds()
     for name, raw in user_config.items():
-        values[name] = _coerce(name, raw, defaults[name])
+        values[name] = _coerce(name, raw, defaults[name], optional.get(name))
         allowed = words.get(name)
         if allowed and values[name] not in allowed:
             raise RunRefused(f"config field '{name}': {values[name]!r} is not one of {', '.join(allowed)}")

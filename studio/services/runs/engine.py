@@ -32,6 +32,19 @@ def default_config() -> dict:
     return engine().ICMConfig().to_dict()
 
 
+def optional_kinds() -> dict[str, type]:
+    """Hyperparameters whose default is None (e.g. max_demos): the type they take when set, from the engine's
+    annotations ("int | None" → int)."""
+    from dataclasses import fields
+
+    kinds = {}
+    for f in fields(engine().ICMConfig):
+        if f.default is None:
+            text = str(f.type)
+            kinds[f.name] = int if "int" in text else float if "float" in text else str
+    return kinds
+
+
 def validated_config(values: dict) -> dict:
     """Round-trip through ICMConfig so the engine itself accepts the config; ValueError names the field."""
     cfg = engine().ICMConfig.from_dict(values)
