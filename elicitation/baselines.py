@@ -2,7 +2,8 @@
 
 - zero_shot:     each example alone, no demonstrations;
 - random_labels: many-shot, every other example as a demonstration with random labels (half true, seeded);
-- gold_labels:   many-shot with gold labels as demonstrations (the one place gold is read, as a baseline).
+- gold_labels:   many-shot with gold labels as demonstrations (the one place gold is read, as a baseline);
+- many_shot:     the same with any labels (e.g. human labels).
 
 Without `test`, many-shot scores each example leave-one-out among the demonstrations; with `test`, every
 test example is scored with all demonstration examples before it. A label is the sign of the (calibrated)
@@ -46,13 +47,19 @@ def random_labels(problem: Problem, backend, config: ICMConfig | None = None, *,
 
 def gold_labels(problem: Problem, gold: Mapping, backend, config: ICMConfig | None = None, *,
                 test: Problem | None = None):
-    labels = []
+    return many_shot(problem, gold, backend, config, test=test, method="gold-labels")
+
+
+def many_shot(problem: Problem, labels: Mapping, backend, config: ICMConfig | None = None, *,
+              test: Problem | None = None, method: str = "many-shot"):
+    """Many-shot with the given labels (id → bool) as demonstrations: gold, human, or any other source."""
+    demo_labels = []
     for ex in problem.examples:
-        key = ex.id if ex.id in gold else str(ex.id)
-        if key not in gold or not isinstance(gold[key], bool):
-            raise InputError(f"gold-labels: example {ex.id!r} has no true/false gold label")
-        labels.append(gold[key])
-    return _run("gold-labels", problem, backend, config or ICMConfig(), demo_labels=labels, test=test)
+        key = ex.id if ex.id in labels else str(ex.id)
+        if key not in labels or not isinstance(labels[key], bool):
+            raise InputError(f"{method}: example {ex.id!r} has no true/false label")
+        demo_labels.append(labels[key])
+    return _run(method, problem, backend, config or ICMConfig(), demo_labels=demo_labels, test=test)
 
 
 def _run(method: str, problem: Problem, backend, config: ICMConfig, *, demo_labels: Sequence[bool] | None,
