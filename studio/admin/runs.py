@@ -18,14 +18,22 @@ class ElicitationRunAdmin(admin.ModelAdmin):
     list_select_related = ["dataset", "created_by"]
     actions = ["cancel_runs"]
     change_list_template = "runs/admin_change_list.html"
-    exclude = ["example_ids"]
+    # Both can be large (the checkpoint holds the engine's score cache): shown as a line, not dumped.
+    exclude = ["example_ids", "checkpoint"]
 
     # Runs are started through the form (which validates and queues them) and are a record afterwards.
     def has_add_permission(self, request):
         return False
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields if f.name not in self.exclude] + ["live_page"]
+        return [f.name for f in self.model._meta.fields if f.name not in self.exclude] + ["checkpoint_saved",
+                                                                                          "live_page"]
+
+    @admin.display(description="checkpoint")
+    def checkpoint_saved(self, obj):
+        if not obj.checkpoint:
+            return "none yet"
+        return f"iteration {obj.checkpoint.get('iteration')}, {len(obj.checkpoint.get('labels') or {})} examples"
 
     @admin.display(description="live page")
     def live_page(self, obj):

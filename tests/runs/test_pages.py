@@ -147,3 +147,14 @@ def test_the_home_page_links_to_runs(client, admin_user, people, sst2_dataset):
     assert f"/runs/?dataset={sst2_dataset.pk}" in html and "/runs/start/" not in html
     client.force_login(admin_user)
     assert f"/runs/start/?dataset={sst2_dataset.pk}" in client.get("/").content.decode()
+
+
+def test_the_admin_shows_a_run_without_dumping_its_checkpoint(client, admin_user, sst2_dataset):
+    run = runs.start_run(sst2_dataset, user=admin_user, config=FAST_CONFIG)
+    ElicitationRun.objects.filter(pk=run.pk).update(checkpoint={"iteration": 7, "labels": {"1": True, "2": None},
+                                                                "score_cache": {"x" * 20: 1.0}})
+    client.force_login(admin_user)
+    html = client.get(f"/admin/studio/elicitationrun/{run.pk}/change/").content.decode()
+    assert "iteration 7, 2 examples" in html and "x" * 20 not in html
+    assert f"/runs/{run.pk}/" in html
+    assert client.get("/admin/studio/elicitationrun/add/").status_code == 403  # runs start through the form
