@@ -22,6 +22,7 @@ from .state import SearchState
 EXIT_INPUT = 2
 EXIT_BACKEND = 3
 EXIT_STOPPED = 130
+CPU_EXACT_LIMIT = 32  # a CPU run over this many examples scores by folds unless --scoring says otherwise
 
 
 def _model_options(p: argparse.ArgumentParser) -> None:
@@ -60,7 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
     label.add_argument("--t0", type=float)
     label.add_argument("--t-min", type=float)
     label.add_argument("--beta", type=float)
-    label.add_argument("--scoring", default=None, help="how P(D) is scored (default exact)")
+    label.add_argument("--scoring", default=None,
+                       help="how P(D) is scored: exact (the paper's leave-one-out), folds (leave-one-fold-out) or "
+                            "blocks (parallel blocks; approximate); default exact, folds on a CPU over "
+                            f"{CPU_EXACT_LIMIT} examples")
+    label.add_argument("--folds", type=int, help="scoring folds: number of folds (default 4)")
+    label.add_argument("--max-demos", type=int,
+                       help="at most K demonstrations per prompt, a fixed seeded subset (for prompts that would "
+                            "not fit the model's context)")
     label.add_argument("--checkpoint", help="save the search state here every --checkpoint-every iterations "
                                             "and at exit")
     label.add_argument("--checkpoint-every", type=int)
@@ -72,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     base.add_argument("--out", required=True)
     base.add_argument("--test", help="score these examples, with INPUT as the demonstrations")
     base.add_argument("--seed", type=int, default=0, help="random-labels: the labels' seed")
+    base.add_argument("--max-demos", type=int, help="at most K demonstrations per prompt (a fixed seeded subset)")
     _model_options(base)
 
     prep = sub.add_parser("prepare-model", help="convert the bundled model to a fast-loading cache once")
@@ -106,7 +115,7 @@ def _problem(path: str, rows, consistency: str) -> Problem:
 def _config(args, base: dict) -> ICMConfig:
     values = dict(base)
     for name in ("seed", "iterations", "alpha", "initial_labels", "consistency_fix_rounds", "score", "schedule",
-                 "t0", "t_min", "beta", "calibrate", "checkpoint_every", "scoring"):
+                 "t0", "t_min", "beta", "calibrate", "checkpoint_every", "scoring", "folds", "max_demos"):
         value = getattr(args, name, None)
         if value is not None:
             values[name] = value
@@ -143,6 +152,11 @@ def cmd_label(args) -> int:
     config = _config(args, base)
     _calibration_note(args, config)
     backend = _backend(args)
+    if (args.scoring is None and "scoring" not in base and getattr(backend, "device", None) == "cpu"
+            and len(problem) > CPU_EXACT_LIMIT):
+        config = config.replace(scoring="folds")
+        print(f"note: scoring=folds: a CPU run over {len(problem)} examples (> {CPU_EXACT_LIMIT}); exact scoring "
+              "costs O(n^2) tokens per evaluation. --scoring exact asks for it anyway", file=sys.stderr)
 
     stop = {"flag": False}
 
@@ -180,7 +194,7 @@ def cmd_baseline(args) -> int:
     if args.test:
         test = _problem(args.test, read_rows(args.test), args.consistency)
     gold = read_gold(args.input, rows) if args.method == "gold-labels" else None
-    values = {"seed": args.seed}
+    values = {"seed": args.seed, "max_demos": args.max_demos}
     if args.calibrate:
         values["calibrate"] = args.calibrate
     if args.label_words:
@@ -212,12 +226,24 @@ def format_summary(s: dict) -> str:
         energy = s.get("energy")
         lines.append(f"final U {energy:.3f}" if energy is not None else "final U n/a")
         lines.append(f"inconsistencies {s['inconsistencies']}")
+        lines.append(describe_scoring(s.get("scoring_settings") or {"scoring": s.get("scoring")}))
     lines.append(f"labels {counts.get('true', 0)} true / {counts.get('false', 0)} false / "
                  f"{counts.get('unlabeled', 0)} unlabeled{'  [DEGENERATE: over 90% one label]' if s.get('degenerate') else ''}")
     lines.append(f"zero scores (neither label word found) {s.get('zero_scores', 0)}")
     lines.append(f"calibrate {s.get('calibrate')}; model tokens processed {s.get('tokens', 0):,}; "
                  f"{s.get('seconds', 0):.1f} s")
     return "\n".join(lines)
+
+
+def describe_scoring(settings: dict) -> str:
+    extra = []
+    if settings.get("folds"):
+        extra.append(f"{settings['folds']} folds")
+    if settings.get("block_unit"):
+        extra.append(f"a block per {settings['block_unit']}")
+    if settings.get("max_demos"):
+        extra.append(f"at most {settings['max_demos']} demonstrations per prompt")
+    return f"scoring {settings.get('scoring')}" + (f" ({', '.join(extra)})" if extra else "")
 
 
 class Progress:
