@@ -345,3 +345,65 @@ def test_max_demos_gives_exact_and_folds_a_fixed_subset_and_lets_long_prompts_fi
     assert picked == {i: exact.demos(labels, exclude=i) for i in range(8)}
     assert len({tuple(d) for d in picked.values()}) > 1  # each query has its own subset
     assert exact.settings() == {"scoring": "exact", "max_demos": 3}
+
+
+def cli(*args, timeout=600):
+    import os
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    env = {"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(repo), "ICM_TORCH_THREADS": "1"}
+    for name in ("HOME", "ICM_MODEL_CACHE"):
+        if os.environ.get(name):
+            env[name] = os.environ[name]
+    return subprocess.run([sys.executable, "-m", "elicitation", *map(str, args)], cwd=repo, capture_output=True,
+                          text=True, timeout=timeout, env=env)
+
+
+def write_examples(path: Path, n: int) -> Path:
+    import json
+
+    sentences = sst2_sentences(min(n, 8))
+    path.write_text("".join(json.dumps({"id": f"x{k}", "prompt": TEMPLATE.format(s=sentences[k % len(sentences)])
+                                        + f" ({k})"}) + "\n" for k in range(n)))
+    return path
+
+
+def test_cli_refuses_bad_folds_and_max_demos_before_loading_a_model(tmp_path):
+    src = write_examples(tmp_path / "in.jsonl", 4)
+    r = cli("label", src, "--out", tmp_path / "o.jsonl", "--scoring", "folds", "--folds", "1")
+    assert r.returncode == 2 and "config field 'folds'" in r.stderr
+    r = cli("label", src, "--out", tmp_path / "o.jsonl", "--max-demos", "0")
+    assert r.returncode == 2 and "config field 'max_demos'" in r.stderr
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_cli_label_with_folds_and_max_demos_records_the_mode(tmp_path):
+    import json
+
+    src = write_examples(tmp_path / "in.jsonl", 8)
+    out, ck = tmp_path / "out.jsonl", tmp_path / "ck.json"
+    r = cli("label", src, "--out", out, "--scoring", "folds", "--folds", "2", "--max-demos", "3",
+            "--iterations", "2", "--initial-labels", "4", "--calibrate", "center", "--checkpoint", ck, "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert "scoring folds (2 folds, at most 3 demonstrations per prompt)" in r.stderr
+    config = json.loads(ck.read_text())["config"]
+    assert (config["scoring"], config["folds"], config["max_demos"]) == ("folds", 2, 3)
+    assert len(out.read_text().splitlines()) == 8
+
+
+def test_cli_scores_by_folds_on_a_cpu_over_32_examples_unless_told_otherwise(tmp_path):
+    import json
+
+    src = write_examples(tmp_path / "in.jsonl", 33)
+    ck = tmp_path / "ck.json"
+    r = cli("label", src, "--out", tmp_path / "o.jsonl", "--iterations", "0", "--initial-labels", "2",
+            "--checkpoint", ck, "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert "scoring=folds: a CPU run over 33 examples" in r.stderr
+    assert json.loads(ck.read_text())["config"]["scoring"] == "folds"
+    r = cli("label", src, "--out", tmp_path / "o.jsonl", "--iterations", "0", "--initial-labels", "2",
+            "--checkpoint", ck, "--quiet", "--scoring", "exact")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(ck.read_text())["config"]["scoring"] == "exact"
