@@ -140,12 +140,28 @@ def _chunks(items: list, sizes: list[int], budget: int):
         yield chunk
 
 
+class _Snapshot:
+    """One version of a fold's context: its tokens, their key/values, and the queries scored on it."""
+
+    __slots__ = ("tokens", "kv", "results")
+
+    def __init__(self, tokens: tuple = (), kv=None):
+        self.tokens = tokens
+        self.kv = kv
+        self.results: dict[int, tuple[float, float]] = {}
+
+
 class FoldContexts:
-    """Model-level `folds` scoring: per-fold contexts, their key/value caches, and cached query results."""
+    """Model-level `folds` scoring: per-fold contexts, their key/value caches, and cached query results.
+
+    Each fold keeps its last `versions` contexts. The search evaluates a proposal and, when it is rejected,
+    goes back to the current labels: that context is still held, so going back costs nothing, and the next
+    proposal starts from it.
+    """
 
     def __init__(self, runner, tokens, fold_of: list[int] | None = None, *, plan: FoldPlan | None = None,
                  max_demos: int | None = None, seed: int = 0, placement: str = "stable",
-                 query_token_budget: int = 1024):
+                 query_token_budget: int = 1024, versions: int = 2):
         if plan is None:
             plan = FoldPlan(fold_of, max_demos=max_demos, seed=seed, placement=placement)
         if len(plan.fold_of) != len(tokens):
@@ -155,9 +171,8 @@ class FoldContexts:
         self.plan = plan
         self.folds = plan.folds
         self.query_token_budget = query_token_budget
-        self._ctx_tokens: list[tuple] = [()] * self.folds
-        self._ctx_kv: list = [None] * self.folds
-        self._results: list[dict[int, tuple[float, float]]] = [{} for _ in range(self.folds)]
+        self.versions = max(1, versions)
+        self._snapshots: list[list[_Snapshot]] = [[] for _ in range(self.folds)]  # most recent first
         self.check_context_window()
 
     # what the tests and the benchmark read
@@ -173,9 +188,7 @@ class FoldContexts:
 
     def load_state_dict(self, state: dict) -> None:
         self.plan.load_state_dict(state)
-        self._ctx_tokens = [()] * self.folds
-        self._ctx_kv = [None] * self.folds
-        self._results = [{} for _ in range(self.folds)]
+        self._snapshots = [[] for _ in range(self.folds)]
 
     def check_context_window(self) -> None:
         """Refuse before scoring if a fold's prompt, with every example labeled, would not fit."""
@@ -196,21 +209,30 @@ class FoldContexts:
             out.extend(self.tokens.demo(i, self.plan.labels[i]))
         return tuple(out)
 
-    def _sync_context(self, f: int) -> None:
+    def _sync_context(self, f: int) -> _Snapshot:
+        """Fold f's context for the plan's current labels, computed from the held version sharing most."""
         from .kv_cache import kv_cat, kv_slice
 
         want = self._context_tokens(f)
-        have = self._ctx_tokens[f]
-        keep = _common_prefix(want, have)
-        if keep == len(want) == len(have):
-            return
-        kv = kv_slice(self._ctx_kv[f], 0, keep)
+        held = self._snapshots[f]
+        best, keep = None, -1
+        for snap in held:
+            k = _common_prefix(want, snap.tokens)
+            if k > keep:
+                best, keep = snap, k
+        if best is not None and keep == len(want) == len(best.tokens):
+            held.remove(best)
+            held.insert(0, best)
+            return best
+        keep = max(keep, 0)
+        kv = kv_slice(best.kv, 0, keep) if best is not None else None
         if keep < len(want):
             _, new = self.runner.forward(list(want[keep:]), past=kv)
             kv = kv_cat([kv, new])
-        self._ctx_tokens[f] = want
-        self._ctx_kv[f] = kv
-        self._results[f] = {}
+        snap = _Snapshot(want, kv)
+        held.insert(0, snap)
+        del held[self.versions:]
+        return snap
 
     def evaluate(self, labels: dict[int, bool], query_ids: Iterable[int]) -> dict[int, tuple[float, float]]:
         """(log P(True), log P(False)) of each query, given the labeled set `labels` (index -> label)."""
@@ -220,21 +242,21 @@ class FoldContexts:
             by_fold.setdefault(self.plan.fold_of[i], []).append(i)
         out: dict[int, tuple[float, float]] = {}
         for f in sorted(by_fold):
-            self._sync_context(f)
-            todo = [i for i in dict.fromkeys(by_fold[f]) if i not in self._results[f]]
+            snap = self._sync_context(f)
+            todo = [i for i in dict.fromkeys(by_fold[f]) if i not in snap.results]
             if todo:
-                self._run_queries(f, todo)
+                self._run_queries(snap, todo)
             for i in by_fold[f]:
-                out[i] = self._results[f][i]
+                out[i] = snap.results[i]
         return out
 
-    def _run_queries(self, f: int, ids: list[int]) -> None:
+    def _run_queries(self, snap: _Snapshot, ids: list[int]) -> None:
         import torch
 
         from .kv_cache import kv_len, label_logprobs
         from .masks import packed_rows_allowed
 
-        ctx_kv = self._ctx_kv[f]
+        ctx_kv = snap.kv
         prefix = kv_len(ctx_kv)
         tq = self.tokens
         for chunk in _chunks(ids, [len(tq.query(i)) for i in ids], self.query_token_budget):
@@ -250,7 +272,7 @@ class FoldContexts:
                 want_kv=False,
             )
             for i, pair in zip(chunk, label_logprobs(lp, list(tq.true_ids), list(tq.false_ids))):
-                self._results[f][i] = pair
+                snap.results[i] = pair
 
 
 class _PlanCache(ScoreCache):

@@ -407,3 +407,14 @@ def test_cli_scores_by_folds_on_a_cpu_over_32_examples_unless_told_otherwise(tmp
             "--checkpoint", ck, "--quiet", "--scoring", "exact")
     assert r.returncode == 0, r.stderr
     assert json.loads(ck.read_text())["config"]["scoring"] == "exact"
+
+
+def test_going_back_to_the_current_labels_after_a_rejected_proposal_costs_nothing(lm, sst8):
+    runner, _ = lm
+    ctx = FoldContexts(runner, sst8, assign_folds([None] * 8, 4, seed=0))
+    current = {i: i % 2 == 0 for i in range(5)}
+    before = ctx.evaluate(current, range(5))
+    ctx.evaluate({**current, 6: True}, range(5))  # a proposal, then rejected
+    tokens = runner.tokens
+    again = ctx.evaluate(current, [*range(5)])
+    assert runner.tokens == tokens and again == before
