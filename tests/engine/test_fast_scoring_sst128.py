@@ -1,0 +1,98 @@
+"""Closing measurement of the fast-scoring issue: a seeded `folds` run on 128 balanced SST-2 dev sentences
+with the bundled model on the CPU — its accuracy, label balance, time and tokens — and zero-shot accuracy on
+the same examples. Gold labels are read here only to measure; the engine never sees them.
+
+    ICM_TORCH_THREADS=2 HF_HUB_OFFLINE=1 .venv/bin/python -m tests.engine.test_fast_scoring_sst128 \\
+        --iterations 150 [--seed 0] [--json out.json]
+
+(The one test below checks the sample; the measurement itself takes up to half an hour and is run by hand.)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+from . import sst2
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=128)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--iterations", type=int, default=150)
+    ap.add_argument("--folds", type=int, default=4)
+    ap.add_argument("--calibrate", default="center")
+    ap.add_argument("--time-limit", type=float, default=29 * 60,
+                    help="stop the search after this many seconds (the run then reports stopped)")
+    ap.add_argument("--json", default=None)
+    args = ap.parse_args()
+
+    import os
+
+    import torch
+
+    from elicitation import ICMConfig, baselines, load_backend, run_icm
+
+    problem, gold = sst2.problem(args.n)
+    backend = load_backend("smollm2", device="cpu")
+    report = {"n": args.n, "seed": args.seed, "iterations": args.iterations, "folds": args.folds,
+              "calibrate": args.calibrate, "torch_threads": torch.get_num_threads(),
+              "load_average": os.getloadavg()[0], "gold_balance": sum(gold.values()) / len(gold)}
+    print(f"{args.n} SST-2 sentences ({sum(gold.values())} positive), torch threads {torch.get_num_threads()}, "
+          f"load average {os.getloadavg()[0]:.1f}", flush=True)
+
+    for calibrate in ("none", "center"):
+        began = time.monotonic()
+        zs = baselines.zero_shot(problem, backend, ICMConfig(calibrate=calibrate))
+        acc = sst2.accuracy(zs.labels, gold)
+        report[f"zero_shot_{calibrate}"] = {"accuracy": acc, "label_counts": zs.summary["label_counts"],
+                                            "seconds": round(time.monotonic() - began, 1)}
+        print(f"zero-shot (calibrate {calibrate}): accuracy {acc:.3f}  labels {zs.summary['label_counts']}",
+              flush=True)
+
+    config = ICMConfig(scoring="folds", folds=args.folds, seed=args.seed, iterations=args.iterations,
+                       calibrate=args.calibrate)
+    began = time.monotonic()
+    last = {"t": began}
+
+    def on_event(ev: dict) -> None:
+        now = time.monotonic()
+        if now - last["t"] >= 60 or ev["iteration"] in (0, args.iterations):
+            last["t"] = now
+            print(f"  {now - began:6.0f}s iteration {ev['iteration']:4d}  labeled {ev['labeled_count']:3d} "
+                  f"{ev['label_counts']}  U {ev['energy']:.2f}  tokens {ev['tokens']:,}", flush=True)
+
+    result = run_icm(problem, config, backend, on_event=on_event,
+                     should_stop=lambda: time.monotonic() - began > args.time_limit)
+    seconds = time.monotonic() - began
+    s = result.summary
+    labeled = {k: y for k, y in result.labels.items() if y is not None}
+    report["icm"] = {
+        "finished": not result.stopped, "seconds": round(seconds, 1), "iterations": s["iterations"],
+        "accepted": s["accepted"], "proposals": s["proposals"], "tokens": s["tokens"],
+        "label_counts": s["label_counts"], "true_share": s["true_share"], "degenerate": s["degenerate"],
+        "accuracy_all": sst2.accuracy(result.labels, gold),
+        "accuracy_labeled": (sum(gold[k] == y for k, y in labeled.items()) / len(labeled)) if labeled else None,
+        "scoring_settings": s["scoring_settings"],
+    }
+    icm = report["icm"]
+    print(f"ICM folds seed {args.seed}: {'finished' if icm['finished'] else 'STOPPED'} in {seconds / 60:.1f} min, "
+          f"{icm['iterations']} iterations, accepted {icm['accepted']} of {icm['proposals']} proposals, "
+          f"{icm['tokens']:,} tokens", flush=True)
+    print(f"  labels {icm['label_counts']}  accuracy {icm['accuracy_all']:.3f} over all {args.n} "
+          f"(unlabeled count as wrong), {icm['accuracy_labeled']} over the labeled ones", flush=True)
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(report, fh, indent=2)
+
+
+def test_the_measurement_sample_is_balanced_and_keeps_gold_out_of_the_problem():
+    problem, gold = sst2.problem(128)
+    assert len(problem) == 128 and sum(gold.values()) == 64
+    assert all(" \nClaim" not in e.prompt for e in problem.examples)  # the space before the TSV's tab is stripped
+    assert all(set(vars(e)) == {"id", "prompt", "group", "key"} for e in problem.examples)
+
+
+if __name__ == "__main__":
+    main()
