@@ -12,7 +12,10 @@ from tests.conftest import REPO_ROOT
 
 
 def _manage(*args, env_overrides: dict, unset=()):
-    env = {k: v for k, v in os.environ.items() if k not in unset and k != "PYTEST_VERSION"}
+    # A clean production-like environment: nothing the test process itself set up (pytest's marker, the
+    # browser tests' async-safety switch) leaks into it.
+    dropped = {"PYTEST_VERSION", "DJANGO_ALLOW_ASYNC_UNSAFE", *unset}
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(env_overrides)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120
