@@ -3,6 +3,8 @@ real crowd votes as imported crowd labels, gold = the majority `label`), ICM run
 Used until/unless the `alpaca` preset importer is available; `alpaca_dataset()` prefers the real preset."""
 from __future__ import annotations
 
+from tests.waiting import wait_for  # noqa: F401  (re-exported for other test packages)
+
 import json
 import random
 
@@ -169,15 +171,3 @@ def sst2_review_dataset(train: int = 8, test: int = 4, name: str = "sst2-review"
         for i, (text, _) in enumerate(chosen)])
     GoldLabel.objects.bulk_create([GoldLabel(example=e, label=label) for e, (_, label) in zip(examples, chosen)])
     return ds
-
-
-def wait_for(predicate, timeout: float, what: str, interval: float = 0.5):
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")

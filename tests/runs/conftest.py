@@ -2,6 +2,8 @@
 processes against the test database and Redis."""
 from __future__ import annotations
 
+from tests.waiting import wait_for  # noqa: F401  (re-exported for other test packages)
+
 import csv
 import os
 import signal
@@ -151,13 +153,3 @@ def start_worker(transactional_db, artifacts_dir):
     for worker in started:
         worker.stop()
     purge_broker()
-
-
-def wait_for(predicate, timeout: float, what: str, interval: float = 0.3):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
