@@ -12,8 +12,9 @@ of 8 prompts at n = 64, whose time is scaled to all n prompts (its token count i
     .venv/bin/python benchmarks/score_cost.py [--sizes 16 32 64] [--naive-sample 8] [--device cpu]
 
 Each size prints a line `score_cost n=N mode=exact tokens=… naive_tokens=… token_ratio=… seconds=…
-naive_seconds=… time_ratio=… max_abs_diff=…`; the exit status is 1 if any scores disagree.
-Timings on a shared CPU are noisy; the ratios are what to read.
+naive_seconds=… time_ratio=… cpu_ratio=… max_abs_diff=…`; the exit status is 1 if any scores disagree.
+Wall-clock timings on a shared CPU are noisy (other processes take turns on the cores); the process's CPU
+seconds are printed beside them, and with one torch thread (ICM_TORCH_THREADS=1) they are the steadier figure.
 
 Fast modes (`--modes exact folds blocks`, the default): for each mode, one full evaluation and one
 re-evaluation after a single label change (a seeded example's label flipped) on the same scorer, each against
@@ -59,9 +60,9 @@ def measure(backend, n: int, mode: str, naive_sample: int | None) -> dict:
     problem, _ = sst2.problem(n)
     labels = labels_for(n)
     scorer = make_scorer(problem, backend, ICMConfig(scoring=mode))
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     scores = scorer.evaluate(labels)
-    seconds = time.perf_counter() - began
+    seconds, cpu_seconds = time.perf_counter() - began, time.process_time() - cpu
     order = sorted(scores)
     prompts = [scorer.builder.prompt(scorer.demos(labels, exclude=i), i) for i in order]
     naive_tokens = sum(backend.count_tokens(p) for p in prompts)
@@ -69,13 +70,14 @@ def measure(backend, n: int, mode: str, naive_sample: int | None) -> dict:
         picked = [round(k * (n - 1) / (naive_sample - 1)) for k in range(naive_sample)]
     else:
         picked = list(range(n))
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     naive = backend.score_naive([prompts[k] for k in picked], WORDS)
-    naive_seconds = (time.perf_counter() - began) * n / len(picked)
+    scale = n / len(picked)
+    naive_seconds, naive_cpu = (time.perf_counter() - began) * scale, (time.process_time() - cpu) * scale
     diff = max(abs(scores[order[k]].log_odds - r.log_odds) for k, r in zip(picked, naive.results))
     return {"n": n, "mode": mode, "tokens": scorer.tokens, "naive_tokens": naive_tokens, "seconds": seconds,
-            "naive_seconds": naive_seconds, "naive_measured": len(picked), "max_abs_diff": diff,
-            "scorer": scorer, "scores": {i: s.log_odds for i, s in scores.items()}}
+            "naive_seconds": naive_seconds, "cpu_seconds": cpu_seconds, "naive_cpu_seconds": naive_cpu,
+            "naive_measured": len(picked), "max_abs_diff": diff, "scorer": scorer, "scores": {i: s.log_odds for i, s in scores.items()}}
 
 
 def flipped_copy(labels: list[bool], seed: int = 1) -> tuple[int, list[bool]]:
@@ -173,7 +175,7 @@ def main() -> int:
     print(f"model {args.model} on {args.device}, torch threads {torch.get_num_threads()}, "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
     print(f"{'n':>4} {'mode':>6} {'tokens':>9} {'naive':>9} {'ratio':>6} {'seconds':>8} {'naive s':>8} "
-          f"{'ratio':>6} {'max|diff|':>9}", flush=True)
+          f"{'ratio':>6} {'cpu s':>8} {'naive':>8} {'ratio':>6} {'max|diff|':>9}", flush=True)
     failed = False
     last = None
     for n in args.sizes:
@@ -185,10 +187,12 @@ def main() -> int:
             note = "" if r["naive_measured"] == n else f"  (naive time from {r['naive_measured']} of {n} prompts)"
             print(f"{n:>4} {mode:>6} {r['tokens']:>9,} {r['naive_tokens']:>9,} {r['tokens'] / r['naive_tokens']:>6.2f} "
                   f"{r['seconds']:>8.1f} {r['naive_seconds']:>8.1f} {r['seconds'] / r['naive_seconds']:>6.2f} "
-                  f"{r['max_abs_diff']:>9.1e}{'' if ok else '  DISAGREE'}{note}", flush=True)
+                  f"{r['cpu_seconds']:>8.1f} {r['naive_cpu_seconds']:>8.1f} "
+                  f"{r['cpu_seconds'] / r['naive_cpu_seconds']:>6.2f} {r['max_abs_diff']:>9.1e}{'' if ok else '  DISAGREE'}{note}", flush=True)
             print(f"score_cost n={n} mode={mode} tokens={r['tokens']} naive_tokens={r['naive_tokens']} "
                   f"token_ratio={r['tokens'] / r['naive_tokens']:.3f} seconds={r['seconds']:.1f} "
                   f"naive_seconds={r['naive_seconds']:.1f} time_ratio={r['seconds'] / r['naive_seconds']:.3f} "
+                  f"cpu_ratio={r['cpu_seconds'] / r['naive_cpu_seconds']:.3f} "
                   f"max_abs_diff={r['max_abs_diff']:.2e}", flush=True)
         # exact: the re-evaluation runs on the scorer measure() used for the full evaluation
         _, change_tokens, change_seconds = timed_evaluation(r["scorer"], flipped_copy(labels_for(n))[1])
