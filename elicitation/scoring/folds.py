@@ -218,6 +218,9 @@ class FoldContexts:
         best, keep = None, -1
         for snap in held:
             k = _common_prefix(want, snap.tokens)
+            if k == len(want) == len(snap.tokens):
+                best, keep = snap, k  # an exact match wins over a longer context that merely extends it
+                break
             if k > keep:
                 best, keep = snap, k
         if best is not None and keep == len(want) == len(best.tokens):
