@@ -1,9 +1,8 @@
 """Which tokens count as a label word, and how top-k log-probabilities are summed into a score.
 
 A label word " True" is also produced by a tokenizer as "True", " true", "TRUE", ...: the score sums the
-probability of every variant (leading space or not; as given, lower-case, capitalized, upper-case). Matching
-is exact after stripping whitespace and case-folding (the official code's substring test would also count
-tokens such as "untrue").
+probability of every such variant. A token matches a word when the two are equal after stripping whitespace
+and case-folding (the official code's substring test would also count tokens such as "untrue").
 """
 from __future__ import annotations
 
@@ -11,17 +10,6 @@ import math
 from typing import Iterable, Mapping, Union
 
 TopK = Union[Mapping[str, float], Iterable[tuple[str, float]]]
-
-
-def variants(word: str) -> list[str]:
-    """Spellings of a label word a tokenizer may produce, in a fixed order without repeats."""
-    core = word.strip()
-    out: list[str] = []
-    for cased in (core, core.lower(), core.capitalize(), core.upper()):
-        for spaced in (word if cased == core else None, " " + cased, cased):
-            if spaced is not None and spaced not in out:
-                out.append(spaced)
-    return out
 
 
 def canonical(text: str) -> str:

@@ -118,29 +118,27 @@ class Scorer(ABC):
 
     def longest_prompt(self) -> tuple[int, str] | None:
         """(tokens, what it is) of the longest prompt the exact semantics can build: every other example
-        as a demonstration, then the query. None when the backend cannot count tokens."""
+        as a demonstration (each with its longer label word), then the query. None when the backend cannot
+        count tokens."""
         count = getattr(self.backend, "count_tokens", None)
         if count is None:
             return None
         n = len(self.problem)
-        demo_len, query_len = [], []
+        demo_len, demo_label, query_len = [], [], []
         for i in range(n):
-            lens = [count(self.builder.demonstration(i, y)) for y in (True, False)]
+            lens = {y: count(self.builder.demonstration(i, y)) for y in (True, False)}
             q = count(self.builder.queries[i])
-            if any(x is None for x in lens) or q is None:
+            if None in lens.values() or q is None:
                 return None
-            demo_len.append(max(lens))
+            label = max(lens, key=lens.get)
+            demo_len.append(lens[label])
+            demo_label.append(label)
             query_len.append(q)
-        sep = count("a" + "\n\n" + "a")
-        sep = max(0, (sep or 2) - 2)
         total = sum(demo_len)
         best = max(range(n), key=lambda i: total - demo_len[i] + query_len[i])
-        demos = [(j, max((True, False), key=lambda y: count(self.builder.demonstration(j, y))))
-                 for j in self.order if j != best]
-        exact = count(self.builder.prompt(demos, best)) or 0
-        estimate = total - demo_len[best] + query_len[best] + sep * (n - 1)
-        example = self.problem.examples[best].id
-        return max(exact, estimate), f"{n - 1} demonstrations and the query {example!r}"
+        demos = [(j, demo_label[j]) for j in self.order if j != best]
+        tokens = count(self.builder.prompt(demos, best)) or 0
+        return tokens, f"{n - 1} demonstrations and the query {self.problem.examples[best].id!r}"
 
     # --- helpers for subclasses ---
 

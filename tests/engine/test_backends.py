@@ -1,4 +1,4 @@
-"""Backend pieces that need no model: label-word variants, top-k sums, vLLM output extraction (scripted
+"""Backend pieces that need no model: label-word matching, top-k sums, vLLM output extraction (scripted
 stand-in objects), the OpenAI-compatible client (against a scripted local server), prompt building, and the
 atomic model cache folder. The real model's backends are tested in test_real_model.py."""
 import json
@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from elicitation import BackendError, LabelLogprobs, load_backend
-from elicitation.backends.label_words import sum_topk, variants
+from elicitation.backends.label_words import canonical, sum_topk
 from elicitation.backends.openai_compat import OpenAIBackend, parse_completions
 from elicitation.backends.vllm_backend import extract
 from elicitation.models import COMPLETE_MARKER, write_folder_atomically
@@ -20,11 +20,9 @@ from elicitation.prompts import PromptBuilder
 WORDS = (" True", " False")
 
 
-def test_variants_cover_space_and_case():
-    v = variants(" True")
-    for s in (" True", "True", " true", "true", " TRUE", "TRUE"):
-        assert s in v
-    assert len(v) == len(set(v))
+def test_a_token_matches_a_label_word_up_to_whitespace_and_case():
+    assert {canonical(s) for s in (" True", "True", " true", "TRUE", "\tTrue ")} == {canonical(" True")}
+    assert canonical(" untrue") != canonical(" True")
 
 
 def test_topk_sums_every_variant_and_nothing_else():
