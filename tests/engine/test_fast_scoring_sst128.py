@@ -42,9 +42,11 @@ def main() -> None:
     print(f"{args.n} SST-2 sentences ({sum(gold.values())} positive), torch threads {torch.get_num_threads()}, "
           f"load average {os.getloadavg()[0]:.1f}", flush=True)
 
+    zero_shot_labels = {}
     for calibrate in ("none", "center"):
         began = time.monotonic()
         zs = baselines.zero_shot(problem, backend, ICMConfig(calibrate=calibrate))
+        zero_shot_labels[calibrate] = zs.labels
         acc = sst2.accuracy(zs.labels, gold)
         report[f"zero_shot_{calibrate}"] = {"accuracy": acc, "label_counts": zs.summary["label_counts"],
                                             "seconds": round(time.monotonic() - began, 1)}
@@ -75,13 +77,18 @@ def main() -> None:
         "accuracy_all": sst2.accuracy(result.labels, gold),
         "accuracy_labeled": (sum(gold[k] == y for k, y in labeled.items()) / len(labeled)) if labeled else None,
         "scoring_settings": s["scoring_settings"],
+        # the same measure for zero-shot, on the examples ICM labeled
+        "zero_shot_center_accuracy_on_those": (sum(gold[k] == zero_shot_labels["center"][k] for k in labeled)
+                                               / len(labeled)) if labeled else None,
+        "labels": {str(k): y for k, y in result.labels.items()},
     }
     icm = report["icm"]
     print(f"ICM folds seed {args.seed}: {'finished' if icm['finished'] else 'STOPPED'} in {seconds / 60:.1f} min, "
           f"{icm['iterations']} iterations, accepted {icm['accepted']} of {icm['proposals']} proposals, "
           f"{icm['tokens']:,} tokens", flush=True)
     print(f"  labels {icm['label_counts']}  accuracy {icm['accuracy_all']:.3f} over all {args.n} "
-          f"(unlabeled count as wrong), {icm['accuracy_labeled']} over the labeled ones", flush=True)
+          f"(unlabeled count as wrong), {icm['accuracy_labeled']} over the {len(labeled)} labeled ones "
+          f"(zero-shot on those: {icm['zero_shot_center_accuracy_on_those']})", flush=True)
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(report, fh, indent=2)
