@@ -4,7 +4,8 @@ Masks are built as boolean `allowed[new_token, key]` matrices and converted at t
 - to an additive float mask (0 where allowed, `torch.finfo(dtype).min` elsewhere) for SDPA/eager attention.
   A boolean 4D mask is silently wrong with eager attention, and -inf gives NaN on a fully masked row;
 - to a FlexAttention `BlockMask` when the model runs with `attn_implementation="flex_attention"` (CUDA).
-  That path is written for GPU workers and has NOT been run on this CPU-only machine.
+  That path is for GPU workers; it was checked against the float mask on a CPU (torch's unfused
+  fallback), never on a CUDA device.
 """
 from __future__ import annotations
 
@@ -39,8 +40,8 @@ def additive_mask(allowed: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
     return mask[None, None]
 
 
-def flex_block_mask(allowed: torch.Tensor):  # pragma: no cover - CUDA only, not run here
-    """FlexAttention BlockMask equivalent of `allowed` (GPU workers; untested on this CPU-only machine)."""
+def flex_block_mask(allowed: torch.Tensor):
+    """FlexAttention BlockMask equivalent of `allowed` (for GPU workers)."""
     from torch.nn.attention.flex_attention import create_block_mask
 
     allowed = allowed.contiguous()
@@ -53,6 +54,6 @@ def flex_block_mask(allowed: torch.Tensor):  # pragma: no cover - CUDA only, not
 
 
 def to_attention_mask(allowed: torch.Tensor, dtype: torch.dtype, attn_implementation: str):
-    if attn_implementation == "flex_attention":  # pragma: no cover - CUDA only
+    if attn_implementation == "flex_attention":
         return flex_block_mask(allowed)
     return additive_mask(allowed, dtype)

@@ -418,3 +418,24 @@ def test_going_back_to_the_current_labels_after_a_rejected_proposal_costs_nothin
     tokens = runner.tokens
     again = ctx.evaluate(current, [*range(5)])
     assert runner.tokens == tokens and again == before
+
+
+def test_flex_attention_block_masks_give_what_the_float_mask_gives(backend, sst8):
+    """The CUDA path (FlexAttention block masks) run here on the CPU through torch's unfused fallback."""
+    import warnings
+
+    from elicitation.scoring.kv_cache import ModelRunner
+
+    pytest.importorskip("torch.nn.attention.flex_attention")
+    blocks = [list(sst8.demo(i, i % 2 == 0)) for i in range(3)]
+    lengths = [len(b) for b in blocks]
+    allowed = packed_rows_allowed(torch.ones(3, 0, dtype=torch.bool), torch.zeros(0, dtype=torch.long), lengths)
+    args = dict(positions=[p for n in lengths for p in range(n)], allowed=allowed,
+                logits_at=list(range(sum(lengths))))
+    ids = [t for b in blocks for t in b]
+    sdpa, _ = ModelRunner(backend.model).forward(ids, **args)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        flex, _ = ModelRunner(backend.model, flex=True).forward(ids, **args)
+    assert (sdpa - flex).abs().max().item() < 1e-4
+    assert backend.model.config._attn_implementation == "sdpa"  # the shared model is given back as it was
