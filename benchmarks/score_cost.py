@@ -125,6 +125,20 @@ def measure_mode(backend, n: int, mode: str, exact: dict) -> dict:
             "centered_sign_agreement": sign_agreement(ours, ref, centered=True)}
 
 
+def order_floor(backend, n: int, exact: dict, seed: int = 7) -> dict:
+    """Exact scores with the demonstrations in another (seeded, shuffled) order, against exact scores: how
+    much of the exact scores an approximation could hope to keep, when the order alone moves them this much."""
+    problem, _ = sst2.problem(n)
+    labels = labels_for(n)
+    scorer = make_scorer(problem, backend, ICMConfig(scoring="exact"))
+    random.Random(seed).shuffle(scorer.order)
+    scores = scorer.evaluate(labels)
+    ours = [scores[i].log_odds for i in sorted(scores)]
+    ref = [exact["scores"][i] for i in sorted(scores)]
+    return {"pearson": pearson(ours, ref), "sign_agreement": sign_agreement(ours, ref),
+            "centered_sign_agreement": sign_agreement(ours, ref, centered=True), "tokens": scorer.tokens}
+
+
 def random_llama_backend(device: str):  # pragma: no cover - needs a CUDA machine; not run here
     """Llama-3.1-8B's shape with random weights, behind the hf backend, with the bundled tokenizer."""
     import torch
@@ -162,6 +176,9 @@ def main() -> int:
                     help="scoring modes to measure (default exact folds blocks; exact is always measured)")
     ap.add_argument("--naive-sample", type=int, default=8,
                     help="above n=32, run the naive way on this many prompts and scale its time (0: all)")
+    ap.add_argument("--order-floor", action="store_true",
+                    help="also score exact with the demonstrations shuffled, and print its Pearson with exact "
+                         "(how much demonstration order alone moves the scores; one more full exact evaluation)")
     ap.add_argument("--model", default="smollm2")
     ap.add_argument("--device", default="cpu")
     args = ap.parse_args()
@@ -200,6 +217,11 @@ def main() -> int:
                  "change_tokens": change_tokens, "change_seconds": change_seconds}
         results = [exact] + [measure_mode(backend, n, m, exact) for m in args.modes if m != "exact"]
         report_modes(results, r["naive_tokens"], r["naive_seconds"])
+        if args.order_floor:
+            f = order_floor(backend, n, exact)
+            print(f"score_cost n={n} reference=exact-shuffled-order pearson={f['pearson']:.3f} "
+                  f"sign_agreement={f['sign_agreement']:.3f} "
+                  f"centered_sign_agreement={f['centered_sign_agreement']:.3f}", flush=True)
         last = (n, r, {x["mode"]: x for x in results})
     if last:
         n, r, by_mode = last

@@ -28,6 +28,7 @@ class ICMConfig:
     checkpoint_every: int = 10
     scoring: str = "exact"            # how P(D) is scored; see elicitation.scoring (more modes may be registered)
     folds: int = 4                    # scoring "folds": how many folds
+    fold_placement: str = "stable"    # scoring "folds": where a newly labeled/changed example sits in a context
     max_demos: int | None = None      # at most this many demonstrations per prompt (a fixed seeded subset)
 
     def __post_init__(self) -> None:
@@ -70,8 +71,10 @@ class ICMConfig:
             fail("t0" if self.t0 <= 0 else "t_min", "temperatures must be > 0")
         if self.beta < 0:
             fail("beta", "must be >= 0")
+        from .scoring.folds import FoldPlan
+
         for name, allowed in (("score", SCORES), ("schedule", SCHEDULES), ("calibrate", CALIBRATIONS),
-                              ("scoring", tuple(SCORERS))):
+                              ("scoring", tuple(SCORERS)), ("fold_placement", FoldPlan.PLACEMENTS)):
             if getattr(self, name) not in allowed:
                 fail(name, f"{getattr(self, name)!r} is not one of {', '.join(allowed)}")
         words = self.label_words

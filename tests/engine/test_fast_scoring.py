@@ -142,7 +142,7 @@ def test_a_query_score_ignores_its_own_and_its_groups_labels(lm, sst8, mode):
     assert max(abs(after[i][0] - before[i][0]) for i in (0, 3, 4, 5, 6, 7)) > 1e-3
 
 
-@pytest.mark.parametrize("placement", ["stable", "recent-last"])
+@pytest.mark.parametrize("placement", ["stable", "arrival", "recent-last"])
 def test_incremental_folds_re_evaluation_equals_a_from_scratch_evaluation(lm, sst8, placement):
     runner, _ = lm
     fold_of = assign_folds([None] * 8, 4, seed=3)
@@ -181,6 +181,30 @@ def test_recent_last_moves_a_changed_example_to_the_end_so_its_next_change_is_ch
     ctx.evaluate(labels, [])
     # only the label token and the separator of the last demonstration, in each of the 3 contexts holding it
     assert runner.tokens - tokens_before <= 3 * (1 + len(sst8.separator))
+
+
+def test_arrival_placement_appends_a_new_label_and_keeps_a_changed_one_in_place(lm, sst8):
+    runner, _ = lm
+    fold_of = assign_folds([None] * 8, 4, seed=0)
+    ctx = FoldContexts(runner, sst8, fold_of, placement="arrival")
+    labels = {i: True for i in (1, 3, 4, 5, 6, 7)}
+    ctx.evaluate(labels, [])
+    ctx.evaluate({**labels, 0: False}, [])  # example 0 is newly labeled: it joins the end
+    assert ctx.order == [1, 3, 4, 5, 6, 7, 0]
+    for f in range(4):
+        ctx._sync_context(f)
+    tokens_before = runner.tokens
+    labels = {**labels, 0: False, 2: True}
+    ctx.evaluate(labels, [])
+    for f in range(4):
+        ctx._sync_context(f)
+    # each context holding example 2 reruns only example 2's demonstration
+    appended = sum(len(sst8.demo(2, True)) for f in range(4) if f != fold_of[2])
+    assert ctx.order == [1, 3, 4, 5, 6, 7, 0, 2]
+    assert runner.tokens - tokens_before == appended
+    labels[4] = False  # a change keeps its place
+    ctx.evaluate(labels, [])
+    assert ctx.order == [1, 3, 4, 5, 6, 7, 0, 2]
 
 
 def test_stable_placement_keeps_the_order_and_recomputes_from_the_change(lm, sst8):

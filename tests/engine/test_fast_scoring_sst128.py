@@ -22,6 +22,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--iterations", type=int, default=150)
     ap.add_argument("--folds", type=int, default=4)
+    ap.add_argument("--placement", default="stable", help="fold placement: stable, arrival or recent-last")
     ap.add_argument("--calibrate", default="center")
     ap.add_argument("--time-limit", type=float, default=29 * 60,
                     help="stop the search after this many seconds (the run then reports stopped)")
@@ -53,12 +54,22 @@ def main() -> None:
         print(f"zero-shot (calibrate {calibrate}): accuracy {acc:.3f}  labels {zs.summary['label_counts']}",
               flush=True)
 
-    config = ICMConfig(scoring="folds", folds=args.folds, seed=args.seed, iterations=args.iterations,
-                       calibrate=args.calibrate)
+    config = ICMConfig(scoring="folds", folds=args.folds, fold_placement=args.placement, seed=args.seed,
+                       iterations=args.iterations, calibrate=args.calibrate)
     began = time.monotonic()
     last = {"t": began}
+    # proposals and acceptances, for a label on an unlabeled example ("new") and a change of a label ("change")
+    kinds = {"new": [0, 0], "change": [0, 0]}
+    labeled: set = set()
 
     def on_event(ev: dict) -> None:
+        if ev["iteration"] == 0:
+            labeled.update(ev["labels"])
+        elif ev["proposed_energy"] is not None:
+            kind = kinds["change" if ev["example"] in labeled else "new"]
+            kind[0] += 1
+            kind[1] += ev["accepted"]
+            labeled.update(ev["changes"])
         now = time.monotonic()
         if now - last["t"] >= 60 or ev["iteration"] in (0, args.iterations):
             last["t"] = now
@@ -77,6 +88,7 @@ def main() -> None:
         "accuracy_all": sst2.accuracy(result.labels, gold),
         "accuracy_labeled": (sum(gold[k] == y for k, y in labeled.items()) / len(labeled)) if labeled else None,
         "scoring_settings": s["scoring_settings"],
+        "proposals_by_kind": {k: {"proposed": v[0], "accepted": v[1]} for k, v in kinds.items()},
         # the same measure for zero-shot, on the examples ICM labeled
         "zero_shot_center_accuracy_on_those": (sum(gold[k] == zero_shot_labels["center"][k] for k in labeled)
                                                / len(labeled)) if labeled else None,
@@ -85,7 +97,8 @@ def main() -> None:
     icm = report["icm"]
     print(f"ICM folds seed {args.seed}: {'finished' if icm['finished'] else 'STOPPED'} in {seconds / 60:.1f} min, "
           f"{icm['iterations']} iterations, accepted {icm['accepted']} of {icm['proposals']} proposals, "
-          f"{icm['tokens']:,} tokens", flush=True)
+          f"{icm['tokens']:,} tokens; new labels accepted {kinds['new'][1]} of {kinds['new'][0]}, "
+          f"changes accepted {kinds['change'][1]} of {kinds['change'][0]}", flush=True)
     print(f"  labels {icm['label_counts']}  accuracy {icm['accuracy_all']:.3f} over all {args.n} "
           f"(unlabeled count as wrong), {icm['accuracy_labeled']} over the {len(labeled)} labeled ones "
           f"(zero-shot on those: {icm['zero_shot_center_accuracy_on_those']})", flush=True)
