@@ -16,6 +16,10 @@ naive_seconds=… time_ratio=… cpu_ratio=… max_abs_diff=…`; the exit statu
 Wall-clock timings on a shared CPU are noisy (other processes take turns on the cores); the process's CPU
 seconds are printed beside them, and with one torch thread (ICM_TORCH_THREADS=1) they are the steadier figure.
 
+`--more-folds 8 16` also measures folds with those fold counts (fewer demonstrations left out, more contexts);
+`--order-floor` also scores exact with the demonstrations shuffled and prints its Pearson with exact: how much
+demonstration order alone moves the exact scores, a ceiling for what any approximation can keep.
+
 Fast modes (`--modes exact folds blocks`, the default): for each mode, one full evaluation and one
 re-evaluation after a single label change (a seeded example's label flipped) on the same scorer, each against
 the naive way (every prompt from scratch: the same cost for a full evaluation and a re-evaluation), and each
@@ -107,18 +111,19 @@ def sign_agreement(a: list[float], b: list[float], centered: bool = False) -> fl
     return sum((x - ma > 0) == (y - mb > 0) for x, y in zip(a, b)) / len(a)
 
 
-def measure_mode(backend, n: int, mode: str, exact: dict) -> dict:
+def measure_mode(backend, n: int, mode: str, exact: dict, folds: int = 4) -> dict:
     """One full evaluation and one re-evaluation after a label change, on one scorer; agreement with exact."""
     problem, _ = sst2.problem(n)
     labels = labels_for(n)
     _, flipped = flipped_copy(labels)
-    scorer = make_scorer(problem, backend, ICMConfig(scoring=mode))
+    scorer = make_scorer(problem, backend, ICMConfig(scoring=mode, folds=folds))
     scorer.check_context()
     scores, tokens, seconds = timed_evaluation(scorer, labels)
     _, change_tokens, change_seconds = timed_evaluation(scorer, flipped)
     ours = [scores[i].log_odds for i in sorted(scores)]
     ref = [exact["scores"][i] for i in sorted(scores)]
-    return {"n": n, "mode": mode, "tokens": tokens, "seconds": seconds, "change_tokens": change_tokens,
+    label = mode if mode != "folds" or folds == 4 else f"folds{folds}"
+    return {"n": n, "mode": label, "tokens": tokens, "seconds": seconds, "change_tokens": change_tokens,
             "change_seconds": change_seconds, "scores": dict(zip(sorted(scores), ours)),
             "pearson": pearson(ours, ref),
             "sign_agreement": sign_agreement(ours, ref),
@@ -176,6 +181,8 @@ def main() -> int:
                     help="scoring modes to measure (default exact folds blocks; exact is always measured)")
     ap.add_argument("--naive-sample", type=int, default=8,
                     help="above n=32, run the naive way on this many prompts and scale its time (0: all)")
+    ap.add_argument("--more-folds", type=int, nargs="*", default=[],
+                    help="also measure folds with these fold counts (mode=foldsF lines; the last line keeps F=4)")
     ap.add_argument("--order-floor", action="store_true",
                     help="also score exact with the demonstrations shuffled, and print its Pearson with exact "
                          "(how much demonstration order alone moves the scores; one more full exact evaluation)")
@@ -216,6 +223,8 @@ def main() -> int:
         exact = {"n": n, "mode": "exact", "tokens": r["tokens"], "seconds": r["seconds"], "scores": r["scores"],
                  "change_tokens": change_tokens, "change_seconds": change_seconds}
         results = [exact] + [measure_mode(backend, n, m, exact) for m in args.modes if m != "exact"]
+        if "folds" in args.modes:
+            results += [measure_mode(backend, n, "folds", exact, folds=f) for f in args.more_folds]
         report_modes(results, r["naive_tokens"], r["naive_seconds"])
         if args.order_floor:
             f = order_floor(backend, n, exact)

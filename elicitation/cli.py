@@ -66,6 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
                             "blocks (parallel blocks; approximate); default exact, folds on a CPU over "
                             f"{CPU_EXACT_LIMIT} examples")
     label.add_argument("--folds", type=int, help="scoring folds: number of folds (default 4)")
+    label.add_argument("--fold-placement", choices=("stable", "arrival", "recent-last"),
+                       help="scoring folds: where examples sit in a fold's context: stable (default; the exact "
+                            "prompt minus the fold), arrival (a newly labeled example joins the end: cheaper "
+                            "proposals) or recent-last (changed ones move to the end too; biases the search)")
     label.add_argument("--max-demos", type=int,
                        help="at most K demonstrations per prompt, a fixed seeded subset (for prompts that would "
                             "not fit the model's context)")
@@ -115,7 +119,8 @@ def _problem(path: str, rows, consistency: str) -> Problem:
 def _config(args, base: dict) -> ICMConfig:
     values = dict(base)
     for name in ("seed", "iterations", "alpha", "initial_labels", "consistency_fix_rounds", "score", "schedule",
-                 "t0", "t_min", "beta", "calibrate", "checkpoint_every", "scoring", "folds", "max_demos"):
+                 "t0", "t_min", "beta", "calibrate", "checkpoint_every", "scoring", "folds", "fold_placement",
+                 "max_demos"):
         value = getattr(args, name, None)
         if value is not None:
             values[name] = value
@@ -239,6 +244,8 @@ def describe_scoring(settings: dict) -> str:
     extra = []
     if settings.get("folds"):
         extra.append(f"{settings['folds']} folds")
+    if settings.get("fold_placement", "stable") != "stable":
+        extra.append(f"placement {settings['fold_placement']}")
     if settings.get("block_unit"):
         extra.append(f"a block per {settings['block_unit']}")
     if settings.get("max_demos"):

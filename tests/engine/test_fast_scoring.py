@@ -400,6 +400,8 @@ def test_cli_refuses_bad_folds_and_max_demos_before_loading_a_model(tmp_path):
     assert r.returncode == 2 and "config field 'folds'" in r.stderr
     r = cli("label", src, "--out", tmp_path / "o.jsonl", "--max-demos", "0")
     assert r.returncode == 2 and "config field 'max_demos'" in r.stderr
+    r = cli("label", src, "--out", tmp_path / "o.jsonl", "--scoring", "folds", "--fold-placement", "last")
+    assert r.returncode == 2 and "--fold-placement" in r.stderr and "invalid choice" in r.stderr
     assert not (tmp_path / "o.jsonl").exists()
 
 
@@ -409,11 +411,13 @@ def test_cli_label_with_folds_and_max_demos_records_the_mode(tmp_path):
     src = write_examples(tmp_path / "in.jsonl", 8)
     out, ck = tmp_path / "out.jsonl", tmp_path / "ck.json"
     r = cli("label", src, "--out", out, "--scoring", "folds", "--folds", "2", "--max-demos", "3",
-            "--iterations", "2", "--initial-labels", "4", "--calibrate", "center", "--checkpoint", ck, "--quiet")
+            "--fold-placement", "arrival", "--iterations", "2", "--initial-labels", "4", "--calibrate", "center",
+            "--checkpoint", ck, "--quiet")
     assert r.returncode == 0, r.stderr
-    assert "scoring folds (2 folds, at most 3 demonstrations per prompt)" in r.stderr
+    assert "scoring folds (2 folds, placement arrival, at most 3 demonstrations per prompt)" in r.stderr
     config = json.loads(ck.read_text())["config"]
     assert (config["scoring"], config["folds"], config["max_demos"]) == ("folds", 2, 3)
+    assert config["fold_placement"] == "arrival"
     assert len(out.read_text().splitlines()) == 8
 
 

@@ -37,6 +37,14 @@ def test_an_optional_hyperparameter_takes_a_number_or_stays_unset(sst2_dataset, 
     assert other.config["max_demos"] is None
 
 
+def test_a_fold_placement_is_one_of_the_engines_words(sst2_dataset, admin_user):
+    run = runs.start_run(sst2_dataset, user=admin_user, config={**FAST_CONFIG, "fold_placement": "arrival"})
+    assert run.config["fold_placement"] == "arrival"
+    with pytest.raises(runs.RunRefused, match="fold_placement") as refused:
+        runs.start_run(sst2_dataset, user=admin_user, config={**FAST_CONFIG, "fold_placement": "sideways", "seed": 3})
+    assert "stable" in str(refused.value)
+
+
 def test_an_explicit_calibration_is_kept(sst2_dataset, admin_user):
     run = runs.start_run(sst2_dataset, user=admin_user, config={**FAST_CONFIG, "calibrate": "none"})
     assert run.config["calibrate"] == "none"

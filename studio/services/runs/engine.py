@@ -21,7 +21,10 @@ def choices() -> dict[str, list[str]]:
     try:
         from elicitation.scoring import SCORERS
 
+        from elicitation.scoring.folds import FoldPlan
+
         found["scoring"] = tuple(SCORERS)
+        found["fold_placement"] = FoldPlan.PLACEMENTS
     except ImportError:
         pass
     return {name: list(words) for name, words in found.items() if words}
