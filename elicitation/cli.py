@@ -69,7 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     label.add_argument("--fold-placement", choices=("stable", "arrival", "recent-last"),
                        help="scoring folds: where examples sit in a fold's context: stable (default; the exact "
                             "prompt minus the fold), arrival (a newly labeled example joins the end: cheaper "
-                            "proposals) or recent-last (changed ones move to the end too; biases the search)")
+                            "proposals, but measured to stall labeling) or recent-last (changed ones move to the "
+                            "end too; biases the search)")
     label.add_argument("--max-demos", type=int,
                        help="at most K demonstrations per prompt, a fixed seeded subset (for prompts that would "
                             "not fit the model's context)")

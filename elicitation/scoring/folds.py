@@ -12,7 +12,10 @@ example sits in the order is a choice (`placement`):
   half of each affected context);
 - "arrival": examples in the order they were first labeled; a newly labeled example joins the end, so
   proposing a label for an unlabeled example reruns only its own demonstration in each context, while a
-  changed label keeps its place (and costs what it costs under "stable");
+  changed label keeps its place (and costs what it costs under "stable"). Measured on 128 SST-2 sentences
+  (seed 0, 150 iterations, calibrate center) it stalls the search: 14 of 127 proposals for unlabeled
+  examples were accepted against 70 of 92 with "stable" (22 labeled at the end against 78), since the new
+  demonstration sits in the most influential slot of every context. Offered for speed only;
 - "recent-last": changed and newly labeled examples move to the end, so relabeling a recently changed
   example costs a few tokens per context. Measured with the bundled model on 16 SST-2 sentences (40
   iterations, calibrate center), it biases the search: the proposed example always sits in the last, most
