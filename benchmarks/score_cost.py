@@ -111,6 +111,15 @@ def sign_agreement(a: list[float], b: list[float], centered: bool = False) -> fl
     return sum((x - ma > 0) == (y - mb > 0) for x, y in zip(a, b)) / len(a)
 
 
+def agreement(scores: dict, exact: dict) -> dict:
+    """Pearson and sign agreement (raw and centered) of `scores` with the exact scores, on the same examples."""
+    order = sorted(scores)
+    ours = [scores[i].log_odds for i in order]
+    ref = [exact["scores"][i] for i in order]
+    return {"pearson": pearson(ours, ref), "sign_agreement": sign_agreement(ours, ref),
+            "centered_sign_agreement": sign_agreement(ours, ref, centered=True)}
+
+
 def measure_mode(backend, n: int, mode: str, exact: dict, folds: int = 4) -> dict:
     """One full evaluation and one re-evaluation after a label change, on one scorer; agreement with exact."""
     problem, _ = sst2.problem(n)
@@ -120,14 +129,9 @@ def measure_mode(backend, n: int, mode: str, exact: dict, folds: int = 4) -> dic
     scorer.check_context()
     scores, tokens, seconds = timed_evaluation(scorer, labels)
     _, change_tokens, change_seconds = timed_evaluation(scorer, flipped)
-    ours = [scores[i].log_odds for i in sorted(scores)]
-    ref = [exact["scores"][i] for i in sorted(scores)]
     label = mode if mode != "folds" or folds == 4 else f"folds{folds}"
     return {"n": n, "mode": label, "tokens": tokens, "seconds": seconds, "change_tokens": change_tokens,
-            "change_seconds": change_seconds, "scores": dict(zip(sorted(scores), ours)),
-            "pearson": pearson(ours, ref),
-            "sign_agreement": sign_agreement(ours, ref),
-            "centered_sign_agreement": sign_agreement(ours, ref, centered=True)}
+            "change_seconds": change_seconds, **agreement(scores, exact)}
 
 
 def order_floor(backend, n: int, exact: dict, seed: int = 7) -> dict:
@@ -137,11 +141,7 @@ def order_floor(backend, n: int, exact: dict, seed: int = 7) -> dict:
     labels = labels_for(n)
     scorer = make_scorer(problem, backend, ICMConfig(scoring="exact"))
     random.Random(seed).shuffle(scorer.order)
-    scores = scorer.evaluate(labels)
-    ours = [scores[i].log_odds for i in sorted(scores)]
-    ref = [exact["scores"][i] for i in sorted(scores)]
-    return {"pearson": pearson(ours, ref), "sign_agreement": sign_agreement(ours, ref),
-            "centered_sign_agreement": sign_agreement(ours, ref, centered=True), "tokens": scorer.tokens}
+    return agreement(scorer.evaluate(labels), exact)
 
 
 def random_llama_backend(device: str):  # pragma: no cover - needs a CUDA machine; not run here

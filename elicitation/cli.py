@@ -17,12 +17,13 @@ from .config import CALIBRATIONS, SCHEDULES, SCORES, ICMConfig
 from .errors import BackendError, ElicitationError
 from .jsonl import examples_from_rows, read_gold, read_rows, write_atomic, write_labels
 from .problem import CONSISTENCY_MODES, Problem
+from .scoring import CPU_EXACT_LIMIT
+from .scoring.folds import FoldPlan
 from .state import SearchState
 
 EXIT_INPUT = 2
 EXIT_BACKEND = 3
 EXIT_STOPPED = 130
-CPU_EXACT_LIMIT = 32  # a CPU run over this many examples scores by folds unless --scoring says otherwise
 
 
 def _model_options(p: argparse.ArgumentParser) -> None:
@@ -66,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "blocks (parallel blocks; approximate); default exact, folds on a CPU over "
                             f"{CPU_EXACT_LIMIT} examples")
     label.add_argument("--folds", type=int, help="scoring folds: number of folds (default 4)")
-    label.add_argument("--fold-placement", choices=("stable", "arrival", "recent-last"),
+    label.add_argument("--fold-placement", choices=FoldPlan.PLACEMENTS,
                        help="scoring folds: where examples sit in a fold's context: stable (default; the exact "
                             "prompt minus the fold), arrival (a newly labeled example joins the end: cheaper "
                             "proposals, but measured to stall labeling) or recent-last (changed ones move to the "

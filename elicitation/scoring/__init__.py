@@ -8,6 +8,9 @@ from .exact import ExactScorer
 from .exact_subset import ExactSubsetScorer
 from .folds import FoldsScorer
 
+# A run on a CPU over this many examples scores by folds unless its config names a mode (exact is O(n²) tokens).
+CPU_EXACT_LIMIT = 32
+
 # exact: the paper's leave-one-out; folds / blocks: the fast approximations (measured by benchmarks/score_cost.py)
 SCORERS: dict[str, type[Scorer]] = {"exact": ExactScorer, "folds": FoldsScorer, "blocks": BlocksScorer}
 
@@ -24,4 +27,4 @@ def make_scorer(problem, backend, config, **options) -> Scorer:
     return SCORERS[config.scoring].from_config(problem, backend, config, **options)
 
 
-__all__ = ["DEFAULT_CACHE_SIZE", "ExactScorer", "SCORERS", "ScoreCache", "Scorer", "make_scorer", "register_scorer"]
+__all__ = ["CPU_EXACT_LIMIT", "DEFAULT_CACHE_SIZE", "ExactScorer", "SCORERS", "ScoreCache", "Scorer", "make_scorer", "register_scorer"]

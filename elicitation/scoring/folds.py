@@ -97,10 +97,8 @@ class FoldPlan:
             self.order = sorted(labels, key=lambda i: self.rank[i])
             self.labels = {i: bool(labels[i]) for i in self.order}
             return
-        if self.placement == "arrival":
-            changed = []
-        else:
-            changed = [i for i in self.order if i in labels and bool(labels[i]) != self.labels[i]]
+        changed = [] if self.placement == "arrival" else [
+            i for i in self.order if i in labels and bool(labels[i]) != self.labels[i]]
         moved = set(changed)
         kept = [i for i in self.order if i in labels and i not in moved]
         new = sorted((i for i in labels if i not in self.labels), key=lambda i: self.rank[i])

@@ -80,11 +80,12 @@ class StartRunForm(forms.Form):
         """Start the run (form must be valid). A refusal becomes a form error; returns None then."""
         data = self.cleaned_data
         config = {}
+        optional = engine.optional_kinds()
         for name in self.hyperparameters:
             value = data.get(CONFIG_PREFIX + name)
             if name in STUDIO_DEFAULTED and value in ("", None):
                 continue
-            if value == "" and name in engine.optional_kinds():
+            if value == "" and name in optional:
                 value = None
             config[name] = value
         try:

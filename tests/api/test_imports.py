@@ -7,7 +7,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from studio.models import Dataset, GoldLabel, HumanLabel
-from tests.runs.conftest import Worker, _redis_and_postgres_or_skip, purge_broker, wait_for
+from tests.runs.conftest import Worker, _redis_and_postgres_or_skip, purge_broker
+from tests.waiting import wait_for
 
 from .labelstudio_files import sentiment_export
 

@@ -1,19 +1,15 @@
 """The command line refuses bad input before loading any model: the message names the line, the exit status
 is non-zero, and no output file is written. (Runs with the real model are in test_real_model.py.)"""
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent.parent
+from .commands import run_elicitation, small_env
 
 
 def run(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "elicitation", *map(str, args)], cwd=cwd or REPO,
-                          capture_output=True, text=True, timeout=120,
-                          env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO)})
+    return run_elicitation(*args, timeout=120, env=small_env(), cwd=cwd)
 
 
 def write(path: Path, lines) -> Path:

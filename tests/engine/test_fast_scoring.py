@@ -17,6 +17,8 @@ from elicitation.scoring.kv_cache import label_logprobs
 from elicitation.scoring.masks import packed_rows_allowed
 from elicitation.scoring.model_access import make_runner
 
+from .commands import run_elicitation, small_env
+
 SST2 = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "sst2" / "dev.tsv"
 TEMPLATE = "Review: {s}\nThis review is positive:"  # short, so the tests stay fast on 2 shared cores
 
@@ -372,17 +374,7 @@ def test_max_demos_gives_exact_and_folds_a_fixed_subset_and_lets_long_prompts_fi
 
 
 def cli(*args, timeout=600):
-    import os
-    import subprocess
-    import sys
-
-    repo = Path(__file__).resolve().parents[2]
-    env = {"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(repo), "ICM_TORCH_THREADS": "1"}
-    for name in ("HOME", "ICM_MODEL_CACHE"):
-        if os.environ.get(name):
-            env[name] = os.environ[name]
-    return subprocess.run([sys.executable, "-m", "elicitation", *map(str, args)], cwd=repo, capture_output=True,
-                          text=True, timeout=timeout, env=env)
+    return run_elicitation(*args, timeout=timeout, env=small_env(threads=1))
 
 
 def write_examples(path: Path, n: int) -> Path:

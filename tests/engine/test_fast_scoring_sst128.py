@@ -60,16 +60,16 @@ def main() -> None:
     last = {"t": began}
     # proposals and acceptances, for a label on an unlabeled example ("new") and a change of a label ("change")
     kinds = {"new": [0, 0], "change": [0, 0]}
-    labeled: set = set()
+    labeled_ids: set = set()
 
     def on_event(ev: dict) -> None:
         if ev["iteration"] == 0:
-            labeled.update(ev["labels"])
+            labeled_ids.update(ev["labels"])
         elif ev["proposed_energy"] is not None:
-            kind = kinds["change" if ev["example"] in labeled else "new"]
+            kind = kinds["change" if ev["example"] in labeled_ids else "new"]
             kind[0] += 1
             kind[1] += ev["accepted"]
-            labeled.update(ev["changes"])
+            labeled_ids.update(ev["changes"])
         now = time.monotonic()
         if now - last["t"] >= 60 or ev["iteration"] in (0, args.iterations):
             last["t"] = now

@@ -21,6 +21,7 @@ from elicitation import ContextLengthError, Example, ICMConfig, Problem, SearchS
 from elicitation.scoring import make_scorer
 
 from . import sst2
+from .commands import run_elicitation
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parent.parent.parent
@@ -103,8 +104,7 @@ def test_a_prompt_longer_than_the_context_window_is_refused_with_the_sizes(backe
 
 
 def cli(*args, timeout=900):
-    return subprocess.run([sys.executable, "-m", "elicitation", *map(str, args)], cwd=REPO, capture_output=True,
-                          text=True, timeout=timeout)
+    return run_elicitation(*args, timeout=timeout)
 
 
 def test_command_line_label_stop_resume_and_baselines(tmp_path):

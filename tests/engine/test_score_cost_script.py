@@ -2,22 +2,14 @@
 and its last line is the one scripts read. (It measures nothing here; the figures come from larger runs.)"""
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from .commands import run_python, small_env
 
 
 def test_score_cost_prints_per_mode_lines_and_the_summary_line_last():
-    env = {"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "ICM_TORCH_THREADS": "1"}
-    for name in ("HOME", "ICM_MODEL_CACHE"):
-        if os.environ.get(name):
-            env[name] = os.environ[name]
-    r = subprocess.run([sys.executable, "benchmarks/score_cost.py", "--sizes", "8", "--more-folds", "2",
-                        "--order-floor"], cwd=REPO, capture_output=True, text=True, timeout=900, env=env)
+    r = run_python("benchmarks/score_cost.py", "--sizes", "8", "--more-folds", "2", "--order-floor", timeout=900,
+                   env=small_env(threads=1))
     assert r.returncode == 0, r.stderr[-2000:]
     lines = r.stdout.strip().splitlines()
     for mode in ("exact", "folds", "folds2", "blocks"):

@@ -3,8 +3,6 @@ real crowd votes as imported crowd labels, gold = the majority `label`), ICM run
 Used until/unless the `alpaca` preset importer is available; `alpaca_dataset()` prefers the real preset."""
 from __future__ import annotations
 
-from tests.waiting import wait_for  # noqa: F401  (re-exported for other test packages)
-
 import json
 import random
 
@@ -63,7 +61,7 @@ def alpaca_like(pairs: int | None = None, name: str = "alpaca-like") -> Dataset:
 
 def alpaca_dataset() -> Dataset:
     """The real `alpaca` preset when the importer provides it, else the same shape built here."""
-    from studio.services import presets
+    from studio.services.importing import presets
 
     if "alpaca" in getattr(presets, "PRESETS", {}):
         call_command("import_dataset", "alpaca")

@@ -7,6 +7,7 @@ import pytest
 from studio.models import Dataset, ElicitedLabel, Evaluation, Example, GoldLabel, HumanLabel
 from studio.services import evaluation, review
 from tests.review import factories
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -148,7 +149,7 @@ def test_a_tiny_evaluation_runs_on_a_worker_with_the_bundled_model(start_review_
                            follow=True)
     assert "queued on the gpu queue" in response.content.decode()
     ev = Evaluation.objects.get(dataset=ds)
-    factories.wait_for(lambda: Evaluation.objects.get(pk=ev.pk).state in ("completed", "failed"), 600,
+    wait_for(lambda: Evaluation.objects.get(pk=ev.pk).state in ("completed", "failed"), 600,
                        "the evaluation to finish")
     ev.refresh_from_db()
     assert ev.state == "completed", ev.error + worker.log()[-3000:]

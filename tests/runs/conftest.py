@@ -2,8 +2,6 @@
 processes against the test database and Redis."""
 from __future__ import annotations
 
-from tests.waiting import wait_for  # noqa: F401  (re-exported for other test packages)
-
 import csv
 import os
 import signal

@@ -7,8 +7,9 @@ from django.utils import timezone
 
 from studio.models import ElicitationRun, ElicitedLabel, RunEvent
 from studio.services import runs
+from tests.waiting import wait_for
 
-from .conftest import FAST_CONFIG, VISIBILITY_TIMEOUT, make_sst2_dataset, wait_for
+from .conftest import FAST_CONFIG, VISIBILITY_TIMEOUT, make_sst2_dataset
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -8,9 +8,6 @@ import json
 from . import engine
 from .errors import RunRefused
 
-# Runs on a CPU over more than this many examples score by folds when the engine offers it (fast-scoring issue).
-CPU_EXACT_SCORING_LIMIT = 32
-
 
 def _coerce(name: str, value, default, optional_kind: type | None = None):
     """Bring a value from a form or JSON body to the type of the engine's default for that field (for a field
@@ -82,11 +79,12 @@ def build_config(*, dataset, model: str, backend: str, device: str, user_config:
         values["calibrate"] = "center"
         notes.append("calibrate=center: the bundled model's log-odds lean to one label; centering keeps a run "
                      "from collapsing to a constant labeling")
+    limit = engine.cpu_exact_limit()
     on_cpu = device == "cpu" or (device == "auto" and backend == "hf" and engine.is_bundled(model))
-    if ("scoring" in defaults and "scoring" not in user_config and on_cpu and example_count > CPU_EXACT_SCORING_LIMIT
+    if ("scoring" in defaults and "scoring" not in user_config and on_cpu and example_count > limit
             and "folds" in words.get("scoring", [])):
         values["scoring"] = "folds"
-        notes.append(f"scoring=folds: a CPU run over {example_count} examples (> {CPU_EXACT_SCORING_LIMIT}); "
+        notes.append(f"scoring=folds: a CPU run over {example_count} examples (> {limit}); "
                      "exact leave-one-out scoring would take too long")
     try:
         config = engine.validated_config(values)

@@ -20,7 +20,6 @@ def choices() -> dict[str, list[str]]:
              "calibrate": getattr(engine_config, "CALIBRATIONS", ())}
     try:
         from elicitation.scoring import SCORERS
-
         from elicitation.scoring.folds import FoldPlan
 
         found["scoring"] = tuple(SCORERS)
@@ -28,6 +27,13 @@ def choices() -> dict[str, list[str]]:
     except ImportError:
         pass
     return {name: list(words) for name, words in found.items() if words}
+
+
+def cpu_exact_limit() -> int:
+    """Runs on a CPU over more than this many examples score by folds unless their config names a mode."""
+    from elicitation.scoring import CPU_EXACT_LIMIT
+
+    return CPU_EXACT_LIMIT
 
 
 def default_config() -> dict:
