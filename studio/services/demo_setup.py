@@ -36,7 +36,7 @@ def ensure_accounts(var_dir: Path) -> list[dict]:
 
 def ensure_presets(names: list[str] | None = None, stdout=None) -> list[str]:
     """Load every bundled preset (or the named ones) that is not in the database yet."""
-    from studio.services.presets import PRESETS
+    from studio.services.importing.presets import PRESETS
 
     unknown = sorted(set(names or []) - set(PRESETS))
     if unknown:

@@ -1,15 +1,14 @@
-"""Importing a bundled preset (studio.services.presets.PRESETS)."""
+"""Importing a bundled preset (studio.services.importing.presets.PRESETS)."""
 from django.db import IntegrityError, transaction
 
 from studio.models import Dataset
 
 from .errors import DatasetExists, ImportFailed
+from .presets import PRESET_DATA_DIR, PRESETS
 from .writer import create_dataset, write_rows
 
 
 def get_preset(name: str, keys: str | None = None):
-    from studio.services.presets import PRESETS
-
     spec = PRESETS.get(name)
     if spec is None:
         raise ImportFailed(f"unknown preset {name!r}: the presets are {', '.join(PRESETS)}", field="preset")
@@ -22,8 +21,6 @@ def get_preset(name: str, keys: str | None = None):
 def import_preset(name: str, *, keys: str | None = None, stdout=None, skip_existing: bool = False) -> Dataset:
     """Load a preset into a new Dataset. A preset (variant) already in the database is refused, or with
     skip_existing returned as it is."""
-    from studio.services.presets import PRESET_DATA_DIR
-
     spec = get_preset(name, keys)
     title = spec.dataset_title(keys)
     existing = Dataset.objects.filter(name=title).first()

@@ -9,9 +9,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from studio.services.importing.builders import blog_gender, gsm8k, pairs, sst2, truthfulqa
+from .builders import blog_gender, gsm8k, pairs, sst2, truthfulqa
 
-PRESET_DATA_DIR = Path(__file__).resolve().parent.parent / "presets"
+PRESET_DATA_DIR = Path(__file__).resolve().parents[2] / "presets"
 ENDING = "I think this claim is"
 
 ICM_DATA_CREDIT = (
