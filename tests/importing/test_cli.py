@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from studio.models import Dataset, HumanLabel
 from studio.services.importing import writer
-from studio.services.presets import PRESETS
+from studio.services.importing.presets import PRESETS
 
 from .helpers import db_state, jsonl_lines
 

@@ -3,7 +3,7 @@ import hashlib
 
 import pytest
 
-from studio.services.presets import PRESET_DATA_DIR, PRESETS
+from studio.services.importing.presets import PRESET_DATA_DIR, PRESETS
 
 SHA256 = {  # from ../shared/data/README.md
     "icm-wen2025/train_truthfulqa.json": "8149fae5c7f76086c922ce00d80d4aa0ae1dc6b36ac30a164c18ca1683969732",

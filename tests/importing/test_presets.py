@@ -7,7 +7,7 @@ from django.db.models import Count
 
 from studio.models import GoldLabel, HumanLabel
 from studio.services.importing import ImportFailed, import_preset
-from studio.services.presets import PRESETS
+from studio.services.importing.presets import PRESETS
 
 pytestmark = pytest.mark.django_db
 

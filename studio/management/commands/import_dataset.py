@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from studio.models import Dataset
 from studio.services.importing import FORMATS, ImportFailed, import_file, import_preset
-from studio.services.presets import PRESETS
+from studio.services.importing.presets import PRESETS
 
 FILE_OPTIONS = ("name", "map", "format", "task_type", "consistency", "split", "prompt_template", "question",
                 "description", "display_fields", "true_word", "false_word", "source_credit")
