@@ -2,14 +2,11 @@
 from django.conf import settings
 from django.db import models
 
+from .jobs import Job
 
-class ImportJob(models.Model):
-    class State(models.TextChoices):
-        PENDING = "pending", "Pending"
-        RUNNING = "running", "Running"
-        COMPLETED = "completed", "Completed"
-        FAILED = "failed", "Failed"
 
+class ImportJob(Job):
+    # state, created_at, started_at, finished_at, celery_task_id, error, attempts: see Job.
     class Format(models.TextChoices):
         JSON = "json", "JSON array"
         JSONL = "jsonl", "JSON lines"
@@ -22,8 +19,6 @@ class ImportJob(models.Model):
     original_filename = models.CharField(max_length=255, blank=True)
     options = models.JSONField(default=dict, blank=True, help_text="Field mapping and dataset settings.")
 
-    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING, db_index=True)
-    error = models.TextField(blank=True)
     error_row = models.PositiveIntegerField(null=True, blank=True)
     error_field = models.CharField(max_length=200, blank=True)
     dataset = models.ForeignKey(
@@ -34,13 +29,9 @@ class ImportJob(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="import_jobs"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    celery_task_id = models.CharField(max_length=100, blank=True)
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(Job.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"Import {self.pk} '{self.name}' ({self.state})"

@@ -3,18 +3,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from .jobs import Job
 
-class ElicitationRun(models.Model):
-    class State(models.TextChoices):
-        PENDING = "pending", "Pending"
-        RUNNING = "running", "Running"
-        COMPLETED = "completed", "Completed"
-        FAILED = "failed", "Failed"
-        CANCELED = "canceled", "Canceled"
 
-    ACTIVE_STATES = (State.PENDING, State.RUNNING)
-    FINISHED_STATES = (State.COMPLETED, State.FAILED, State.CANCELED)
-
+class ElicitationRun(Job):
     class Subset(models.TextChoices):
         ALL = "all", "All examples of the split"
         SAMPLE = "sample", "A seeded random sample"
@@ -41,16 +33,11 @@ class ElicitationRun(models.Model):
         default=list, blank=True, help_text="The run's examples (primary keys, in order), frozen when it starts."
     )
 
-    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING, db_index=True)
+    # state, created_at, started_at, finished_at, celery_task_id, error, attempts: see Job.
     cancel_requested = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    celery_task_id = models.CharField(max_length=100, blank=True)
-    attempts = models.PositiveIntegerField(default=0, help_text="Deliveries of the task (re-deliveries resume).")
     # The lease: which worker process holds the run, and when it last said it is alive.
     worker = models.CharField(max_length=200, blank=True, help_text="host:pid of the worker running it.")
     heartbeat_at = models.DateTimeField(null=True, blank=True)
@@ -65,12 +52,10 @@ class ElicitationRun(models.Model):
     tokens_used = models.BigIntegerField(default=0)
     seconds_used = models.FloatField(default=0)
 
-    error = models.TextField(blank=True)
     checkpoint = models.JSONField(null=True, blank=True, help_text="The engine's serialized search state.")
     summary = models.JSONField(default=dict, blank=True)
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(Job.Meta):
         constraints = [
             # One active run per configuration: a second start is refused by the database itself.
             models.UniqueConstraint(
@@ -82,10 +67,6 @@ class ElicitationRun(models.Model):
 
     def __str__(self) -> str:
         return f"Run {self.pk} on {self.dataset} ({self.state})"
-
-    @property
-    def is_active(self) -> bool:
-        return self.state in self.ACTIVE_STATES
 
 
 class RunEvent(models.Model):
