@@ -12,7 +12,7 @@ import time
 
 from elicitation import ICMConfig, baselines, load_backend, run_icm
 
-from . import sst2
+from tests.support import sst2
 
 
 def main() -> None:

@@ -16,19 +16,13 @@ from elicitation.scoring.folds import FoldContexts, assign_folds
 from elicitation.scoring.kv_cache import label_logprobs
 from elicitation.scoring.masks import packed_rows_allowed
 from elicitation.scoring.model_access import make_runner
+from tests.support import sst2
 
 from .commands import run_elicitation, small_env
 
-SST2 = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "sst2" / "dev.tsv"
 TEMPLATE = "Review: {s}\nThis review is positive:"  # short, so the tests stay fast on 2 shared cores
 
 pytestmark = pytest.mark.slow
-
-
-def sst2_sentences(n: int) -> list[str]:
-    """The n shortest of the first 120 SST-2 dev sentences (the TSV has a space before each tab)."""
-    sentences = [line.split("\t")[0].rstrip() for line in SST2.read_text().splitlines()[1:121]]
-    return sorted(sentences, key=len)[:n]
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +47,7 @@ def lm(backend):
 @pytest.fixture(scope="module")
 def sst8(lm):
     _, tok = lm
-    return PromptTokens.from_texts(tok, [TEMPLATE.format(s=s) for s in sst2_sentences(8)])
+    return PromptTokens.from_texts(tok, [TEMPLATE.format(s=s) for s in sst2.shortest(8)])
 
 
 def max_diff(a: dict, b: dict) -> float:
@@ -285,7 +279,7 @@ def short_problem(n: int, groups=None):
 
     groups = groups or [None] * n
     return Problem([Example(f"s{k}", TEMPLATE.format(s=s) + " ", group=g)
-                    for k, (s, g) in enumerate(zip(sst2_sentences(n), groups))])
+                    for k, (s, g) in enumerate(zip(sst2.shortest(n), groups))])
 
 
 def test_folds_scorer_on_cached_contexts_equals_its_prompts_scored_as_text(backend):
@@ -380,7 +374,7 @@ def cli(*args, timeout=600):
 def write_examples(path: Path, n: int) -> Path:
     import json
 
-    sentences = sst2_sentences(min(n, 8))
+    sentences = sst2.shortest(min(n, 8))
     path.write_text("".join(json.dumps({"id": f"x{k}", "prompt": TEMPLATE.format(s=sentences[k % len(sentences)])
                                         + f" ({k})"}) + "\n" for k in range(n)))
     return path

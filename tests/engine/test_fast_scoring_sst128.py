@@ -13,7 +13,7 @@ import argparse
 import json
 import time
 
-from . import sst2
+from tests.support import sst2
 
 
 def main() -> None:

@@ -20,7 +20,8 @@ import pytest
 from elicitation import ContextLengthError, Example, ICMConfig, Problem, SearchState, load_backend, run_icm
 from elicitation.scoring import make_scorer
 
-from . import sst2
+from tests.support import sst2
+
 from .commands import run_elicitation
 
 pytestmark = pytest.mark.slow

@@ -23,14 +23,12 @@ def reviewed(db):
 
 @pytest.fixture
 def start_review_worker(transactional_db, artifacts_dir):
-    """A real Celery worker process on the test database and Redis (the runs tests' Worker), stopped after."""
-    from django.conf import settings
+    """A real Celery worker process on the test database and Redis (tests/support's Worker), stopped after."""
     from django.db import connection
 
-    from tests.runs.conftest import Worker, purge_broker
+    from tests.support.workers import Worker, purge_broker, require_redis_and_postgres
 
-    if not settings.REDIS_URL or not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
-        pytest.skip("worker tests need DATABASE_URL (PostgreSQL) and REDIS_URL set, as in CI")
+    require_redis_and_postgres()
     purge_broker()
     started = []
 

@@ -6,7 +6,8 @@ import pytest
 
 from studio.models import ElicitationRun
 
-from .conftest import FAST_CONFIG, make_sst2_dataset
+from tests.support.datasets import make_sst2_dataset
+from tests.support.workers import FAST_CONFIG
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -4,7 +4,8 @@ import pytest
 from studio.models import ElicitationRun, Membership, RunEvent
 from studio.services import runs
 
-from .conftest import FAST_CONFIG, make_sst2_dataset
+from tests.support.datasets import make_sst2_dataset
+from tests.support.workers import FAST_CONFIG
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from studio.services.runs import lease
 from studio.services.runs.progress import ProgressRecorder, gold_for
 from studio.services.runs.results import write_labels
 
-from .conftest import FAST_CONFIG
+from tests.support.workers import FAST_CONFIG
 
 pytestmark = pytest.mark.django_db
 

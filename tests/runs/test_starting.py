@@ -7,7 +7,8 @@ from studio.models import ElicitationRun, HumanLabel
 from studio.services import runs
 from studio.services.runs import starting
 
-from .conftest import FAST_CONFIG, make_sst2_dataset
+from tests.support.datasets import make_sst2_dataset
+from tests.support.workers import FAST_CONFIG
 
 pytestmark = pytest.mark.django_db
 

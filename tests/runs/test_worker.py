@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from studio.models import ElicitationRun, ElicitedLabel, RunEvent
 from studio.services import runs
+from tests.support.datasets import make_sst2_dataset
+from tests.support.workers import FAST_CONFIG, VISIBILITY_TIMEOUT
 from tests.waiting import wait_for
-
-from .conftest import FAST_CONFIG, VISIBILITY_TIMEOUT, make_sst2_dataset
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
