@@ -2,17 +2,20 @@
 accuracy with calibrate none and center, for several seeds, on the bundled model. Gold labels are read here,
 only to measure; the engine never sees them.
 
-    .venv/bin/python -m tests.engine.measure_sst2 --n 16 --seeds 0 1 2 --iterations 100 [--json out.json]
+    .venv/bin/python benchmarks/sst2_accuracy.py --n 16 --seeds 0 1 2 --iterations 100 [--json out.json]
 """
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
+from pathlib import Path
 
-from elicitation import ICMConfig, baselines, load_backend, run_icm
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.support import sst2
+from elicitation import ICMConfig, baselines, load_backend, run_icm  # noqa: E402
+from tests.support import sst2  # noqa: E402
 
 
 def main() -> None:
