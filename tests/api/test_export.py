@@ -133,11 +133,34 @@ def test_field_names_that_clash_with_columns_are_renamed(db):
     assert isinstance(row["label"], bool)
 
 
-def test_export_starts_before_the_query_is_exhausted(world, django_assert_max_num_queries):
-    """The response object exists before any row is read: the generator does the reading."""
-    with django_assert_max_num_queries(8):
-        response = world.client("reviewer").get(f"/api/runs/{world.run_a.pk}/export/")
-    assert response.streaming
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_export_reads_rows_as_it_sends_them(world, monkeypatch, fmt):
+    """A streamed export pulls rows from the database one chunk at a time: with one row per chunk, the response
+    exists before any row is read, and its first chunk has pulled one row, not the whole run."""
+    from django.http import StreamingHttpResponse
+
+    from studio.services.export import sources, writers
+
+    pulled = []
+    real_run_records = sources.run_records
+
+    def counted(*args, **kwargs):
+        for record in real_run_records(*args, **kwargs):
+            pulled.append(record)
+            yield record
+
+    monkeypatch.setattr(sources, "run_records", counted)
+    monkeypatch.setattr(writers, "BATCH_ROWS", 1)
+    response = world.client("reviewer").get(f"/api/runs/{world.run_a.pk}/export/?format={fmt}")
+    assert response.status_code == 200
+    assert isinstance(response, StreamingHttpResponse)
+    assert pulled == []
+    chunks = iter(response.streaming_content)
+    first = next(chunks)
+    assert first and len(pulled) == 1, f"the first chunk pulled {len(pulled)} rows"
+    rest = b"".join(chunks)
+    assert len(pulled) == len(world.examples_a) > 2
+    assert (first + rest).count(b"\n") == len(world.examples_a) + (fmt == "csv")  # csv: a header line
 
 
 @pytest.fixture
