@@ -166,6 +166,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # A service's Refusal (studio/services/refusals.py) answers its kind's status; see studio/api/errors.py.
+    "EXCEPTION_HANDLER": "studio.api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ICM Studio API",

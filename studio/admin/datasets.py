@@ -8,6 +8,8 @@ from django.urls import path, reverse
 
 from studio.models import Dataset, Example, GoldLabel, Membership
 from studio.services.importing import FORMATS, ImportFailed, import_file
+from studio.services.refusals import Refusal
+from studio.views.refusals import form_error
 
 
 class DatasetImportForm(forms.Form):
@@ -94,8 +96,8 @@ class DatasetAdmin(admin.ModelAdmin):
                     question=data["question"], description=data["description"],
                     source_credit=data["source_credit"],
                 )
-            except ImportFailed as e:
-                form.add_error(None, f"Nothing was imported. {e}")
+            except Refusal as refusal:  # its field is a column of the file, not one of this form's
+                form_error(form, refusal, "Nothing was imported. ", on_field=False)
             else:
                 self.message_user(request, f"Imported {dataset.import_counts.summary()} into {dataset.name!r}.",
                                   messages.SUCCESS)

@@ -6,6 +6,7 @@ from django.utils.html import format_html
 
 from studio.models import Dataset, ElicitationRun, ElicitedLabel, Evaluation, RunEvent
 from studio.services import access, runs
+from studio.services.refusals import Refusal
 from studio.views.run_form import StartRunForm
 
 
@@ -46,8 +47,8 @@ class ElicitationRunAdmin(admin.ModelAdmin):
             try:
                 runs.cancel_run(run, user=request.user)
                 done += 1
-            except runs.RunRefused as exc:
-                refused.append(str(exc))
+            except Refusal as refusal:
+                refused.append(str(refusal))
         if done:
             self.message_user(request, f"Cancel requested for {done} run(s).", messages.SUCCESS)
         for message in refused:

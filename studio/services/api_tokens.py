@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from studio.models import ApiToken
+from studio.services.refusals import Refusal
 
 KEY_PREFIX = "icm_"
 MAX_TOKENS_PER_USER = 50
@@ -14,7 +15,7 @@ MAX_TOKENS_PER_USER = 50
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-class TokenError(ValueError):
+class TokenError(Refusal, ValueError):
     """A token request that cannot be honoured; the message says why."""
 
 

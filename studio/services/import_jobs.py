@@ -9,6 +9,7 @@ from django.utils import timezone
 from studio.models import Dataset, ImportJob
 from studio.services import importing, labelstudio
 from studio.services.importing.prompts import check_template
+from studio.services.refusals import Refusal
 
 log = logging.getLogger(__name__)
 State = ImportJob.State
@@ -20,13 +21,8 @@ LABELSTUDIO_OPTIONS = {"true_choice", "from_name", "split", "task_type", "questi
                        "display_fields", "description"}
 
 
-class JobRefused(ValueError):
+class JobRefused(Refusal, ValueError):
     """The upload cannot be imported as asked; `field` names the option at fault."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 def _check(name: str, fmt: str, options: dict) -> None:

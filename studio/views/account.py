@@ -7,6 +7,8 @@ from django.views.decorators.http import require_POST
 from studio.models import Membership
 from studio.services import access, api_tokens
 
+from .refusals import flashed
+
 NEW_KEY_SESSION = "account_new_token_key"
 
 
@@ -27,11 +29,8 @@ def profile(request):
 @login_required
 @require_POST
 def create_token(request):
-    try:
+    with flashed(request):
         token, key = api_tokens.create_token(request.user, request.POST.get("name", ""))
-    except api_tokens.TokenError as exc:
-        messages.error(request, str(exc))
-    else:
         request.session[NEW_KEY_SESSION] = {"name": token.name, "key": key}
     return redirect("account:profile")
 
@@ -39,10 +38,7 @@ def create_token(request):
 @login_required
 @require_POST
 def revoke_token(request, token_id: int):
-    try:
+    with flashed(request):
         token = api_tokens.revoke_token(request.user, token_id)
-    except api_tokens.TokenError as exc:
-        messages.error(request, str(exc))
-    else:
         messages.success(request, f"Token '{token.name}' revoked: scripts using it are refused from now on.")
     return redirect("account:profile")

@@ -1,12 +1,15 @@
 """The annotator's pages and the JSON endpoints the labeling page calls. Logic lives in
 studio.services.annotation; these only translate HTTP."""
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from studio.services import access, annotation
+from studio.services.refusals import Refusal
 
 from .annotate_json import body_of, json_endpoint
+from .refusals import refused_page
 
 
 @login_required
@@ -20,8 +23,8 @@ def index(request):
 def page(request, slug):
     try:
         dataset = annotation.annotator_dataset(request.user, slug)
-    except annotation.AnnotationError as e:
-        return render(request, "annotate/refused.html", {"message": e.message}, status=e.status)
+    except Refusal as refusal:
+        return refused_page(request, "annotate/refused.html", refusal)
     return render(
         request,
         "annotate/label.html",
@@ -40,7 +43,8 @@ def next_view(request, dataset):
 
 @json_endpoint("POST")
 def label_view(request, dataset):
-    return annotation.label_body(request.user, dataset, body_of(request), request.session)
+    body = annotation.label_body(request.user, dataset, body_of(request), request.session)
+    return JsonResponse(body, status=201 if body["saved"]["created"] else 200)
 
 
 @json_endpoint("POST")

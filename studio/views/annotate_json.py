@@ -1,4 +1,4 @@
-"""Plumbing for the labeling page's JSON endpoints: method check, CSRF answered in JSON, AnnotationError → 4xx."""
+"""Plumbing for the labeling page's JSON endpoints: method check, CSRF answered in JSON, a Refusal → 4xx."""
 from functools import wraps
 
 from django.http import JsonResponse
@@ -8,6 +8,9 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
 from studio.services import annotation
+from studio.services.refusals import Refusal
+
+from .refusals import refused_json
 
 
 class _JsonCsrf(CsrfViewMiddleware):
@@ -22,15 +25,20 @@ def error(message: str, status: int) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
 
 
+class _TooLarge(Exception):
+    """The request body is over Django's upload limit (HTTP's 413, not a service refusal)."""
+
+
 def body_of(request) -> bytes:
     try:
         return request.body
     except (RequestDataTooBig, RawPostDataException):
-        raise annotation.AnnotationError("The request body is too large.", 413)
+        raise _TooLarge from None
 
 
 def json_endpoint(method: str):
-    """Wrap `view(request, dataset)`: the dataset comes from the URL's slug and must be one the user annotates."""
+    """Wrap `view(request, dataset)`, which returns a JSON body (answered 200) or a response: the dataset comes
+    from the URL's slug and must be one the user annotates."""
 
     def decorate(view):
         @wraps(view)
@@ -45,10 +53,12 @@ def json_endpoint(method: str):
                     return rejected
             try:
                 dataset = annotation.annotator_dataset(request.user, slug)
-                status, body = view(request, dataset)
-            except annotation.AnnotationError as e:
-                return error(e.message, e.status)
-            return JsonResponse(body, status=status)
+                answer = view(request, dataset)
+            except Refusal as refusal:
+                return refused_json(request, refusal)
+            except _TooLarge:
+                return error("The request body is too large.", 413)
+            return answer if isinstance(answer, JsonResponse) else JsonResponse(answer)
 
         # CSRF is still checked (above, for POST), so that a failure answers JSON like every other error.
         return csrf_exempt(wrapper)

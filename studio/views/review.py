@@ -5,11 +5,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from studio.models import Dataset, ElicitationRun, Example
 from studio.services import access, evaluation, review
+from studio.services.refusals import Refusal
+
+from .refusals import flashed, refused_json, refused_page
 
 
 def _reviewable(request, slug) -> Dataset:
@@ -26,11 +28,11 @@ def _int_param(request, name, default):
     try:
         return int(raw)
     except ValueError:
-        raise review.ReviewError(f"{name} must be a whole number; got {raw!r}") from None
+        raise review.ReviewError(f"{name} must be a whole number; got {raw!r}", name) from None
 
 
-def _refused(request, dataset, message, status=400):
-    return render(request, "review/refused.html", {"dataset": dataset, "message": message}, status=status)
+def _refused(request, dataset, refusal: Refusal):
+    return refused_page(request, "review/refused.html", refusal, {"dataset": dataset})
 
 
 @login_required
@@ -44,8 +46,8 @@ def dashboard(request, slug):
     try:
         data = review.dashboard(dataset, request.GET.get("split") or None,
                                 min_labels=_int_param(request, "min_labels", None))
-    except review.ReviewError as e:
-        return _refused(request, dataset, str(e))
+    except Refusal as refusal:
+        return _refused(request, dataset, refusal)
     return render(request, "review/dashboard.html", {
         "dataset": dataset, "data": data, "is_admin": access.is_admin(request.user),
         "evaluation_defaults": evaluation.DEFAULTS,
@@ -58,8 +60,8 @@ def dashboard_json(request, slug):
     try:
         data = review.dashboard(dataset, request.GET.get("split") or None,
                                 min_labels=_int_param(request, "min_labels", None))
-    except review.ReviewError as e:
-        return JsonResponse({"error": str(e)}, status=400)
+    except Refusal as refusal:
+        return refused_json(request, refusal)
     return JsonResponse(data)
 
 
@@ -77,8 +79,8 @@ def disagreements(request, slug):
             limit=_int_param(request, "limit", review.PAGE_SIZE), score_run=_int_param(request, "score_run", None),
             with_total=request.GET.get("count") == "1",
         ) if a_key and b_key else None
-    except review.ReviewError as e:
-        return _refused(request, dataset, str(e))
+    except Refusal as refusal:
+        return _refused(request, dataset, refusal)
     query = request.GET.copy()
     query.pop("count", None)
     if page and page["next"]:
@@ -120,12 +122,8 @@ def run_curves(request, slug, run_id):
 def start_evaluation(request, slug):
     dataset = _reviewable(request, slug)
     if not access.is_admin(request.user):
-        return _refused(request, dataset, "Only admins start evaluations.", status=403)
-    back = reverse("review:dashboard", args=[dataset.slug])
-    try:
+        return _refused(request, dataset, Refusal("Only admins start evaluations.", kind="forbidden"))
+    with flashed(request, "Evaluation not started: "):
         ev = evaluation.start_evaluation(dataset, user=request.user, options=request.POST)
-    except evaluation.EvaluationRefused as e:
-        messages.error(request, f"Evaluation not started: {e}")
-        return redirect(back)
-    messages.success(request, f"Evaluation {ev.pk} queued on the gpu queue; this page shows it when it completes.")
-    return redirect(back)
+        messages.success(request, f"Evaluation {ev.pk} queued on the gpu queue; this page shows it when it completes.")
+    return redirect("review:dashboard", dataset.slug)

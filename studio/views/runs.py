@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from studio.models import ElicitationRun
 from studio.services import access, runs
 from studio.services.runs import pages
+from studio.views.refusals import flashed
 from studio.views.run_form import StartRunForm
 
 
@@ -78,11 +79,8 @@ def results(request, pk: int):
 def cancel(request, pk: int):
     run = _visible_run(request, pk)
     _require_admin(request)
-    try:
+    with flashed(request):
         runs.cancel_run(run, user=request.user)
-    except runs.RunRefused as exc:
-        messages.error(request, str(exc))
-    else:
         messages.success(request, f"Run #{run.pk}: cancel requested; it stops at its next iteration and keeps "
                                   "its labels so far.")
     return redirect("runs:detail", pk=run.pk)

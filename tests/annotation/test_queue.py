@@ -84,7 +84,7 @@ def test_an_expired_claim_frees_the_example_and_the_late_label_is_refused_when_f
     assert next_example(c, ds) == e  # a's hold lapsed
     with pytest.raises(AnnotationError) as err:
         submit_label(a, e, True, 3.0)
-    assert err.value.status == 409 and "expired" in str(err.value)
+    assert err.value.kind == "conflict" and "expired" in str(err.value)
     assert not e.human_labels.exists()
 
 
@@ -114,7 +114,7 @@ def test_people_not_on_the_dataset_get_nothing():
     for user in (outsider, reviewer):
         with pytest.raises(AnnotationError) as err:
             next_example(user, ds)
-        assert err.value.status == 403
+        assert err.value.kind == "forbidden"
     assert not AnnotationClaim.objects.exists()
     example = Example.objects.filter(dataset=ds).first()
     with pytest.raises(AnnotationError):

@@ -52,7 +52,7 @@ def test_the_same_label_twice_stores_one_and_a_different_one_is_refused():
     assert not again.created and again.pk == first.pk
     with pytest.raises(AnnotationError) as err:
         submit_label(a, e, False, 1.0)
-    assert err.value.status == 409 and "Undo" in str(err.value)
+    assert err.value.kind == "conflict" and "Undo" in str(err.value)
     assert list(HumanLabel.objects.values_list("label", "seconds_spent")) == [(True, 3.0)]
 
 
@@ -63,7 +63,7 @@ def test_a_label_for_an_example_not_handed_to_you_is_refused():
     other = ds.examples.get(position=2)
     with pytest.raises(AnnotationError) as err:
         submit_label(a, other, True, 1.0)
-    assert err.value.status == 403 and "not handed to you" in str(err.value)
+    assert err.value.kind == "forbidden" and "not handed to you" in str(err.value)
     assert not HumanLabel.objects.exists()
 
 
@@ -76,7 +76,7 @@ def test_skips_are_recorded_apart_and_block_a_later_label():
     assert list(Skip.objects.values_list("annotator", "example", "seconds_spent")) == [(a.pk, e.pk, 2.5)]
     with pytest.raises(AnnotationError) as err:
         submit_label(a, e, True, 1.0)
-    assert err.value.status == 409
+    assert err.value.kind == "conflict"
     assert not HumanLabel.objects.exists()
 
 
@@ -103,7 +103,7 @@ def test_undo_only_reaches_the_labels_it_is_given_and_says_when_there_is_nothing
     old = submit_label(a, e0, True, 1.0)  # an earlier session
     with pytest.raises(AnnotationError) as err:
         undo_last(a, ds, label_ids=[])
-    assert err.value.status == 409 and "Nothing to undo" in str(err.value)
+    assert err.value.kind == "conflict" and "Nothing to undo" in str(err.value)
     assert undo_last(a, ds, label_ids=[old.pk]).example == e0
     with pytest.raises(AnnotationError):
         undo_last(a, ds, label_ids=[old.pk])
@@ -117,7 +117,7 @@ def test_nonsense_times_are_refused(bad):
     e = handed(a, ds)
     with pytest.raises(AnnotationError) as err:
         submit_label(a, e, True, bad)
-    assert err.value.status == 400 and "seconds" in str(err.value)
+    assert err.value.kind == "invalid" and "seconds" in str(err.value)
     with pytest.raises(AnnotationError):
         skip(a, e, bad)
     assert not HumanLabel.objects.exists() and not Skip.objects.exists()

@@ -4,7 +4,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -16,13 +15,7 @@ from ..serializers.datasets import DatasetSerializer
 from ..serializers.examples import ExampleSerializer
 from ..serializers.exports import ExportQuery, HumanExportQuery
 from .examples import example_context
-from .streaming import EXPORT_RESPONSES, export_or_400, query, stream
-
-
-class AnnotationRefused(APIException):
-    def __init__(self, error: annotation.AnnotationError):
-        super().__init__(detail=error.message)
-        self.status_code = error.status
+from .streaming import EXPORT_RESPONSES, query, stream
 
 
 @extend_schema_view(
@@ -56,10 +49,7 @@ class DatasetViewSet(StudioAPIMixin, ExportFormatMixin, viewsets.ModelViewSet):
         dataset = self.get_object()
         require(access.can_review(request.user, dataset), "Only reviewers and admins see a dataset's metrics.")
         split = request.query_params.get("split") or None
-        try:
-            return Response(review.dashboard(dataset, split))
-        except review.ReviewError as exc:
-            raise ValidationError({"split": str(exc)}) from None
+        return Response(review.dashboard(dataset, split))
 
     @extend_schema(
         summary="Claim the next example to label (annotators)",
@@ -69,11 +59,8 @@ class DatasetViewSet(StudioAPIMixin, ExportFormatMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["post"], url_path="next-example")
     def next_example(self, request, pk=None):
         dataset = self.get_object()
-        try:
-            annotation.require_annotator(request.user, dataset)
-            example = annotation.next_example(request.user, dataset)
-        except annotation.AnnotationError as exc:
-            raise AnnotationRefused(exc) from None
+        annotation.require_annotator(request.user, dataset)
+        example = annotation.next_example(request.user, dataset)
         if example is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(ExampleSerializer(example, context=example_context(request)).data)
@@ -88,8 +75,8 @@ class DatasetViewSet(StudioAPIMixin, ExportFormatMixin, viewsets.ModelViewSet):
         dataset = self.get_object()
         require(access.can_review(request.user, dataset), "Only reviewers and admins export people's labels.")
         q = query(HumanExportQuery, request)
-        chunks = export_or_400(lambda: export.export_human_labels(
-            dataset, q["format"], q["style"], mode=q["mode"], split=q["split"], annotator=q["annotator"]))
+        chunks = export.export_human_labels(
+            dataset, q["format"], q["style"], mode=q["mode"], split=q["split"], annotator=q["annotator"])
         name = export.filename(f"{dataset.slug}-human-{q['mode']}", q["style"], q["format"])
         return stream(chunks, export.CONTENT_TYPES[q["format"]], name)
 
@@ -100,7 +87,7 @@ class DatasetViewSet(StudioAPIMixin, ExportFormatMixin, viewsets.ModelViewSet):
         dataset = self.get_object()
         require(access.is_admin(request.user), "Only admins export gold labels.")
         q = query(ExportQuery, request)
-        chunks = export_or_400(lambda: export.export_gold(dataset, q["format"], q["style"], split=q["split"]))
+        chunks = export.export_gold(dataset, q["format"], q["style"], split=q["split"])
         name = export.filename(f"{dataset.slug}-gold", q["style"], q["format"])
         return stream(chunks, export.CONTENT_TYPES[q["format"]], name)
 

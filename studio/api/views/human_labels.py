@@ -11,7 +11,6 @@ from ..filters import HumanLabelFilter
 from ..pagination import ById
 from ..schema import ERROR
 from ..serializers.labels import HumanLabelSerializer
-from .datasets import AnnotationRefused
 
 
 def visible_labels(user):
@@ -60,9 +59,6 @@ class HumanLabelViewSet(StudioAPIMixin, mixins.ListModelMixin, mixins.RetrieveMo
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            stored = annotation.submit_label(request.user, data["example"], data["label"], data.get("seconds_spent"))
-        except annotation.AnnotationError as exc:
-            raise AnnotationRefused(exc) from None
+        stored = annotation.submit_label(request.user, data["example"], data["label"], data.get("seconds_spent"))
         code = status.HTTP_201_CREATED if getattr(stored, "created", True) else status.HTTP_200_OK
         return Response(self.get_serializer(stored).data, status=code)

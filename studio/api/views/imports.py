@@ -1,6 +1,5 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -36,8 +35,5 @@ class ImportJobViewSet(StudioAPIMixin, mixins.ListModelMixin, mixins.RetrieveMod
         upload.is_valid(raise_exception=True)
         values = dict(upload.validated_data)
         file, name, fmt = values.pop("file"), values.pop("name"), values.pop("format")
-        try:
-            job = import_jobs.create_job(request.user, file, name=name, fmt=fmt, options=values)
-        except import_jobs.JobRefused as exc:
-            raise ValidationError({exc.field or "detail": exc.message}) from None
+        job = import_jobs.create_job(request.user, file, name=name, fmt=fmt, options=values)
         return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

@@ -1,7 +1,6 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -16,11 +15,7 @@ from ..schema import ERROR
 from ..serializers.exports import LabelStudioExportQuery, RunExportQuery
 from ..serializers.labels import ElicitedLabelSerializer
 from ..serializers.runs import RunEventSerializer, RunSerializer, RunStartSerializer
-from .streaming import EXPORT_RESPONSES, export_or_400, query, stream
-
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
+from .streaming import EXPORT_RESPONSES, query, stream
 
 
 @extend_schema_view(
@@ -52,10 +47,7 @@ class RunViewSet(StudioAPIMixin, ExportFormatMixin, mixins.ListModelMixin, mixin
         params.is_valid(raise_exception=True)
         values = dict(params.validated_data)
         dataset = values.pop("dataset")
-        try:
-            run = runs.start_run(dataset, user=request.user, **values)
-        except runs.RunRefused as exc:
-            raise ValidationError({"detail": str(exc)}) from None
+        run = runs.start_run(dataset, user=request.user, **values)  # a RunRefused answers 400 (api/errors.py)
         return Response(RunSerializer(run).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -66,10 +58,7 @@ class RunViewSet(StudioAPIMixin, ExportFormatMixin, mixins.ListModelMixin, mixin
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         run = self.get_object()
-        try:
-            run = runs.cancel_run(run, user=request.user)
-        except runs.RunRefused as exc:
-            raise Conflict(str(exc)) from None
+        run = runs.cancel_run(run, user=request.user)  # a finished run is refused as a conflict: 409
         return Response(RunSerializer(run).data)
 
     @extend_schema(summary="A run's progress samples (iteration, energy, flips...)",
@@ -88,7 +77,7 @@ class RunViewSet(StudioAPIMixin, ExportFormatMixin, mixins.ListModelMixin, mixin
         q = query(RunExportQuery, request)
         filters = export.ExportFilters(split=q["split"], min_confidence=q["min_confidence"],
                                        agreement=q["agreement"])
-        chunks = export_or_400(lambda: export.export_run(run, q["format"], q["style"], filters))
+        chunks = export.export_run(run, q["format"], q["style"], filters)
         name = export.filename(f"{run.dataset.slug}-run{run.pk}", q["style"], q["format"])
         return stream(chunks, export.CONTENT_TYPES[q["format"]], name)
 
@@ -101,7 +90,7 @@ class RunViewSet(StudioAPIMixin, ExportFormatMixin, mixins.ListModelMixin, mixin
     def export_labelstudio(self, request, pk=None):
         run = self.get_object()
         q = query(LabelStudioExportQuery, request)
-        chunks = export_or_400(lambda: labelstudio.export_run_tasks(run, split=q["split"]))
+        chunks = labelstudio.export_run_tasks(run, split=q["split"])
         return stream(chunks, "application/json", f"{run.dataset.slug}-run{run.pk}-labelstudio.json")
 
 

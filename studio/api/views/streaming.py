@@ -1,9 +1,7 @@
 """Streamed file responses: the first bytes go out as soon as the first rows are read."""
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from rest_framework.exceptions import ValidationError
 
-from studio.services import export
 
 # Documented bodies of the streaming endpoints (schema only).
 EXPORT_RESPONSES = {
@@ -23,11 +21,3 @@ def query(serializer_class, request) -> dict:
     params = serializer_class(data=request.query_params)
     params.is_valid(raise_exception=True)
     return params.validated_data
-
-
-def export_or_400(make):
-    """Run an export_* call, turning ExportError (bad style for this dataset, unknown split) into a 400."""
-    try:
-        return make()
-    except export.ExportError as exc:
-        raise ValidationError({"detail": str(exc)}) from None

@@ -4,8 +4,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from studio.models import Dataset
-from studio.services.importing import FORMATS, ImportFailed, import_file, import_preset
+from studio.services.importing import FORMATS, import_file, import_preset
 from studio.services.importing.presets import PRESETS
+from studio.services.refusals import Refusal
 
 FILE_OPTIONS = ("name", "map", "format", "task_type", "consistency", "split", "prompt_template", "question",
                 "description", "display_fields", "true_word", "false_word", "source_credit")
@@ -80,5 +81,5 @@ class Command(BaseCommand):
                 )
             else:
                 raise CommandError(f"{source!r} is neither a preset ({', '.join(PRESETS)}) nor an existing file")
-        except ImportFailed as e:
-            raise CommandError(f"Import refused, nothing was imported: {e}") from None
+        except Refusal as refusal:
+            raise CommandError(f"Import refused, nothing was imported: {refusal}") from None

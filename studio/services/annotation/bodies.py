@@ -11,16 +11,17 @@ def _load(raw: bytes) -> dict:
     try:
         data = json.loads(raw.decode("utf-8")) if raw else None
     except (UnicodeDecodeError, ValueError):
-        raise AnnotationError(f"The request body is not valid JSON; send a JSON object, {EXAMPLE_HINT}.", 400)
+        raise AnnotationError(f"The request body is not valid JSON; send a JSON object, {EXAMPLE_HINT}.")
     if not isinstance(data, dict):
-        raise AnnotationError(f"The request body must be a JSON object, {EXAMPLE_HINT}.", 400)
+        raise AnnotationError(f"The request body must be a JSON object, {EXAMPLE_HINT}.")
     return data
 
 
 def _example_id(data: dict) -> int:
     value = data.get("example")
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise AnnotationError(f"'example' must be the id of the example shown (a positive integer), got {value!r}.", 400)
+        raise AnnotationError(f"'example' must be the id of the example shown (a positive integer), got {value!r}.",
+                              "example")
     return value
 
 
@@ -28,10 +29,10 @@ def parse_label_body(raw: bytes) -> tuple[int, bool, float | None]:
     data = _load(raw)
     example_id = _example_id(data)
     if "label" not in data:
-        raise AnnotationError("'label' is missing; send true or false.", 400)
+        raise AnnotationError("'label' is missing; send true or false.", "label")
     label = data["label"]
     if not isinstance(label, bool):
-        raise AnnotationError(f"'label' must be true or false, got {label!r}.", 400)
+        raise AnnotationError(f"'label' must be true or false, got {label!r}.", "label")
     return example_id, label, check_seconds(data.get("seconds"))
 
 

@@ -1,11 +1,7 @@
-"""The one error the annotation service raises. `status` is the HTTP status a view should answer with."""
+"""The one error the annotation service raises: a Refusal whose kind (invalid, forbidden, not_found, conflict)
+the view turns into a status."""
+from studio.services.refusals import Refusal
 
 
-class AnnotationError(ValueError):
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-    def __str__(self) -> str:
-        return self.message
+class AnnotationError(Refusal, ValueError):
+    """A label, skip or undo that was refused; nothing changed."""

@@ -25,18 +25,18 @@ ATTEMPTS = 8  # rounds of "query candidates, try to lock one" before concluding 
 
 def require_annotator(user, dataset: Dataset) -> None:
     if not (user and user.is_authenticated):
-        raise AnnotationError("Log in to annotate.", 401)
+        raise AnnotationError("Log in to annotate.", kind="forbidden")
     if not access.can_annotate(user, dataset):
-        raise AnnotationError(f"You are not an annotator on dataset '{dataset.slug}'.", 403)
+        raise AnnotationError(f"You are not an annotator on dataset '{dataset.slug}'.", kind="forbidden")
 
 
 def annotator_dataset(user, slug: str) -> Dataset:
-    """The dataset `slug` if `user` annotates it; AnnotationError (401/403/404) otherwise."""
+    """The dataset `slug` if `user` annotates it; AnnotationError (forbidden / not_found) otherwise."""
     if not (user and user.is_authenticated):
-        raise AnnotationError("Log in to annotate.", 401)
+        raise AnnotationError("Log in to annotate.", kind="forbidden")
     dataset = Dataset.objects.filter(slug=slug).first()
     if dataset is None:
-        raise AnnotationError(f"There is no dataset '{slug}'.", 404)
+        raise AnnotationError(f"There is no dataset '{slug}'.", kind="not_found")
     require_annotator(user, dataset)
     return dataset
 

@@ -31,7 +31,8 @@ def _check_example(user, example: Example) -> Dataset:
     dataset = example.dataset
     require_annotator(user, dataset)
     if not queue_examples(dataset).filter(pk=example.pk).exists():
-        raise AnnotationError(f"Example {example.pk} is not in the annotation queue of '{dataset.slug}'.", 404)
+        raise AnnotationError(f"Example {example.pk} is not in the annotation queue of '{dataset.slug}'.",
+                              "example", kind="not_found")
     return dataset
 
 
@@ -39,7 +40,7 @@ def check_seconds(seconds) -> float | None:
     if seconds is None:
         return None
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds) or seconds < 0:
-        raise AnnotationError(f"'seconds' must be a non-negative number of seconds, got {seconds!r}.", 400)
+        raise AnnotationError(f"'seconds' must be a non-negative number of seconds, got {seconds!r}.", "seconds")
     return float(seconds)
 
 
@@ -58,11 +59,12 @@ def _own_claim(user, example: Example, now) -> AnnotationClaim:
     claim = AnnotationClaim.objects.filter(annotator=user, example=example).first()
     if claim is None:
         raise AnnotationError(
-            f"Example {example.pk} was not handed to you. Ask for the next example instead.", 403
+            f"Example {example.pk} was not handed to you. Ask for the next example instead.", kind="forbidden"
         )
     if claim.expires_at <= now and taken_slots(example.pk, user, now) >= example.dataset.annotation_overlap:
         raise AnnotationError(
-            "Your hold on this example expired and other annotators have given it all its labels meanwhile.", 409
+            "Your hold on this example expired and other annotators have given it all its labels meanwhile.",
+            kind="conflict",
         )
     return claim
 
@@ -73,7 +75,7 @@ def submit_label(user, example: Example, label: bool, seconds: float | None = No
     `.created` (False for a repeat)."""
     dataset = _check_example(user, example)
     if not isinstance(label, bool):
-        raise AnnotationError(f"'label' must be true or false, got {label!r}.", 400)
+        raise AnnotationError(f"'label' must be true or false, got {label!r}.", "label")
     seconds = check_seconds(seconds)
     now = timezone.now()
     with transaction.atomic():
@@ -82,15 +84,16 @@ def submit_label(user, example: Example, label: bool, seconds: float | None = No
         if existing is not None:
             if existing.label != label:
                 raise AnnotationError(
-                    f"You already labeled this example {_word(existing.label)}. Undo it (u) to change it.", 409
+                    f"You already labeled this example {_word(existing.label)}. Undo it (u) to change it.",
+                    kind="conflict",
                 )
             existing.created = False
             return existing
         if Skip.objects.filter(annotator=user, example=example).exists():
-            raise AnnotationError("You skipped this example; it is no longer yours to label.", 409)
+            raise AnnotationError("You skipped this example; it is no longer yours to label.", kind="conflict")
         claim = _own_claim(user, example, now)
         if annotator_labels().filter(example=example).count() >= dataset.annotation_overlap:
-            raise AnnotationError("This example already has all the labels it needs.", 409)
+            raise AnnotationError("This example already has all the labels it needs.", kind="conflict")
         stored = HumanLabel.objects.create(
             example=example,
             annotator=user,
@@ -114,7 +117,8 @@ def skip(user, example: Example, seconds: float | None = None) -> Skip:
         if existing is not None:
             return existing
         if HumanLabel.objects.filter(annotator=user, example=example).exists():
-            raise AnnotationError("You already labeled this example. Undo it (u) first if you want to skip it.", 409)
+            raise AnnotationError("You already labeled this example. Undo it (u) first if you want to skip it.",
+                                  kind="conflict")
         claim = _own_claim(user, example, now)
         stored = Skip.objects.create(example=example, annotator=user, seconds_spent=_time_spent(seconds, claim, now))
         claim.delete()
@@ -130,12 +134,12 @@ def undo_last(user, dataset: Dataset, *, label_ids=None) -> Undone:
         labels = labels.filter(pk__in=list(label_ids))
     last = labels.select_related("example", "example__dataset").order_by("-created_at", "-pk").first()
     if last is None:
-        raise AnnotationError("Nothing to undo: you have no label from this session left.", 409)
+        raise AnnotationError("Nothing to undo: you have no label from this session left.", kind="conflict")
     now = timezone.now()
     with transaction.atomic():
         _lock(last.example)
         deleted, _ = HumanLabel.objects.filter(pk=last.pk).delete()
         if not deleted:
-            raise AnnotationError("That label was already undone.", 409)
+            raise AnnotationError("That label was already undone.", kind="conflict")
         claim_for(user, last.example, now)
     return Undone(example=last.example, label=last.label, label_id=last.pk)

@@ -1,5 +1,6 @@
 """The one error the evaluation service raises."""
+from studio.services.refusals import Refusal
 
 
-class EvaluationRefused(ValueError):
+class EvaluationRefused(Refusal, ValueError):
     """The evaluation cannot start; the message names the field or the missing data."""

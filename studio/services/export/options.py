@@ -1,6 +1,8 @@
 """What an export request may ask for, checked before the first byte is streamed."""
 from dataclasses import dataclass
 
+from studio.services.refusals import Refusal
+
 FORMATS = ("jsonl", "csv")
 STYLES = ("labels", "sft", "preference")
 AGREEMENT = ("", "agree", "disagree")
@@ -11,7 +13,7 @@ HUMAN_MODES = ("majority", "crowd_majority", "annotator")
 CONTENT_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv"}
 
 
-class ExportError(ValueError):
+class ExportError(Refusal, ValueError):
     """An export that cannot be produced as asked; the message names what is wrong."""
 
 

@@ -14,11 +14,12 @@ from django.db import connection
 from django.db.models import BooleanField, Case, Count, F, FilteredRelation, FloatField, Q, QuerySet, Value, When
 
 from studio.models import Dataset, ElicitationRun, Evaluation, Example, HumanLabel
+from studio.services.refusals import Refusal
 
 DEFAULT_MIN_ANNOTATOR_LABELS = 10
 
 
-class ReviewError(ValueError):
+class ReviewError(Refusal, ValueError):
     """Bad review input (unknown split or source, malformed cursor); the message names what is wrong."""
 
 
@@ -60,7 +61,7 @@ def check_split(dataset: Dataset, split: str) -> str:
     splits = dataset_splits(dataset)
     if split not in splits:
         have = ", ".join(repr(s) for s in splits) or "none (the dataset has no examples)"
-        raise ReviewError(f"dataset {dataset.slug!r} has no split {split!r}; its splits: {have}")
+        raise ReviewError(f"dataset {dataset.slug!r} has no split {split!r}; its splits: {have}", "split")
     return split
 
 

@@ -53,7 +53,7 @@ def start_run(dataset, *, user, split: str = "", subset: str = "all", sample_siz
     """Create a pending run and queue its task. Refuses (RunRefused, nothing created) bad values and a second
     start of a configuration that is already pending or running on this dataset."""
     if user is not None and not access.is_admin(user):
-        raise RunRefused("only admins start runs")
+        raise RunRefused("only admins start runs", kind="forbidden")
     model = (model or settings.STUDIO_MODEL).strip()
     split = split or ""
     base_url = (base_url or "").strip()
@@ -109,12 +109,13 @@ def cancel_run(run: ElicitationRun, *, user) -> ElicitationRun:
     """Ask a run to stop. A pending run is canceled at once; a running one stops at its worker's next
     iteration and keeps its labels so far and its checkpoint."""
     if user is not None and not access.is_admin(user):
-        raise RunRefused("only admins cancel runs")
+        raise RunRefused("only admins cancel runs", kind="forbidden")
     who = user.get_username() if user is not None and user.is_authenticated else ""
     with transaction.atomic():
         locked = ElicitationRun.objects.select_for_update().get(pk=run.pk)
         if locked.state in ElicitationRun.FINISHED_STATES:
-            raise RunRefused(f"Run #{locked.pk} has already {locked.state}; there is nothing to cancel.")
+            raise RunRefused(f"Run #{locked.pk} has already {locked.state}; there is nothing to cancel.",
+                             kind="conflict")
         locked.cancel_requested = True
         locked.summary = {**locked.summary, "canceled_by": who}
         fields = ["cancel_requested", "summary"]
