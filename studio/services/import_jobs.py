@@ -7,12 +7,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from studio.models import Dataset, ImportJob
-from studio.services import importing, labelstudio
+from studio.services import importing, jobs, labelstudio
 from studio.services.importing.prompts import check_template
 from studio.services.refusals import Refusal
 
 log = logging.getLogger(__name__)
 State = ImportJob.State
+TASK = "studio.tasks.imports.run_import"  # the default queue (settings route only gpu tasks elsewhere)
 
 # Options each kind of upload takes (everything else is refused, so a typo is not silently ignored).
 FILE_OPTIONS = {"mapping", "task_type", "consistency", "split", "prompt_template", "question", "description",
@@ -50,42 +51,35 @@ def _check(name: str, fmt: str, options: dict) -> None:
         raise JobRefused(exc.message, exc.field or "mapping") from None
 
 
+class ImportNotQueued(jobs.QueueUnavailable, JobRefused):
+    """The job was created but the broker refused its task: the job is failed, the message says so."""
+
+
 def create_job(user, upload, *, name: str, fmt: str, options: dict) -> ImportJob:
-    """Save the upload and queue its import. `upload` is a Django UploadedFile."""
+    """Save the upload and queue its import. `upload` is a Django UploadedFile. When the broker is down the
+    job is created failed (its upload deleted) and ImportNotQueued says so."""
     options = {k: v for k, v in (options or {}).items() if v not in (None, "")}
     if fmt not in ImportJob.Format.values:
         raise JobRefused(f"unknown format {fmt!r}: expected one of {', '.join(ImportJob.Format.values)}", "format")
     _check(name, fmt, options)
-    with transaction.atomic():
-        job = ImportJob(name=name.strip(), fmt=fmt, options=options, created_by=user,
-                        original_filename=(upload.name or "")[:255])
-        job.upload.save(f"{timezone.now():%Y%m%d-%H%M%S}-{upload.name or 'upload'}"[:100], upload, save=False)
-        job.save()
-        transaction.on_commit(lambda: _enqueue(job))
-    return job
-
-
-def _enqueue(job: ImportJob) -> None:
-    from studio.tasks.imports import run_import
-
     try:
-        result = run_import.delay(job.pk)
-        ImportJob.objects.filter(pk=job.pk).update(celery_task_id=result.id or "")
-    except Exception as exc:  # the broker is down: say so on the job instead of leaving it pending
-        log.exception("could not queue import %s", job.pk)
-        _finish(job.pk, state=State.FAILED, error=f"could not queue the import: {exc}")
-
-
-def _finish(job_id: int, **values) -> None:
-    ImportJob.objects.filter(pk=job_id).update(finished_at=timezone.now(), **values)
+        with transaction.atomic():
+            job = ImportJob(name=name.strip(), fmt=fmt, options=options, created_by=user,
+                            original_filename=(upload.name or "")[:255], celery_task_id=jobs.new_task_id())
+            job.upload.save(f"{timezone.now():%Y%m%d-%H%M%S}-{upload.name or 'upload'}"[:100], upload, save=False)
+            job.save()
+            jobs.queue_after_commit(job, TASK, refusal=ImportNotQueued)
+    except ImportNotQueued:
+        if job.upload:  # the failed job is finished: its upload goes, as after any import
+            job.upload.delete(save=True)
+        raise
+    return job
 
 
 def run_job(job_id: int) -> ImportJob | None:
     """Import a queued upload (the Celery task calls this). A re-delivered job runs again: a failed attempt
     rolled back everything it wrote."""
-    claimed = ImportJob.objects.filter(pk=job_id, state__in=[State.PENDING, State.RUNNING]).update(
-        state=State.RUNNING, started_at=timezone.now())
-    if not claimed:
+    if not jobs.claim(ImportJob, job_id, states=ImportJob.ACTIVE_STATES):
         return None  # already finished (or deleted)
     job = ImportJob.objects.get(pk=job_id)
     try:
@@ -95,13 +89,13 @@ def run_job(job_id: int) -> ImportJob | None:
             else:
                 dataset = importing.import_file(stream, name=job.name, fmt=job.fmt, **job.options)
     except importing.ImportFailed as exc:
-        _finish(job.pk, state=State.FAILED, error=str(exc), error_row=exc.row, error_field=exc.field or "")
+        jobs.fail(ImportJob, job.pk, str(exc), error_row=exc.row, error_field=exc.field or "")
     except Exception as exc:
         log.exception("import %s failed", job.pk)
-        _finish(job.pk, state=State.FAILED, error=f"the import stopped on an unexpected error: {exc}")
+        jobs.fail(ImportJob, job.pk, f"the import stopped on an unexpected error: {exc}")
     else:
         count = dataset.import_counts.examples if hasattr(dataset, "import_counts") else dataset.examples.count()
-        _finish(job.pk, state=State.COMPLETED, dataset=dataset, example_count=count)
+        jobs.finish(ImportJob, job.pk, State.COMPLETED, dataset=dataset, example_count=count)
     job.refresh_from_db()
     if job.upload:
         job.upload.delete(save=True)

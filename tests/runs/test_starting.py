@@ -151,28 +151,30 @@ def test_cancelling_a_pending_run_ends_it_at_once_and_a_finished_run_cannot_be_c
 
 def test_the_task_is_queued_when_the_run_is_committed(sst2_dataset, admin_user, monkeypatch,
                                                       django_capture_on_commit_callbacks):
-    from studio.tasks.elicitation import run_elicitation
+    from celery import current_app
 
     sent = []
-    monkeypatch.setattr(run_elicitation, "apply_async", lambda args, task_id: sent.append((args, task_id)))
+    monkeypatch.setattr(current_app, "send_task", lambda name, args, task_id: sent.append((name, args, task_id)))
     with django_capture_on_commit_callbacks(execute=True):
         run = runs.start_run(sst2_dataset, user=admin_user, config=FAST_CONFIG)
-    assert sent == [([run.pk], run.celery_task_id)]
+    assert sent == [("studio.tasks.elicitation.run_elicitation", [run.pk], run.celery_task_id)]
 
 
 def test_a_broker_that_cannot_be_reached_fails_the_run_with_the_reason(sst2_dataset, admin_user, monkeypatch,
                                                                       django_capture_on_commit_callbacks):
-    from studio.tasks.elicitation import run_elicitation
+    from celery import current_app
 
-    def unreachable(**kwargs):
+    def unreachable(*args, **kwargs):
         raise ConnectionError("Error 111 connecting to 127.0.0.1:6399. Connection refused.")
 
-    monkeypatch.setattr(run_elicitation, "apply_async", unreachable)
-    with django_capture_on_commit_callbacks(execute=True):
-        run = runs.start_run(sst2_dataset, user=admin_user, config=FAST_CONFIG)
-    run.refresh_from_db()
+    monkeypatch.setattr(current_app, "send_task", unreachable)
+    with pytest.raises(runs.RunRefused, match="unreachable") as refused:
+        with django_capture_on_commit_callbacks(execute=True):
+            runs.start_run(sst2_dataset, user=admin_user, config=FAST_CONFIG)
+    run = ElicitationRun.objects.get(pk=refused.value.job_id)
+    assert refused.value.kind == "unavailable" and f"Run #{run.pk} was marked failed" in refused.value.message
     assert run.state == "failed"
-    assert run.error.startswith("could not queue the run: Error 111 connecting")
+    assert run.error.startswith("could not queue the run: the task broker (Redis) is unreachable: Error 111")
 
 
 def test_a_starting_worker_queues_again_a_run_whose_worker_went_silent(sst2_dataset, admin_user, monkeypatch,
@@ -181,13 +183,13 @@ def test_a_starting_worker_queues_again_a_run_whose_worker_went_silent(sst2_data
     timeout, since until then Redis hands the task out itself."""
     from datetime import timedelta
 
+    from celery import current_app
     from django.utils import timezone
 
     from studio.services.runs import recovery
-    from studio.tasks.elicitation import run_elicitation
 
     sent = []
-    monkeypatch.setattr(run_elicitation, "apply_async", lambda args, task_id: sent.append(args[0]))
+    monkeypatch.setattr(current_app, "send_task", lambda name, args, task_id: sent.append(args[0]))
     monkeypatch.setenv("RUN_HEARTBEAT_SECONDS", "15")
     now = timezone.now()
     silent = runs.start_run(sst2_dataset, user=admin_user, config=FAST_CONFIG)

@@ -5,9 +5,8 @@ import logging
 import time
 from collections.abc import Callable
 
-from django.utils import timezone
-
 from studio.models import Evaluation, Example
+from studio.services import jobs
 
 from .errors import EvaluationRefused
 from .planning import plan
@@ -37,9 +36,9 @@ def execute_evaluation(evaluation_id: int, *, get_backend: Callable | None = Non
     """Run an evaluation to completion (or failure, with the error recorded). `backend` (an engine
     backend already loaded) or `get_backend(model=, kind=, device=, base_url=)` supplies the model."""
     ev = Evaluation.objects.select_related("dataset").get(pk=evaluation_id)
-    if ev.state == Evaluation.State.COMPLETED:
-        return ev  # a re-delivered task finds the work done
-    Evaluation.objects.filter(pk=ev.pk).update(state=Evaluation.State.RUNNING, error="")
+    # A re-delivered task (its worker died) runs it again; a finished or canceled one is left alone.
+    if not jobs.claim(Evaluation, ev.pk, states=Evaluation.ACTIVE_STATES, error=""):
+        return ev
     started = time.monotonic()
     try:
         from elicitation import ICMConfig
@@ -87,20 +86,18 @@ def execute_evaluation(evaluation_id: int, *, get_backend: Callable | None = Non
             "tokens": tokens,
             "model": getattr(backend, "name", config.get("model")),
         }
-        Evaluation.objects.filter(pk=ev.pk).update(state=Evaluation.State.COMPLETED, config=config, results=results,
-                                                   finished_at=timezone.now())
+        jobs.finish(Evaluation, ev.pk, Evaluation.State.COMPLETED, config=config, results=results)
     except Exception as exc:
         log.exception("evaluation %s failed", ev.pk)
         message = str(exc) if isinstance(exc, EvaluationRefused) else f"{type(exc).__name__}: {exc}"
-        Evaluation.objects.filter(pk=ev.pk).update(state=Evaluation.State.FAILED, error=message,
-                                                   finished_at=timezone.now())
+        jobs.fail(Evaluation, ev.pk, message)
     ev.refresh_from_db()
     return ev
 
 
-def mark_failed(evaluation_id: int, exc: BaseException) -> None:
-    Evaluation.objects.filter(pk=evaluation_id, state__in=[Evaluation.State.PENDING, Evaluation.State.RUNNING]).update(
-        state=Evaluation.State.FAILED, error=f"{type(exc).__name__}: {exc}", finished_at=timezone.now())
+def mark_failed(evaluation_id: int, exc: BaseException) -> bool:
+    """Fail an unfinished evaluation (never overwrite a finished one)."""
+    return jobs.fail(Evaluation, evaluation_id, exc)
 
 
 def engine_backend(config: dict, get_backend: Callable | None):

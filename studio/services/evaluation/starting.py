@@ -7,8 +7,15 @@ from django.conf import settings
 from django.db import transaction
 
 from studio.models import Dataset, Evaluation, Example, GoldLabel
+from studio.services import jobs
 
 from .errors import EvaluationRefused
+
+TASK = "studio.tasks.evaluation.run_evaluation"  # routed to the gpu queue by name (settings)
+
+
+class EvaluationNotQueued(jobs.QueueUnavailable, EvaluationRefused):
+    """The evaluation was created but the broker refused its task: it is failed, the message says so."""
 
 DEFAULTS = {
     "train_split": "train",
@@ -71,22 +78,16 @@ def validate_options(dataset: Dataset, options: Mapping | None) -> dict:
 def start_evaluation(dataset: Dataset, *, user=None, options: Mapping | None = None,
                      enqueue: bool = True) -> Evaluation:
     """Validate, record a pending Evaluation and enqueue its task on the `gpu` queue. One active
-    evaluation per dataset: a second start while one is pending or running is refused."""
+    evaluation per dataset: a second start while one is pending or running is refused. When the broker is
+    down the evaluation is created failed (so it blocks no later start) and EvaluationNotQueued says so."""
     config = validate_options(dataset, options)
     with transaction.atomic():
         Dataset.objects.select_for_update().filter(pk=dataset.pk).first()  # serialize concurrent starts
-        active = Evaluation.objects.filter(dataset=dataset, state__in=[Evaluation.State.PENDING,
-                                                                       Evaluation.State.RUNNING]).first()
+        active = Evaluation.objects.filter(dataset=dataset, state__in=Evaluation.ACTIVE_STATES).first()
         if active:
             raise EvaluationRefused(f"evaluation {active.pk} of this dataset is still {active.state}; wait for it to finish")
-        ev = Evaluation.objects.create(dataset=dataset, config=config, created_by=user if user and user.is_authenticated else None)
+        ev = Evaluation.objects.create(dataset=dataset, config=config, celery_task_id=jobs.new_task_id(),
+                                       created_by=user if user and user.is_authenticated else None)
         if enqueue:
-            transaction.on_commit(lambda: _enqueue(ev.pk))
+            jobs.queue_after_commit(ev, TASK, refusal=EvaluationNotQueued)
     return ev
-
-
-def _enqueue(evaluation_id: int) -> None:
-    from studio.tasks.evaluation import run_evaluation
-
-    result = run_evaluation.delay(evaluation_id)
-    Evaluation.objects.filter(pk=evaluation_id).update(celery_task_id=result.id or "")

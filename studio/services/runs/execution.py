@@ -17,6 +17,8 @@ from django.utils import timezone
 
 from studio.env import env_int
 from studio.models import ElicitationRun
+from studio.services import jobs
+from studio.services.jobs import error_text  # noqa: F401  (callers use runs.execution.error_text)
 
 from . import engine, lease
 from .progress import ProgressRecorder, accuracy, forget_events_after, gold_for
@@ -68,11 +70,10 @@ def _claim(run_id: int, task_id: str, worker: str) -> Outcome | None:
                            detail=f"held by {run.worker}, which is alive")
         if run.state == State.RUNNING and run.attempts >= max_deliveries():
             # Each worker that took it died (out of memory, say): stop handing it out.
-            run.state, run.finished_at = State.FAILED, timezone.now()
-            run.error = (f"the run's worker died {run.attempts} times while running it (out of memory?); "
-                         f"its checkpoint at iteration {_checkpoint_iteration(run.checkpoint)} is kept")
-            run.save(update_fields=["state", "finished_at", "error"])
-            return Outcome(run.state, detail=run.error)
+            reason = (f"the run's worker died {run.attempts} times while running it (out of memory?); "
+                      f"its checkpoint at iteration {_checkpoint_iteration(run.checkpoint)} is kept")
+            jobs.fail(ElicitationRun, run_id, reason)
+            return Outcome(State.FAILED, detail=reason)
         if run.state == State.RUNNING:
             # The worker that had it died: resume from the checkpoint, replaying the iterations after it.
             done = _checkpoint_iteration(run.checkpoint)
@@ -80,13 +81,10 @@ def _claim(run_id: int, task_id: str, worker: str) -> Outcome | None:
             if run.checkpoint is None:
                 run.tokens_used = 0
             log.warning("run %s: resuming after a lost worker (%s) from iteration %s", run_id, run.worker, done)
-        run.state = State.RUNNING
-        run.started_at = run.started_at or timezone.now()
-        run.attempts += 1
+        jobs.begin(run, task_id=task_id)
         run.worker = worker
         run.heartbeat_at = timezone.now()
-        run.celery_task_id = task_id or run.celery_task_id
-        run.save()
+        run.save()  # every field: a resume also reset tokens_used
     return None
 
 
@@ -174,15 +172,7 @@ def _finish(run_id: int, worker: str, result, recorder: ProgressRecorder, model_
     return Outcome(run.state)
 
 
-def error_text(exc: BaseException) -> str:
-    message = str(exc).strip()
-    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
-
-
 def mark_failed(run_id: int, exc: BaseException, *, worker: str | None = None) -> bool:
     """Record a failure on an unfinished run (never overwrite a finished one, or one another worker took)."""
-    qs = ElicitationRun.objects.filter(pk=run_id, state__in=ElicitationRun.ACTIVE_STATES)
-    if worker is not None:
-        qs = qs.filter(worker__in=[worker, ""])
-    return bool(qs.update(state=State.FAILED, error=error_text(exc)[:10000], finished_at=timezone.now()))
+    return jobs.fail(ElicitationRun, run_id, exc, filters={"worker__in": [worker, ""]} if worker is not None else None)
 

@@ -15,8 +15,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from studio.models import ElicitationRun
+from studio.services import jobs
 
 from . import lease
+from .starting import TASK
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +33,9 @@ def orphan_age() -> timedelta:
 
 
 def requeue_orphaned_runs() -> list[int]:
-    from studio.tasks.elicitation import run_elicitation
-
     cutoff = timezone.now() - orphan_age()
     orphans = list(ElicitationRun.objects.filter(state=ElicitationRun.State.RUNNING, heartbeat_at__lt=cutoff)
                    .values_list("pk", "celery_task_id"))
-    for pk, task_id in orphans:
+    for pk, _ in orphans:
         log.warning("run %s: its worker went silent; queueing it again to resume from its checkpoint", pk)
-        run_elicitation.apply_async(args=[pk], task_id=task_id or None)
-    return [pk for pk, _ in orphans]
+    return jobs.requeue(orphans, TASK)

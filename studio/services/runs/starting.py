@@ -1,24 +1,24 @@
 """Starting and cancelling runs: what the admin, the studio's start page and the API call."""
 from __future__ import annotations
 
-import logging
-import uuid
 from urllib.parse import urlparse
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from studio.models import ElicitationRun
-from studio.services import access
+from studio.services import access, jobs
 
 from .configuration import build_config, fingerprint
 from .errors import RunRefused
 from .subsets import choose_example_ids
 
-log = logging.getLogger(__name__)
-State = ElicitationRun.State
 DEVICES = ("auto", "cpu", "cuda")
+TASK = "studio.tasks.elicitation.run_elicitation"  # routed to the gpu queue by name (settings)
+
+
+class RunNotQueued(jobs.QueueUnavailable, RunRefused):
+    """The run was created but the broker refused its task: the run is failed, the message says so."""
 
 
 def _check_backend(model: str, backend: str, device: str, base_url: str) -> None:
@@ -51,7 +51,8 @@ def start_run(dataset, *, user, split: str = "", subset: str = "all", sample_siz
               sample_seed: int | None = None, model: str | None = None, backend: str = "hf",
               device: str = "auto", base_url: str = "", config: dict | None = None) -> ElicitationRun:
     """Create a pending run and queue its task. Refuses (RunRefused, nothing created) bad values and a second
-    start of a configuration that is already pending or running on this dataset."""
+    start of a configuration that is already pending or running on this dataset. When the broker is down the
+    run is created failed and RunNotQueued (a RunRefused of kind "unavailable") says so."""
     if user is not None and not access.is_admin(user):
         raise RunRefused("only admins start runs", kind="forbidden")
     model = (model or settings.STUDIO_MODEL).strip()
@@ -81,9 +82,9 @@ def start_run(dataset, *, user, split: str = "", subset: str = "all", sample_siz
                 fingerprint=fp, uses_gold_derived_metadata=dataset.gold_derived_metadata,
                 example_ids=example_ids, example_count=len(example_ids),
                 created_by=user if user is not None and user.is_authenticated else None,
-                celery_task_id=str(uuid.uuid4()), summary=summary,
+                celery_task_id=jobs.new_task_id(), summary=summary,
             )
-            transaction.on_commit(lambda: _enqueue(run))
+            jobs.queue_after_commit(run, TASK, refusal=RunNotQueued)
     except IntegrityError:
         # Two starts raced past the check above: the partial unique index let only one through.
         existing = _active_duplicate(fp)
@@ -91,18 +92,6 @@ def start_run(dataset, *, user, split: str = "", subset: str = "all", sample_siz
             raise RunRefused(_duplicate_message(existing)) from None
         raise
     return run
-
-
-def _enqueue(run: ElicitationRun) -> None:
-    from studio.tasks.elicitation import run_elicitation
-
-    try:
-        run_elicitation.apply_async(args=[run.pk], task_id=run.celery_task_id)
-    except Exception as exc:  # the broker is down: say so on the run instead of leaving it pending forever
-        log.exception("could not queue run %s", run.pk)
-        ElicitationRun.objects.filter(pk=run.pk, state=State.PENDING).update(
-            state=State.FAILED, error=f"could not queue the run: {exc}", finished_at=timezone.now())
-        run.refresh_from_db()
 
 
 def cancel_run(run: ElicitationRun, *, user) -> ElicitationRun:
@@ -118,12 +107,8 @@ def cancel_run(run: ElicitationRun, *, user) -> ElicitationRun:
                              kind="conflict")
         locked.cancel_requested = True
         locked.summary = {**locked.summary, "canceled_by": who}
-        fields = ["cancel_requested", "summary"]
-        if locked.state == State.PENDING:
-            # No worker has it yet: when its task arrives it sees the state and does nothing.
-            locked.state = State.CANCELED
-            locked.finished_at = timezone.now()
-            fields += ["state", "finished_at"]
+        # A pending run ends at once; a running one stops at its worker's next iteration (cancel_requested).
+        fields = ["cancel_requested", "summary", *jobs.cancel(locked)]
         locked.save(update_fields=fields)
     run.refresh_from_db()
     return run
