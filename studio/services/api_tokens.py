@@ -27,17 +27,17 @@ def create_token(user, name: str) -> tuple[ApiToken, str]:
     """A new token for `user`; returns it with its key (the only time the key is available)."""
     name = (name or "").strip()
     if not name:
-        raise TokenError("Give the token a name, e.g. 'training pipeline'.")
+        raise TokenError("Give the token a name, e.g. 'training pipeline'.", "name")
     if len(name) > 100:
-        raise TokenError(f"The token name is {len(name)} characters long; at most 100 are allowed.")
+        raise TokenError(f"The token name is {len(name)} characters long; at most 100 are allowed.", "name")
     if ApiToken.objects.filter(user=user).count() >= MAX_TOKENS_PER_USER:
-        raise TokenError(f"You already have {MAX_TOKENS_PER_USER} tokens; revoke one first.")
+        raise TokenError(f"You already have {MAX_TOKENS_PER_USER} tokens; revoke one first.", kind="conflict")
     key = KEY_PREFIX + secrets.token_urlsafe(30)
     try:
         with transaction.atomic():
             token = ApiToken.objects.create(user=user, name=name, prefix=key[:10], key_hash=hash_key(key))
     except IntegrityError:
-        raise TokenError(f"You already have a token named '{name}'.") from None
+        raise TokenError(f"You already have a token named '{name}'.", "name", kind="conflict") from None
     return token, key
 
 
@@ -45,7 +45,7 @@ def revoke_token(user, token_id) -> ApiToken:
     """Delete one of `user`'s own tokens; another user's token id reads as unknown."""
     token = ApiToken.objects.filter(user=user, pk=token_id).first()
     if token is None:
-        raise TokenError("There is no such token among yours.")
+        raise TokenError("There is no such token among yours.", kind="not_found")
     token.delete()
     return token
 
