@@ -187,3 +187,16 @@ def test_guidelines_are_rendered_with_raw_html_escaped():
     assert "<h1>Read me</h1>" in html and "<strong>True</strong>" in html
     assert "<script>alert" not in html and "&lt;script&gt;alert" in html
     assert "javascript:" not in html and 'href="https://example.org"' in html
+
+
+def test_an_oversized_body_is_413_and_a_refusal_names_its_field(setup, settings):
+    ds, _, ann, client, shown = setup
+    before = state()
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 64
+    r = post(client, f"/annotate/{ds.slug}/label/", {"example": shown["id"], "label": True, "pad": "x" * 200})
+    assert r.status_code == 413 and "too large" in r.json()["error"]
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+    r = post(client, f"/annotate/{ds.slug}/label/", {"example": shown["id"], "label": "maybe"})
+    assert r.status_code == 400 and r.json() == {"error": "'label' must be true or false, got 'maybe'.",
+                                                 "field": "label"}
+    assert state() == before
