@@ -1,13 +1,19 @@
-"""The "start a run" form, shared by the studio's start page and the admin's. Its hyperparameter fields are built
-from the engine's own defaults, so a new engine setting shows up here without a change."""
+"""The "start a run" form, shared by the studio's start page and the admin's. Its hyperparameter fields come from
+the engine port's field list (read from the engine's ICMConfig), so a new engine setting shows up here without a
+change. The form does not check hyperparameters itself: it hands their text to the runs service, which parses
+them once (studio.services.engine_port), so a bad value gets the same message here, in the admin and in the API."""
 from __future__ import annotations
 
 from django import forms
 from django.conf import settings
 
-from studio.models import Dataset, ElicitationRun, Example
+from studio.models import Dataset, ElicitationRun
 from studio.services import runs
-from studio.services.runs import engine
+from studio.services.splits import dataset_splits
+from studio.services.engine_port import ConfigField, config_fields
+from studio.services.engine_port.config_fields import BOOL, FLOAT, INT, WORD
+from studio.services.refusals import Refusal
+from studio.services.runs.starting import DEVICES
 
 # Form field names of hyperparameters (cfg_iterations, ...), apart from the run's own fields.
 CONFIG_PREFIX = "cfg_"
@@ -20,6 +26,27 @@ STUDIO_DEFAULTED = {
 }
 
 
+def _hyperparameter_field(spec: ConfigField) -> forms.Field:
+    """A form field that shows the hyperparameter and passes its text on unchecked (blank = the default)."""
+    label = spec.name.replace("_", " ")
+    if spec.optional:
+        help_text = "engine default: none (leave blank)"
+    else:
+        help_text = f"engine default: {spec.default}"
+    initial = None if spec.optional or spec.name in STUDIO_DEFAULTED else spec.default
+    if spec.kind == WORD:
+        blank = [("", STUDIO_DEFAULTED[spec.name])] if spec.name in STUDIO_DEFAULTED else []
+        widget = forms.Select(choices=blank + [(c, c) for c in spec.choices])
+    elif spec.kind in (INT, FLOAT):
+        widget = forms.NumberInput(attrs={"step": "1" if spec.kind == INT else "any"})
+    elif spec.kind == BOOL:
+        widget = forms.CheckboxInput()
+    else:
+        widget = forms.TextInput()
+    return forms.CharField(label=label, required=False, initial=initial, help_text=help_text, widget=widget,
+                           strip=True)
+
+
 class StartRunForm(forms.Form):
     dataset = forms.ModelChoiceField(queryset=Dataset.objects.all())
     split = forms.ChoiceField(required=False, help_text="Blank: every split.")
@@ -29,7 +56,7 @@ class StartRunForm(forms.Form):
     model = forms.CharField(max_length=500, help_text="smollm2 (the bundled SmolLM2-135M-Instruct), a local path "
                                                       "or a model name the worker can load.")
     backend = forms.ChoiceField(choices=ElicitationRun.Backend.choices, initial=ElicitationRun.Backend.HF)
-    device = forms.ChoiceField(choices=[(d, d) for d in ("auto", "cpu", "cuda")], initial="auto")
+    device = forms.ChoiceField(choices=[(d, d) for d in DEVICES], initial="auto")
     base_url = forms.CharField(required=False, max_length=500, label="Base URL",
                                help_text="OpenAI-compatible backend only, e.g. http://vllm:8000/v1")
 
@@ -38,37 +65,13 @@ class StartRunForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["model"].initial = settings.STUDIO_MODEL
-        splits = sorted(set(Example.objects.values_list("split", flat=True).distinct()))
-        self.fields["split"].choices = [("", "every split")] + [(s, s) for s in splits]
+        self.fields["split"].choices = [("", "every split")] + [(s, s) for s in dataset_splits()]
         self.hyperparameters = []
-        words = engine.choices()
-        optional = engine.optional_kinds()
-        for name, default in engine.default_config().items():
-            if name in HIDDEN_HYPERPARAMETERS:
+        for spec in config_fields():
+            if spec.name in HIDDEN_HYPERPARAMETERS:
                 continue
-            self.fields[CONFIG_PREFIX + name] = self._field_for(name, default, words.get(name), optional.get(name))
-            self.hyperparameters.append(name)
-
-    @staticmethod
-    def _field_for(name: str, default, choices: list[str] | None, optional_kind: type | None):
-        label = name.replace("_", " ")
-        help_text = f"engine default: {default}"
-        if optional_kind is not None:  # default None: blank keeps it
-            field_class = {int: forms.IntegerField, float: forms.FloatField}.get(optional_kind, forms.CharField)
-            return field_class(label=label, required=False, help_text="engine default: none (leave blank)")
-        if name in STUDIO_DEFAULTED:
-            return forms.ChoiceField(label=label, required=False, help_text=help_text,
-                                     choices=[("", STUDIO_DEFAULTED[name])] + [(c, c) for c in choices or []])
-        if choices:
-            return forms.ChoiceField(label=label, choices=[(c, c) for c in choices], initial=default,
-                                     help_text=help_text)
-        if isinstance(default, bool):
-            return forms.BooleanField(label=label, required=False, initial=default, help_text=help_text)
-        if isinstance(default, int):
-            return forms.IntegerField(label=label, initial=default, help_text=help_text)
-        if isinstance(default, float):
-            return forms.FloatField(label=label, initial=default, help_text=help_text)
-        return forms.CharField(label=label, initial=default, required=False, help_text=help_text)
+            self.fields[CONFIG_PREFIX + spec.name] = _hyperparameter_field(spec)
+            self.hyperparameters.append(spec.name)
 
     def run_fields(self):
         return [self[name] for name in self.RUN_FIELDS]
@@ -76,25 +79,27 @@ class StartRunForm(forms.Form):
     def hyperparameter_fields(self):
         return [self[CONFIG_PREFIX + name] for name in self.hyperparameters]
 
-    def start(self, user) -> ElicitationRun | None:
-        """Start the run (form must be valid). A refusal becomes a form error; returns None then."""
-        data = self.cleaned_data
+    def chosen_config(self) -> dict:
+        """The hyperparameters the admin filled in, as text (blank ones are left to the engine or the studio)."""
         config = {}
-        optional = engine.optional_kinds()
         for name in self.hyperparameters:
-            value = data.get(CONFIG_PREFIX + name)
-            if name in STUDIO_DEFAULTED and value in ("", None):
-                continue
-            if value == "" and name in optional:
-                value = None
-            config[name] = value
+            value = self.cleaned_data.get(CONFIG_PREFIX + name)
+            if value not in ("", None):
+                config[name] = value
+        return config
+
+    def start(self, user) -> ElicitationRun | None:
+        """Start the run (form must be valid). A refusal becomes a form error (on the field it names, if the form
+        has it); returns None then."""
+        data = self.cleaned_data
         try:
             return runs.start_run(
                 data["dataset"], user=user, split=data.get("split") or "", subset=data["subset"],
                 sample_size=data.get("sample_size"), sample_seed=data.get("sample_seed"), model=data["model"],
                 backend=data["backend"], device=data["device"], base_url=data.get("base_url") or "",
-                config=config,
+                config=self.chosen_config(),
             )
-        except runs.RunRefused as exc:
-            self.add_error(None, str(exc))
+        except Refusal as exc:
+            field = CONFIG_PREFIX + exc.field if exc.field in self.hyperparameters else None
+            self.add_error(field, exc.message)
             return None

@@ -4,6 +4,7 @@ import pytest
 
 from studio.models import ElicitationRun, ElicitedLabel, RunEvent
 from studio.services import runs
+from studio.services.engine_port import EngineEvent
 from studio.services.runs import lease
 from studio.services.runs.progress import ProgressRecorder, gold_for
 from studio.services.runs.results import write_labels
@@ -36,7 +37,7 @@ def _event(i, labels=None, changes=None):
         e["labels"] = labels
     if changes is not None:
         e["changes"] = changes
-    return e
+    return EngineEvent.from_engine(e)
 
 
 def test_events_are_written_a_few_times_a_second_at_most(held_run):

@@ -220,14 +220,8 @@ def test_a_run_whose_workers_keep_dying_fails_instead_of_looping(sst2_dataset, a
     assert run.error.startswith("the run's worker died 3 times while running it")
 
 
-def test_cpu_runs_over_32_examples_default_to_folds_and_say_so(admin_user, monkeypatch):
-    """The fast-scoring issue's default, applied where the engine offers `folds` (simulated here until it does)."""
-    from studio.services.runs import engine
-
-    offered = engine.choices()
-    offered["scoring"] = sorted(set(offered.get("scoring", [])) | {"exact", "folds"})
-    monkeypatch.setattr(engine, "choices", lambda: offered)
-    monkeypatch.setattr(engine, "validated_config", lambda values: dict(values))
+def test_cpu_runs_over_32_examples_default_to_folds_and_say_so(admin_user):
+    """The fast-scoring issue's default: a CPU run over more than CPU_EXACT_LIMIT examples scores by folds."""
     ds = make_sst2_dataset(name="Forty", n=40)
     on_cpu = runs.start_run(ds, user=admin_user, config=FAST_CONFIG)
     assert on_cpu.config["scoring"] == "folds"

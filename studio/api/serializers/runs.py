@@ -1,6 +1,20 @@
+from django.utils.functional import lazy
 from rest_framework import serializers
 
 from studio.models import Dataset, ElicitationRun, RunEvent
+from studio.services.runs.starting import DEVICES
+
+
+def _hyperparameters_help() -> str:
+    """The engine port's field list, for the schema: each hyperparameter's kind, default and allowed words."""
+    from studio.services.engine_port import config_fields
+
+    parts = []
+    for f in config_fields():
+        words = f" ({'/'.join(f.choices)})" if f.choices else ""
+        parts.append(f"{f.name}: {f.kind}{words}, default {f.default!r}")
+    return ("ICM hyperparameters (the engine's ICMConfig); the runs service parses them, naming a bad one. "
+            + "; ".join(parts))
 
 
 class RunSerializer(serializers.ModelSerializer):
@@ -30,9 +44,9 @@ class RunStartSerializer(serializers.Serializer):
     model = serializers.CharField(required=False, allow_blank=True, max_length=500,
                                   help_text="Blank = the studio's default model.")
     backend = serializers.ChoiceField(choices=ElicitationRun.Backend.choices, default=ElicitationRun.Backend.HF)
-    device = serializers.ChoiceField(choices=["auto", "cpu", "cuda"], default="auto")
+    device = serializers.ChoiceField(choices=list(DEVICES), default="auto")
     base_url = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
-    config = serializers.DictField(required=False, default=dict, help_text="ICM hyperparameters (ICMConfig).")
+    config = serializers.DictField(required=False, default=dict, help_text=lazy(_hyperparameters_help, str)())
 
 
 class RunEventSerializer(serializers.ModelSerializer):

@@ -9,7 +9,7 @@ class ManyShotPrompts:
     a blank line between them, the query last), over the examples an evaluation uses."""
 
     def __init__(self, prompts_by_id: dict[int, str], label_words: tuple[str, str]):
-        from elicitation.prompts import PromptBuilder
+        from studio.services.engine_port.work import PromptBuilder
 
         self.ids = list(prompts_by_id)
         self.index = {ex_id: k for k, ex_id in enumerate(self.ids)}
@@ -27,7 +27,7 @@ def fit_to_context(conditions: list[dict], test_ids: list[int], prompts: ManySho
     """How many demonstrations every condition may keep so that its longest prompt fits the model's
     context (the same number for all, so conditions differ in labels, not in how many shots they get)."""
     most = max((len(c["demos"]) for c in conditions), default=0)
-    if count_tokens is None or not max_tokens:
+    if not max_tokens:  # the backend cannot tell its context: keep them all
         return most
     longest_query = max(count_tokens(prompts.prompt([], i)) or 0 for i in test_ids)
     if longest_query + 1 > max_tokens:

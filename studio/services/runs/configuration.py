@@ -1,96 +1,49 @@
 """A run's hyperparameters: the engine's defaults, the studio's defaults for the bundled model and for CPU runs,
-then what the admin chose — checked value by value so a bad one is refused naming its field."""
+then what the admin chose — parsed once, through the engine port, into the engine's ICMConfig."""
 from __future__ import annotations
 
 import hashlib
 import json
 
-from . import engine
+from studio.services import engine_port
+from studio.services.engine_port.config import cpu_exact_limit
+from studio.services.engine_port.config_fields import field_named
+
 from .errors import RunRefused
 
 
-def _coerce(name: str, value, default, optional_kind: type | None = None):
-    """Bring a value from a form or JSON body to the type of the engine's default for that field (for a field
-    whose default is None, to the type it takes when set)."""
-    if value is None or (optional_kind is not None and value == ""):
-        return default
-    if optional_kind is not None:
-        default = optional_kind()
-    try:
-        if isinstance(default, bool):
-            if isinstance(value, bool):
-                return value
-            text = str(value).strip().lower()
-            if text in {"1", "true", "yes", "on"}:
-                return True
-            if text in {"0", "false", "no", "off"}:
-                return False
-            raise ValueError
-        if isinstance(default, int):
-            if isinstance(value, float) and not value.is_integer():
-                raise ValueError
-            if isinstance(value, bool):
-                raise ValueError
-            return int(str(value).strip()) if not isinstance(value, (int, float)) else int(value)
-        if isinstance(default, float):
-            if isinstance(value, bool):
-                raise ValueError
-            return float(value)
-        if isinstance(default, (list, tuple)):
-            if not isinstance(value, (list, tuple)):
-                raise ValueError
-            return list(value)
-        if isinstance(default, str):
-            if not isinstance(value, str):
-                raise ValueError
-            return value
-    except (TypeError, ValueError):
-        kind = type(default).__name__
-        kind = {"int": "an integer", "float": "a number", "bool": "true or false", "list": "a list",
-                "tuple": "a list", "str": "text"}.get(kind, kind)
-        raise RunRefused(f"config field '{name}': expected {kind}, got {value!r}") from None
-    return value
+def studio_defaults(*, dataset, model: str, backend: str, device: str, chosen: set,
+                    example_count: int) -> tuple[dict, list[str]]:
+    """The studio's choices for the hyperparameters the admin left out, with a note on each non-obvious one."""
+    values: dict = {}
+    notes: list[str] = []
+    if "label_words" not in chosen:
+        values["label_words"] = [dataset.true_word, dataset.false_word]
+    if "calibrate" not in chosen and engine_port.is_bundled(model):
+        values["calibrate"] = "center"
+        notes.append("calibrate=center: the bundled model's log-odds lean to one label; centering keeps a run "
+                     "from collapsing to a constant labeling")
+    limit = cpu_exact_limit()
+    on_cpu = device == "cpu" or (device == "auto" and backend == "hf" and engine_port.is_bundled(model))
+    if "scoring" not in chosen and on_cpu and example_count > limit and "folds" in field_named("scoring").choices:
+        values["scoring"] = "folds"
+        notes.append(f"scoring=folds: a CPU run over {example_count} examples (> {limit}); "
+                     "exact leave-one-out scoring would take too long")
+    return values, notes
 
 
 def build_config(*, dataset, model: str, backend: str, device: str, user_config: dict | None,
                  example_count: int) -> tuple[dict, list[str]]:
-    """Returns (ICMConfig.to_dict(), notes on the defaults the studio chose)."""
-    user_config = dict(user_config or {})
-    defaults = engine.default_config()
-    unknown = sorted(set(user_config) - set(defaults))
-    if unknown:
-        raise RunRefused(
-            f"config field '{unknown[0]}' is not an engine hyperparameter "
-            f"(known: {', '.join(sorted(defaults))})"
-        )
-    values = dict(defaults)
-    notes: list[str] = []
-    words = engine.choices()
-    optional = engine.optional_kinds()
-    for name, raw in user_config.items():
-        values[name] = _coerce(name, raw, defaults[name], optional.get(name))
-        allowed = words.get(name)
-        if allowed and values[name] not in allowed:
-            raise RunRefused(f"config field '{name}': {values[name]!r} is not one of {', '.join(allowed)}")
-
-    if "label_words" not in user_config and "label_words" in defaults:
-        values["label_words"] = [dataset.true_word, dataset.false_word]
-    if "calibrate" not in user_config and engine.is_bundled(model) and "calibrate" in defaults:
-        values["calibrate"] = "center"
-        notes.append("calibrate=center: the bundled model's log-odds lean to one label; centering keeps a run "
-                     "from collapsing to a constant labeling")
-    limit = engine.cpu_exact_limit()
-    on_cpu = device == "cpu" or (device == "auto" and backend == "hf" and engine.is_bundled(model))
-    if ("scoring" in defaults and "scoring" not in user_config and on_cpu and example_count > limit
-            and "folds" in words.get("scoring", [])):
-        values["scoring"] = "folds"
-        notes.append(f"scoring=folds: a CPU run over {example_count} examples (> {limit}); "
-                     "exact leave-one-out scoring would take too long")
+    """Returns (ICMConfig.to_dict(), notes on the defaults the studio chose). Refuses (RunRefused, naming the
+    field) an unknown hyperparameter or a bad value."""
+    chosen = set(user_config) if isinstance(user_config, dict) else set()
+    defaults, notes = studio_defaults(dataset=dataset, model=model, backend=backend, device=device, chosen=chosen,
+                                      example_count=example_count)
     try:
-        config = engine.validated_config(values)
-    except (TypeError, ValueError) as exc:
-        raise RunRefused(str(exc)) from None
-    return config, notes
+        config = engine_port.parse_config(user_config, defaults=defaults)
+    except engine_port.ConfigRefused as exc:
+        raise RunRefused(exc.message, exc.field) from None
+    return config.to_dict(), notes
 
 
 def fingerprint(**parts) -> str:

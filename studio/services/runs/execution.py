@@ -20,15 +20,18 @@ from studio.models import ElicitationRun
 from studio.services import jobs
 from studio.services.jobs import error_text  # noqa: F401  (callers use runs.execution.error_text)
 
-from . import engine, lease
-from .progress import ProgressRecorder, accuracy, forget_events_after, gold_for
+from studio.services import engine_port
+
+from . import lease
+from .progress import ProgressRecorder, accuracy, forget_events_after, gold_for, progress_fields
 from .results import write_labels
 from .subsets import run_examples
 
 log = logging.getLogger(__name__)
 State = ElicitationRun.State
 
-# get_backend(model=, kind=, device=, base_url=) -> (backend, reused): the worker's per-process model cache.
+# get_backend(model=, kind=, device=, base_url=) -> (backend, reused): the worker's per-process model cache
+# (engine_port.get_backend; tests may hand in another).
 BackendGetter = Callable[..., tuple[object, bool]]
 
 
@@ -93,33 +96,30 @@ def max_deliveries() -> int:
 
 
 def _checkpoint_iteration(checkpoint: dict | None) -> int:
-    if not checkpoint:
-        return 0
-    return int(engine.engine().SearchState.from_dict(checkpoint).iteration)
+    from studio.services.engine_port.work import checkpoint_iteration
+
+    return checkpoint_iteration(checkpoint)
 
 
 def _work(run: ElicitationRun, worker: str, get_backend: BackendGetter, heartbeat: lease.Heartbeat) -> Outcome:
-    eng = engine.engine()
-    rows = run_examples(run).values_list("pk", "prompt", "group", "key")
-    problem = eng.Problem(
-        examples=[eng.Example(id=str(pk), prompt=prompt, group=group or None, key=key or None)
-                  for pk, prompt, group, key in rows],
-        consistency=run.dataset.consistency,
-    )
-    config = eng.ICMConfig.from_dict(run.config)
+    from studio.services.engine_port import work
+
+    problem = work.problem_of(run_examples(run).values_list("pk", "prompt", "group", "key"),
+                              run.dataset.consistency)
+    config = engine_port.load_config(run.config)
     began = time.monotonic()
     backend, reused = get_backend(model=run.model, kind=run.backend, device=run.device, base_url=run.base_url or None)
     load_seconds = time.monotonic() - began
-    state = eng.SearchState.from_dict(run.checkpoint) if run.checkpoint else None
-    recorder = ProgressRecorder(run, worker, gold=gold_for(run), labels=getattr(state, "labels", None))
+    state = work.load_state(run.checkpoint)
+    recorder = ProgressRecorder(run, worker, gold=gold_for(run), labels=state.labels if state else None)
     recorder.started = began
     lease.beat(run.pk, worker)  # fail fast if someone took the run over during a long model load
 
     def should_stop() -> bool:
         return heartbeat.lost.is_set() or recorder.should_stop()
 
-    result = eng.run_icm(problem, config, backend, on_event=recorder.on_event, should_stop=should_stop,
-                         state=state, on_checkpoint=recorder.on_checkpoint)
+    result = work.run_search(problem, config, backend, on_event=recorder.on_event, should_stop=should_stop,
+                             state=state, on_checkpoint=recorder.on_checkpoint)
     if heartbeat.lost.is_set():
         raise lease.LeaseLost(f"run {run.pk} was taken over while this worker ran it")
     recorder.flush()
@@ -140,10 +140,7 @@ def _finish(run_id: int, worker: str, result, recorder: ProgressRecorder, model_
             raise lease.LeaseLost(f"run {run_id} is held by {run.worker}")
         write_labels(run, labels, scores)
         counts = Counter("true" if v else "false" for v in labels.values() if v is not None)
-        last = recorder.latest or {}
-        final_state = getattr(result, "state", None)
-        if final_state is not None:
-            run.checkpoint = final_state.to_dict()
+        run.checkpoint = result.state.to_dict()
         run.state = State.CANCELED if result.stopped else State.COMPLETED
         run.summary = _json_safe({
             **run.summary,
@@ -154,13 +151,10 @@ def _finish(run_id: int, worker: str, result, recorder: ProgressRecorder, model_
             "labeled_with_gold": sum(1 for i, v in labels.items() if v is not None and i in recorder.gold),
             "model_load": model_note,
         })
+        if recorder.latest is not None:
+            for name, value in progress_fields(recorder.latest).items():
+                setattr(run, name, value)
         run.labeled_count = counts["true"] + counts["false"]
-        if last:
-            run.iteration = int(last.get("iteration") or run.iteration)
-            run.accepted_flips = int(last.get("accepted_flips") or run.accepted_flips)
-            run.energy = last.get("energy", run.energy)
-            run.inconsistencies = last.get("inconsistencies", run.inconsistencies)
-        run.tokens_used = recorder.tokens(last) if last else run.tokens_used
         run.seconds_used = recorder.elapsed()
         run.finished_at = timezone.now()
         run.heartbeat_at = timezone.now()

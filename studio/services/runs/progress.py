@@ -11,6 +11,7 @@ import time
 from django.utils import timezone
 
 from studio.models import ElicitationRun, GoldLabel, RunEvent
+from studio.services.engine_port import EngineEvent
 
 from . import lease
 
@@ -27,6 +28,21 @@ def accuracy(labels: dict, gold: dict[str, bool]) -> float | None:
     return sum(judged) / len(judged) if judged else None
 
 
+def progress_fields(event: EngineEvent) -> dict:
+    """The run's progress fields for an engine event: the one place an event maps onto a run."""
+    return {"iteration": event.iteration, "accepted_flips": event.accepted_flips, "energy": event.energy,
+            "inconsistencies": event.inconsistencies, "labeled_count": event.labeled_count,
+            "tokens_used": event.tokens}
+
+
+def event_row(run_id: int, event: EngineEvent, accuracy_so_far: float | None) -> RunEvent:
+    """The RunEvent row (one point of the live page's curves) for an engine event."""
+    return RunEvent(run_id=run_id, iteration=event.iteration, energy=event.energy,
+                    accepted_flips=event.accepted_flips, inconsistencies=event.inconsistencies,
+                    labeled_count=event.labeled_count, true_count=event.true_count, false_count=event.false_count,
+                    accuracy=accuracy_so_far, tokens=event.tokens)
+
+
 class ProgressRecorder:
     def __init__(self, run: ElicitationRun, worker: str, *, gold: dict[str, bool], labels: dict | None = None,
                  min_interval: float = 0.25, cancel_interval: float = 0.5, clock=time.monotonic):
@@ -35,7 +51,7 @@ class ProgressRecorder:
         self.min_interval, self.cancel_interval, self.clock = min_interval, cancel_interval, clock
         self.seconds_before = run.seconds_used  # earlier deliveries' time (a resumed run adds to it)
         self.started = clock()
-        self.latest: dict | None = None
+        self.latest: EngineEvent | None = None
         self.written_iteration: int | None = None
         self.last_write = float("-inf")
         self.last_cancel_check = float("-inf")
@@ -44,8 +60,11 @@ class ProgressRecorder:
 
     # --- callbacks handed to the engine ---
 
-    def on_event(self, event: dict) -> None:
-        self._track_labels(event)
+    def on_event(self, event: EngineEvent) -> None:
+        # The engine's first event lists the initial labels; later ones list the labels that changed.
+        if event.labels is not None:
+            self.labels = dict(event.labels)
+        self.labels.update(event.changes)
         self.latest = event
         if self.clock() - self.last_write >= self.min_interval:
             self.write()
@@ -58,25 +77,10 @@ class ProgressRecorder:
         return self.cancel_requested
 
     def on_checkpoint(self, state) -> None:
-        data = state.to_dict()
-        labels = getattr(state, "labels", None)
-        if isinstance(labels, dict):
-            self.labels = {str(k): v for k, v in labels.items()}
-        self.write(checkpoint=data)
+        self.labels = {str(k): v for k, v in state.labels.items()}
+        self.write(checkpoint=state.to_dict())
 
     # --- writing ---
-
-    def _track_labels(self, event: dict) -> None:
-        """The engine's first event lists the initial labels; later ones list the labels that changed."""
-        if isinstance(event.get("labels"), dict):
-            self.labels = {str(k): v for k, v in event["labels"].items()}
-        if isinstance(event.get("changes"), dict):
-            self.labels.update({str(k): v for k, v in event["changes"].items()})
-
-    @staticmethod
-    def tokens(event: dict | None) -> int:
-        """Model tokens so far; the engine's count runs on across a resume (it is part of the checkpoint)."""
-        return int((event or {}).get("tokens") or 0)
 
     def elapsed(self) -> float:
         return self.seconds_before + (self.clock() - self.started)
@@ -86,37 +90,18 @@ class ProgressRecorder:
         event = self.latest
         fields: dict = {"seconds_used": self.elapsed()}
         if event is not None:
-            fields.update(
-                iteration=int(event.get("iteration") or 0),
-                accepted_flips=int(event.get("accepted_flips") or 0),
-                energy=event.get("energy"),
-                inconsistencies=event.get("inconsistencies"),
-                labeled_count=int(event.get("labeled_count") or 0),
-                tokens_used=self.tokens(event),
-            )
+            fields.update(progress_fields(event))
         if checkpoint is not None:
             fields["checkpoint"] = checkpoint
         lease.beat(self.run_id, self.worker, **fields)
-        if event is not None and event.get("iteration") != self.written_iteration:
-            counts = event.get("label_counts") or {}
-            RunEvent.objects.create(
-                run_id=self.run_id,
-                iteration=int(event.get("iteration") or 0),
-                energy=event.get("energy"),
-                accepted_flips=int(event.get("accepted_flips") or 0),
-                inconsistencies=event.get("inconsistencies"),
-                labeled_count=int(event.get("labeled_count") or 0),
-                true_count=int(counts.get("true") or 0),
-                false_count=int(counts.get("false") or 0),
-                accuracy=accuracy(self.labels, self.gold),
-                tokens=self.tokens(event),
-            )
-            self.written_iteration = event.get("iteration")
+        if event is not None and event.iteration != self.written_iteration:
+            event_row(self.run_id, event, accuracy(self.labels, self.gold)).save()
+            self.written_iteration = event.iteration
             self.events_written += 1
         self.last_write = self.clock()
 
     def flush(self) -> None:
-        if self.latest is not None and self.latest.get("iteration") != self.written_iteration:
+        if self.latest is not None and self.latest.iteration != self.written_iteration:
             self.write()
 
 

@@ -1,0 +1,35 @@
+"""The worker process's loaded model, shared by runs and evaluations.
+
+A worker loads a model once and keeps it for later work with the same model, backend and device. It keeps
+one model at a time: a GPU holds one large model, and work on another model frees the previous one.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+
+log = logging.getLogger(__name__)
+
+BUNDLED_MODELS = {"smollm2"}
+
+_models: dict[tuple, object] = {}
+_models_lock = threading.Lock()
+
+
+def is_bundled(model: str) -> bool:
+    return model in BUNDLED_MODELS
+
+
+def get_backend(*, model: str, kind: str, device: str, base_url: str | None = None) -> tuple[object, bool]:
+    """(backend, reused): the process's loaded model when it matches, else a fresh load replacing it."""
+    key = (model, kind, device, base_url or "")
+    with _models_lock:
+        if key in _models:
+            return _models[key], True
+        _models.clear()  # drop the previous model before loading the next (GPU memory)
+        from elicitation import load_backend
+
+        log.info("loading model %s (%s on %s)", model, kind, device)
+        backend = load_backend(model=model, kind=kind, device=device, base_url=base_url or None)
+        _models[key] = backend
+        return backend, False

@@ -1,0 +1,51 @@
+"""The engine's work as the worker asks for it: an ICM search over a run's examples (with its checkpoint), and
+the engine's own baselines (zero-shot, many-shot with given labels) for an evaluation. Imported by workers only:
+it loads the engine's search and scorers."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from elicitation import Example, ICMConfig, Problem, SearchState, baselines, run_icm
+from elicitation.prompts import PromptBuilder
+from elicitation.scoring import CPU_EXACT_LIMIT
+
+from .events import EngineEvent
+
+__all__ = ["CPU_EXACT_LIMIT", "ICMConfig", "PromptBuilder", "checkpoint_iteration", "load_state", "problem_of", "run_search",
+           "score_test"]
+
+
+def problem_of(rows: Iterable[tuple], consistency: str = "none") -> Problem:
+    """The engine's problem from (id, prompt, group, key) rows; ids become text, as the engine keys them."""
+    return Problem(examples=[Example(id=str(pk), prompt=prompt, group=group or None, key=key or None)
+                             for pk, prompt, group, key in rows], consistency=consistency)
+
+
+def load_state(checkpoint: dict | None) -> SearchState | None:
+    return SearchState.from_dict(checkpoint) if checkpoint else None
+
+
+def checkpoint_iteration(checkpoint: dict | None) -> int:
+    """The iteration a stored checkpoint reached (0 without one)."""
+    return int(SearchState.from_dict(checkpoint).iteration) if checkpoint else 0
+
+
+def run_search(problem: Problem, config: ICMConfig, backend, *, on_event: Callable[[EngineEvent], None],
+               should_stop: Callable[[], bool], state: SearchState | None,
+               on_checkpoint: Callable[[SearchState], None]):
+    """run_icm, its progress events handed on as EngineEvent."""
+    return run_icm(problem, config, backend, on_event=lambda event: on_event(EngineEvent.from_engine(event)),
+                   should_stop=should_stop, state=state, on_checkpoint=on_checkpoint)
+
+
+def score_test(demos: list[tuple[str, str, bool]], test: list[tuple[str, str]], backend,
+               config: ICMConfig) -> tuple[dict[str, float], int]:
+    """Test log-odds by the engine's baseline scorer (the one ICM uses): zero-shot without demonstrations,
+    else many-shot with these (id, prompt, label) demonstrations. Returns (id → log-odds, model tokens)."""
+    test_problem = Problem([Example(i, prompt) for i, prompt in test])
+    if not demos:
+        result = baselines.zero_shot(test_problem, backend, config)
+    else:
+        shots = Problem([Example(i, prompt) for i, prompt, _ in demos])
+        result = baselines.many_shot(shots, {i: label for i, _, label in demos}, backend, config, test=test_problem)
+    return {i: float(result.scores[i]) for i, _ in test}, int(result.summary["tokens"])
