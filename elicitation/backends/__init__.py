@@ -7,6 +7,8 @@ from ..errors import ElicitationError
 from .base import Backend, BackendMixin, BatchScores, LabelLogprobs
 
 KINDS = ("hf", "vllm", "openai")
+# Where a model runs: "auto" picks CUDA when there is one. load_backend also takes "cuda:N".
+DEVICES = ("auto", "cpu", "cuda")
 
 
 def load_backend(model: str | None = None, kind: str = "hf", device: str = "auto", base_url: str | None = None,
@@ -15,8 +17,8 @@ def load_backend(model: str | None = None, kind: str = "hf", device: str = "auto
     (default: STUDIO_MODEL, else smollm2). kind "openai" talks to a server at `base_url` serving `model`."""
     if kind not in KINDS:
         raise ElicitationError(f"backend kind must be one of {', '.join(KINDS)}, got {kind!r}")
-    if device not in ("auto", "cpu", "cuda") and not str(device).startswith("cuda:"):
-        raise ElicitationError(f"device must be auto, cpu or cuda, got {device!r}")
+    if device not in DEVICES and not str(device).startswith("cuda:"):
+        raise ElicitationError(f"device must be {', '.join(DEVICES)} or cuda:N, got {device!r}")
     if kind == "openai":
         from .openai_compat import OpenAIBackend
 
@@ -36,4 +38,4 @@ def load_backend(model: str | None = None, kind: str = "hf", device: str = "auto
     return HFBackend.load(path, device=device, name=name, **options)
 
 
-__all__ = ["Backend", "BackendMixin", "BatchScores", "LabelLogprobs", "load_backend", "KINDS"]
+__all__ = ["Backend", "BackendMixin", "BatchScores", "LabelLogprobs", "load_backend", "DEVICES", "KINDS"]

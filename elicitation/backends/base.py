@@ -9,6 +9,15 @@ from typing import Protocol, Sequence, runtime_checkable
 TOPK_EPS = 1e-5
 
 
+def common_prefix_length(a: Sequence, b: Sequence) -> int:
+    """How many leading tokens two sequences share (the part of a key/value cache one can reuse for the other)."""
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
+
+
 @dataclass(frozen=True)
 class LabelLogprobs:
     """log P(true word) and log P(false word) at the next token (each summed over the word's variants).

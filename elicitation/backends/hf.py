@@ -20,7 +20,7 @@ import threading
 from typing import Sequence
 
 from ..errors import BackendError, ElicitationError
-from .base import BackendMixin, BatchScores, LabelLogprobs
+from .base import BackendMixin, BatchScores, LabelLogprobs, common_prefix_length
 from .label_words import canonical
 
 
@@ -48,14 +48,6 @@ def pick_device(device: str) -> str:
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise ElicitationError("device 'cuda' was asked for, but torch sees no CUDA device")
     return device
-
-
-def _lcp(a: tuple, b: tuple) -> int:
-    n = min(len(a), len(b))
-    i = 0
-    while i < n and a[i] == b[i]:
-        i += 1
-    return i
 
 
 class HFBackend(BackendMixin):
@@ -169,7 +161,7 @@ class HFBackend(BackendMixin):
                 logits, cache = self._forward(seq[held:], cache)
                 tokens += len(seq) - held
                 results[seq] = self._label_logprobs(logits, true_ids, false_ids)
-                held = _lcp(seq, unique[k + 1]) if k + 1 < len(unique) else 0
+                held = common_prefix_length(seq, unique[k + 1]) if k + 1 < len(unique) else 0
                 cache = _crop(cache, held)
         return results, tokens
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
 
-from ..backends.base import LabelLogprobs
+from ..backends.base import LabelLogprobs, common_prefix_length
 from ..errors import ElicitationError
 from .base import DEFAULT_CACHE_SIZE, Scorer
 from .context_limits import check_fits, demo_subset
-from .folds import _chunks, _common_prefix
+from .folds import _chunks
 from .model_access import as_label_logprobs, flex_available, make_runner, prompt_tokens, require_model
 
 UNITS = ("example", "group")
@@ -101,7 +101,7 @@ class BlockContexts:
             if not want:
                 self._blocks.pop(key, None)
                 continue
-            keep = _common_prefix(want, have)
+            keep = common_prefix_length(want, have)
             if keep == 0:
                 fresh.append((key, want))
                 continue

@@ -32,7 +32,7 @@ import json
 import random
 from collections.abc import Hashable, Iterable, Sequence
 
-from ..backends.base import LabelLogprobs
+from ..backends.base import LabelLogprobs, common_prefix_length
 from ..errors import ElicitationError, InputError
 from .base import DEFAULT_CACHE_SIZE, ScoreCache, Scorer
 from .context_limits import check_fits, demo_subset
@@ -128,14 +128,6 @@ class FoldPlan:
         self.labels = dict(pairs)
 
 
-def _common_prefix(a: tuple, b: tuple) -> int:
-    n = min(len(a), len(b))
-    i = 0
-    while i < n and a[i] == b[i]:
-        i += 1
-    return i
-
-
 def _chunks(items: list, sizes: list[int], budget: int):
     chunk, used = [], 0
     for item, size in zip(items, sizes):
@@ -225,7 +217,7 @@ class FoldContexts:
         held = self._snapshots[f]
         best, keep = None, -1
         for snap in held:
-            k = _common_prefix(want, snap.tokens)
+            k = common_prefix_length(want, snap.tokens)
             if k == len(want) == len(snap.tokens):
                 best, keep = snap, k  # an exact match wins over a longer context that merely extends it
                 break

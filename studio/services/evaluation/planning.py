@@ -3,18 +3,10 @@ from __future__ import annotations
 
 import random
 
-from django.db.models import Count, F, Q
+from django.db.models import Q
 
-from studio.models import Dataset, ElicitationRun, ElicitedLabel, Example, GoldLabel, HumanLabel
-
-
-def _people_majority_ids(dataset: Dataset, split: str) -> tuple[set[int], set[int]]:
-    rows = (HumanLabel.objects.filter(example__dataset=dataset, example__split=split, source=HumanLabel.Source.ANNOTATOR)
-            .order_by().values("example_id")
-            .annotate(t=Count("pk", filter=Q(label=True)), f=Count("pk", filter=Q(label=False))))
-    true_ids = set(rows.filter(t__gt=F("f")).values_list("example_id", flat=True))
-    false_ids = set(rows.filter(f__gt=F("t")).values_list("example_id", flat=True))
-    return true_ids, false_ids
+from studio.models import Dataset, ElicitationRun, ElicitedLabel, Example, GoldLabel
+from studio.services.review import people_majority
 
 
 def plan(dataset: Dataset, config: dict) -> dict:
@@ -53,9 +45,10 @@ def plan(dataset: Dataset, config: dict) -> dict:
                     .values_list("example_id", "label"))
         if gold:
             conditions.append({"key": "gold", "kind": "gold", "name": "Gold labels", "demos": first_k(gold)})
-        t_ids, f_ids = _people_majority_ids(dataset, train)
-        if t_ids or f_ids:
-            people = {i: True for i in t_ids} | {i: False for i in f_ids}
+        # the review's people's majority: studio annotators' votes, ties left unlabeled
+        people = {pk: label for pk, label in people_majority(dataset, train).values_list("pk", "majority")
+                  if label is not None}
+        if people:
             conditions.append({"key": "people", "kind": "people", "name": "People's majority", "demos": first_k(people)})
         runs = (ElicitationRun.objects.filter(dataset=dataset, state=ElicitationRun.State.COMPLETED)
                 .filter(Q(split="") | Q(split=train)).order_by("pk"))

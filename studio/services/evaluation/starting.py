@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from django.conf import settings
 from django.db import transaction
 
-from studio.models import Dataset, Evaluation, Example, GoldLabel
+from studio.models import Dataset, Evaluation, GoldLabel
+from studio.services.splits import dataset_splits
 from studio.services import jobs
 
 from .errors import EvaluationRefused
@@ -27,10 +28,6 @@ DEFAULTS = {
 }
 LIMITS = {"max_demos": (0, 1024), "max_test": (1, 100_000), "seed": (0, 2**31 - 1)}
 CALIBRATIONS = ("none", "center")
-
-
-def _splits(dataset: Dataset) -> list[str]:
-    return sorted(set(Example.objects.filter(dataset=dataset).values_list("split", flat=True).distinct()))
 
 
 def validate_options(dataset: Dataset, options: Mapping | None) -> dict:
@@ -58,7 +55,7 @@ def validate_options(dataset: Dataset, options: Mapping | None) -> dict:
     config["device"] = str(options.get("device") or settings.STUDIO_MODEL_DEVICE)
     config["base_url"] = str(options.get("base_url") or "")
 
-    splits = _splits(dataset)
+    splits = dataset_splits(dataset)
     have = ", ".join(repr(s) for s in splits) or "none"
     if config["test_split"] not in splits:
         raise EvaluationRefused(

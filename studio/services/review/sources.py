@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import BooleanField, Case, Count, F, FilteredRelation, FloatField, Q, QuerySet, Value, When
 
 from studio.models import Dataset, ElicitationRun, Evaluation, Example, HumanLabel
+from studio.services.splits import dataset_splits
 from studio.services.refusals import Refusal
 
 DEFAULT_MIN_ANNOTATOR_LABELS = 10
@@ -41,18 +41,6 @@ class Source:
 
 def min_annotator_labels() -> int:
     return int(getattr(settings, "REVIEW_MIN_ANNOTATOR_LABELS", DEFAULT_MIN_ANNOTATOR_LABELS))
-
-
-def dataset_splits(dataset: Dataset) -> list[str]:
-    """The dataset's split names. A loose index scan (one index probe per split, on the (dataset, split,
-    position) index) instead of DISTINCT over every example: milliseconds at 100,000 examples."""
-    table = connection.ops.quote_name(Example._meta.db_table)
-    sql = (f"WITH RECURSIVE s(split) AS (SELECT MIN(split) FROM {table} WHERE dataset_id = %s "
-           f"UNION ALL SELECT (SELECT MIN(split) FROM {table} WHERE dataset_id = %s AND split > s.split) "
-           f"FROM s WHERE s.split IS NOT NULL) SELECT split FROM s WHERE split IS NOT NULL")
-    with connection.cursor() as cur:
-        cur.execute(sql, [dataset.pk, dataset.pk])
-        return [row[0] for row in cur.fetchall()]
 
 
 def check_split(dataset: Dataset, split: str) -> str:

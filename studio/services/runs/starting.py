@@ -5,6 +5,7 @@ from urllib.parse import urlparse
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from elicitation.backends import DEVICES
 
 from studio.models import ElicitationRun
 from studio.services import access, jobs
@@ -13,7 +14,6 @@ from .configuration import build_config, fingerprint
 from .errors import RunRefused
 from .subsets import choose_example_ids
 
-DEVICES = ("auto", "cpu", "cuda")
 TASK = "studio.tasks.elicitation.run_elicitation"  # routed to the gpu queue by name (settings)
 
 

@@ -7,6 +7,7 @@ import random
 from django.db.models import QuerySet
 
 from studio.models import ElicitationRun, Example
+from studio.services.splits import dataset_splits
 
 from .errors import RunRefused
 
@@ -21,8 +22,8 @@ def choose_example_ids(dataset, *, split: str, subset: str, sample_size: int | N
     if split:
         qs = qs.filter(split=split)
         if not qs.exists():
-            splits = sorted(set(Example.objects.filter(dataset=dataset).values_list("split", flat=True)))
-            raise RunRefused(f"split {split!r} has no examples in {dataset.name} (its splits: {', '.join(splits)})")
+            splits = ", ".join(dataset_splits(dataset))
+            raise RunRefused(f"split {split!r} has no examples in {dataset.name} (its splits: {splits})")
     if subset == Subset.HUMAN_LABELED:
         qs = qs.filter(human_labels__isnull=False).distinct()
     ids = list(qs.order_by("position", "pk").values_list("pk", flat=True))
