@@ -64,10 +64,6 @@ def examples_from_rows(path: str | Path, rows: list[tuple[int, dict]]) -> list[E
     return out
 
 
-def read_examples(path: str | Path) -> list[Example]:
-    return examples_from_rows(path, read_rows(path))
-
-
 GOLD_TEXT = {"true": True, "false": False, "1": True, "0": False}
 
 

@@ -186,7 +186,7 @@ class Search:
             "score": self.config.score,
             "schedule": self.config.schedule,
             "scoring": self.scorer.mode,
-            "scoring_settings": getattr(self.scorer, "settings", lambda: {"scoring": self.scorer.mode})(),
+            "scoring_settings": self.scorer.settings(),
             "model": backend_name,
             "seed": self.config.seed,
         }

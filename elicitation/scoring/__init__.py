@@ -22,7 +22,7 @@ def register_scorer(cls: type[Scorer]) -> type[Scorer]:
 
 def make_scorer(problem, backend, config, **options) -> Scorer:
     """The scorer ICMConfig.scoring names, for this problem and backend."""
-    if config.scoring == "exact" and getattr(config, "max_demos", None) is not None:
+    if config.scoring == "exact" and config.max_demos is not None:
         return ExactSubsetScorer.from_config(problem, backend, config, **options)
     return SCORERS[config.scoring].from_config(problem, backend, config, **options)
 

@@ -29,8 +29,6 @@ class ScoreCache:
     def __init__(self, capacity: int = DEFAULT_CACHE_SIZE):
         self.capacity = capacity
         self._items: OrderedDict[str, LabelLogprobs] = OrderedDict()
-        self.hits = 0
-        self.misses = 0
 
     @staticmethod
     def key(prompt: str) -> str:
@@ -87,6 +85,10 @@ class Scorer(ABC):
     def from_config(cls, problem: Problem, backend: Backend, config, **options) -> "Scorer":
         """Build from an ICMConfig (modes with their own settings read them here)."""
         return cls(problem, backend, tuple(config.label_words), **options)
+
+    def settings(self) -> dict:
+        """What this mode records in a run's summary."""
+        return {"scoring": self.mode}
 
     # --- what the search calls ---
 
@@ -156,11 +158,9 @@ class Scorer(ABC):
             hit = self.cache.get(k)
             if hit is not None:
                 found[k] = hit
-                self.cache.hits += 1
             else:
                 missing[k] = p
         if missing:
-            self.cache.misses += len(missing)
             batch = self.backend.score_batch(list(missing.values()), self.label_words)
             if len(batch.results) != len(missing):
                 raise RuntimeError(f"backend returned {len(batch.results)} scores for {len(missing)} prompts")

@@ -209,7 +209,7 @@ class BlocksScorer(Scorer):
 
     @classmethod
     def from_config(cls, problem, backend, config, **options) -> "BlocksScorer":
-        return cls(problem, backend, tuple(config.label_words), max_demos=getattr(config, "max_demos", None),
+        return cls(problem, backend, tuple(config.label_words), max_demos=config.max_demos,
                    seed=config.seed, **options)
 
     def settings(self) -> dict:

@@ -329,9 +329,9 @@ class FoldsScorer(Scorer):
 
     @classmethod
     def from_config(cls, problem, backend, config, **options) -> "FoldsScorer":
-        options.setdefault("placement", getattr(config, "fold_placement", "stable"))
-        return cls(problem, backend, tuple(config.label_words), folds=getattr(config, "folds", DEFAULT_FOLDS),
-                   max_demos=getattr(config, "max_demos", None), seed=config.seed, **options)
+        options.setdefault("placement", config.fold_placement)
+        return cls(problem, backend, tuple(config.label_words), folds=config.folds, max_demos=config.max_demos,
+                   seed=config.seed, **options)
 
     def settings(self) -> dict:
         """What this mode records in a run's summary."""

@@ -52,7 +52,6 @@ class ModelRunner:
     lock: Any = None  # held around each forward (a backend shares one model between runs)
     flex: bool = False  # run forwards with FlexAttention block masks (meant for CUDA)
     tokens: int = 0
-    forwards: int = 0
     _lm_head: torch.nn.Module = field(init=False, repr=False)
 
     def __post_init__(self):
@@ -129,7 +128,6 @@ class ModelRunner:
             input_ids=ids, attention_mask=mask, position_ids=pos, past_key_values=cache, use_cache=True
         )
         self.tokens += n_new
-        self.forwards += 1
         new_kv = None
         if want_kv:
             new_kv = tuple(
