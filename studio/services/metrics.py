@@ -8,7 +8,7 @@ data, a constant rater) come back as None, never as NaN, so results stay JSON-sa
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -148,34 +148,6 @@ def gap_recovered(strong: float, weak: float, ceiling: float, min_gap: float = M
     gap = float(ceiling - weak)
     meaningful = bool(gap >= min_gap)
     return {"value": float((strong - weak) / gap) if meaningful else None, "gap": gap, "meaningful": meaningful}
-
-
-def bootstrap_interval(
-    statistic: Callable[[np.ndarray], float | None],
-    n: int,
-    *,
-    n_boot: int = 2000,
-    seed: int = 0,
-    level: float = 0.95,
-) -> dict:
-    """Percentile bootstrap over n items: `statistic(indices)` is evaluated on n_boot resamples (with
-    replacement, seeded). Resamples where it is undefined (None/NaN) are dropped and counted."""
-    if n <= 0:
-        return {"ci_low": None, "ci_high": None, "n_boot": 0, "undefined": 0}
-    rng = np.random.default_rng(seed)
-    values = []
-    undefined = 0
-    for _ in range(n_boot):
-        v = statistic(rng.integers(0, n, size=n))
-        if v is None or not math.isfinite(v):
-            undefined += 1
-        else:
-            values.append(v)
-    if not values:
-        return {"ci_low": None, "ci_high": None, "n_boot": n_boot, "undefined": undefined}
-    alpha = (1 - level) / 2
-    lo, hi = np.quantile(np.asarray(values), [alpha, 1 - alpha])
-    return {"ci_low": float(lo), "ci_high": float(hi), "n_boot": n_boot, "undefined": undefined}
 
 
 def bootstrap_gap_recovered(

@@ -21,13 +21,6 @@ def ci(acc):
 
 
 @register.filter
-def interval(rec):
-    if not rec or rec.get("ci_low") is None:
-        return ""
-    return f"[{rec['ci_low']:.2f}, {rec['ci_high']:.2f}]"
-
-
-@register.filter
 def num(value, digits=3):
     if value is None:
         return DASH
