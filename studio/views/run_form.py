@@ -10,10 +10,9 @@ from django.conf import settings
 from studio.models import Dataset, ElicitationRun
 from studio.services import runs
 from studio.services.splits import dataset_splits
-from studio.services.engine_port import ConfigField, config_fields
+from studio.services.engine_port import DEVICES, ConfigField, config_fields
 from studio.services.engine_port.config_fields import BOOL, FLOAT, INT, WORD
 from studio.services.refusals import Refusal
-from studio.services.runs.starting import DEVICES
 
 # Form field names of hyperparameters (cfg_iterations, ...), apart from the run's own fields.
 CONFIG_PREFIX = "cfg_"

@@ -2,7 +2,7 @@ from django.utils.functional import lazy
 from rest_framework import serializers
 
 from studio.models import Dataset, ElicitationRun, RunEvent
-from studio.services.runs.starting import DEVICES
+from studio.services.engine_port import DEVICES
 
 
 def _hyperparameters_help() -> str:

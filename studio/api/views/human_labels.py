@@ -60,5 +60,5 @@ class HumanLabelViewSet(StudioAPIMixin, mixins.ListModelMixin, mixins.RetrieveMo
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         stored = annotation.submit_label(request.user, data["example"], data["label"], data.get("seconds_spent"))
-        code = status.HTTP_201_CREATED if getattr(stored, "created", True) else status.HTTP_200_OK
+        code = status.HTTP_201_CREATED if stored.created else status.HTTP_200_OK
         return Response(self.get_serializer(stored).data, status=code)

@@ -5,10 +5,10 @@ from urllib.parse import urlparse
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from elicitation.backends import DEVICES
 
 from studio.models import ElicitationRun
 from studio.services import access, jobs
+from studio.services.engine_port import DEVICES
 
 from .configuration import build_config, fingerprint
 from .errors import RunRefused
