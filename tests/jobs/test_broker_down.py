@@ -177,3 +177,33 @@ def test_uploading_an_import_while_the_broker_is_down_fails_it_and_says_so(broke
     again = ImportJob.objects.get(pk=started.json()["id"])
     assert again.state == "pending"
     assert broker.queued_task_ids("default") == [again.celery_task_id]
+
+
+def _start_form(dataset) -> dict:
+    """The start page's form as an admin submits it: the engine's defaults, the fast test settings."""
+    from elicitation import ICMConfig
+
+    data = {"dataset": dataset.pk, "split": "train", "subset": "all", "sample_seed": 0, "model": "smollm2",
+            "backend": "hf", "device": "auto", "base_url": ""}
+    for name, value in ICMConfig().to_dict().items():
+        if name != "label_words":
+            data[f"cfg_{name}"] = "" if name in ("calibrate", "scoring") else value
+    data.update({f"cfg_{k}": v for k, v in FAST_CONFIG.items()})
+    return {k: v for k, v in data.items() if v is not False and v is not None}
+
+
+def test_the_start_page_shows_the_broker_error_and_starts_once_it_is_back(broker, dataset, admin, client):
+    client.force_login(admin)
+    broker.stop()
+    page = client.post("/runs/start/", _start_form(dataset))
+    run = ElicitationRun.objects.get()
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "broker (Redis) is unreachable" in text and f"Run #{run.pk} was marked failed" in text
+    _assert_failed_with_reason(run, "run")
+
+    broker.start()
+    page = client.post("/runs/start/", _start_form(dataset))
+    again = ElicitationRun.objects.exclude(pk=run.pk).get()
+    assert page.status_code == 302 and page["Location"] == f"/runs/{again.pk}/"
+    assert broker.queued_task_ids("gpu") == [again.celery_task_id]
