@@ -28,6 +28,9 @@ class Job(models.Model):
     celery_task_id = models.CharField(max_length=100, blank=True)
     error = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0, help_text="Deliveries of the task (a re-delivery resumes).")
+    # The lease (studio.services.jobs.lease): which worker process holds the job, and when it last said it is alive.
+    worker = models.CharField(max_length=200, blank=True, help_text="host:pid of the worker that ran it.")
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         abstract = True

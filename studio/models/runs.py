@@ -38,9 +38,6 @@ class ElicitationRun(Job):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
     )
-    # The lease: which worker process holds the run, and when it last said it is alive.
-    worker = models.CharField(max_length=200, blank=True, help_text="host:pid of the worker running it.")
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     # Progress, updated while it runs.
     example_count = models.PositiveIntegerField(default=0)

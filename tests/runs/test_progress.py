@@ -5,7 +5,7 @@ import pytest
 from studio.models import ElicitationRun, ElicitedLabel, RunEvent
 from studio.services import runs
 from studio.services.engine_port import EngineEvent
-from studio.services.runs import lease
+from studio.services.jobs import lease
 from studio.services.runs.progress import ProgressRecorder, gold_for
 from studio.services.runs.results import write_labels
 

@@ -18,11 +18,10 @@ from django.utils import timezone
 from studio.env import env_int
 from studio.models import ElicitationRun
 from studio.services import jobs
-from studio.services.jobs import error_text  # noqa: F401  (callers use runs.execution.error_text)
+from studio.services.jobs import error_text, lease  # noqa: F401  (callers use runs.execution.error_text)
 
 from studio.services import engine_port
 
-from . import lease
 from .progress import ProgressRecorder, accuracy, forget_events_after, gold_for, progress_fields
 from .results import write_labels
 from .subsets import run_examples
@@ -49,7 +48,7 @@ def execute_run(run_id: int, *, task_id: str, get_backend: BackendGetter, worker
         return outcome
     run = ElicitationRun.objects.select_related("dataset").get(pk=run_id)
     try:
-        with lease.Heartbeat(run_id, worker) as heartbeat:
+        with lease.Heartbeat(ElicitationRun, run_id, worker) as heartbeat:
             return _work(run, worker, get_backend, heartbeat)
     except lease.LeaseLost as exc:
         log.warning("run %s: %s; leaving it to the new holder", run_id, exc)
@@ -85,8 +84,7 @@ def _claim(run_id: int, task_id: str, worker: str) -> Outcome | None:
                 run.tokens_used = 0
             log.warning("run %s: resuming after a lost worker (%s) from iteration %s", run_id, run.worker, done)
         jobs.begin(run, task_id=task_id)
-        run.worker = worker
-        run.heartbeat_at = timezone.now()
+        lease.take(run, worker)
         run.save()  # every field: a resume also reset tokens_used
     return None
 
@@ -113,7 +111,7 @@ def _work(run: ElicitationRun, worker: str, get_backend: BackendGetter, heartbea
     state = work.load_state(run.checkpoint)
     recorder = ProgressRecorder(run, worker, gold=gold_for(run), labels=state.labels if state else None)
     recorder.started = began
-    lease.beat(run.pk, worker)  # fail fast if someone took the run over during a long model load
+    lease.renew(ElicitationRun, run.pk, worker)  # fail fast if someone took the run over during a long model load
 
     def should_stop() -> bool:
         return heartbeat.lost.is_set() or recorder.should_stop()
@@ -157,7 +155,7 @@ def _finish(run_id: int, worker: str, result, recorder: ProgressRecorder, model_
         run.labeled_count = counts["true"] + counts["false"]
         run.seconds_used = recorder.elapsed()
         run.finished_at = timezone.now()
-        run.heartbeat_at = timezone.now()
+        lease.release(run)
         run.error = ""
         run.save()
     log.info("run %s %s: %s iterations, %s model tokens in %.1f s (model %s)", run_id, run.state, run.iteration,

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from studio.models import ElicitationRun, GoldLabel, RunEvent
 from studio.services.engine_port import EngineEvent
+from studio.services.jobs import lease
 
-from . import lease
 
 
 def gold_for(run: ElicitationRun) -> dict[str, bool]:
@@ -93,7 +93,7 @@ class ProgressRecorder:
             fields.update(progress_fields(event))
         if checkpoint is not None:
             fields["checkpoint"] = checkpoint
-        lease.beat(self.run_id, self.worker, **fields)
+        lease.renew(ElicitationRun, self.run_id, self.worker, **fields)
         if event is not None and event.iteration != self.written_iteration:
             event_row(self.run_id, event, accuracy(self.labels, self.gold)).save()
             self.written_iteration = event.iteration

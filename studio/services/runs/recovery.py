@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from studio.models import ElicitationRun
 from studio.services import jobs
+from studio.services.jobs import lease
 
-from . import lease
 from .starting import TASK
 
 log = logging.getLogger(__name__)
