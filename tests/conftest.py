@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.workers import start_worker  # noqa: F401  (a fixture for every area: importing it registers it)
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 ARTIFACTS = REPO_ROOT / "test-artifacts"

@@ -19,25 +19,3 @@ def reviewed(db):
     factories.annotate(ds, users[2:], test_ids[:80] + train_ids[:60], accuracy=0.65, seed=3)
     evaluation = factories.evaluation_with_results(ds, [run])
     return SimpleNamespace(dataset=ds, run=run, users=users, evaluation=evaluation, test_ids=test_ids)
-
-
-@pytest.fixture
-def start_review_worker(transactional_db, artifacts_dir):
-    """A real Celery worker process on the test database and Redis (tests/support's Worker), stopped after."""
-    from django.db import connection
-
-    from tests.support.workers import Worker, purge_broker, require_redis_and_postgres
-
-    require_redis_and_postgres()
-    purge_broker()
-    started = []
-
-    def start(name: str = "review"):
-        worker = Worker(name, connection.settings_dict["NAME"], artifacts_dir).start()
-        started.append(worker)
-        return worker
-
-    yield start
-    for worker in started:
-        worker.stop()
-    purge_broker()

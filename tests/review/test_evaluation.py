@@ -135,14 +135,14 @@ def test_demonstrations_are_trimmed_alike_to_fit_the_models_context(reviewed):
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_a_tiny_evaluation_runs_on_a_worker_with_the_bundled_model(start_review_worker, client, admin_user):
+def test_a_tiny_evaluation_runs_on_a_worker_with_the_bundled_model(start_worker, client, admin_user):
     """Real Celery worker (Redis, PostgreSQL), real SmolLM2 on CPU: 3 test sentences, 4 demonstrations."""
     ds = factories.sst2_review_dataset(train=8, test=3)
     run = factories.completed_run(ds, "train", accuracy=0.75, seed=2)
     users = factories.annotators(2, prefix="sst")
     train_ids = list(Example.objects.filter(dataset=ds, split="train").values_list("pk", flat=True))
     factories.annotate(ds, users, train_ids, accuracy=0.75, seed=3)
-    worker = start_review_worker()
+    worker = start_worker("review")
 
     client.force_login(admin_user)
     response = client.post(f"/review/{ds.slug}/evaluations/", {"max_demos": "4", "max_test": "3", "seed": "1"},

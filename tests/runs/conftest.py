@@ -3,7 +3,6 @@ processes against the test database and Redis (tests/support holds both)."""
 import pytest
 
 from tests.support.datasets import make_sst2_dataset
-from tests.support.workers import start_worker  # noqa: F401  (a fixture: importing it here registers it)
 
 
 @pytest.fixture
