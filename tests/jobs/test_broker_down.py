@@ -63,10 +63,15 @@ class PrivateRedis:
 
 def _reset_broker_connections(app) -> None:
     """Drop the app's pooled broker connections so the next publish connects to the broker now configured."""
+    from kombu import pools
+
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None
     app.amqp._producer_pool = None
+    # kombu keeps producer pools per broker URL in a global registry; the one for the URL restored afterwards
+    # would still hold the closed connections ("Acquire on closed pool" in every later test that queues).
+    pools.reset()
 
 
 @pytest.fixture
