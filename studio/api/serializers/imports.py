@@ -73,6 +73,9 @@ class ImportUploadSerializer(serializers.Serializer):
         return upload
 
     def validate(self, attrs):
+        if attrs.get("true_word", " True") == attrs.get("false_word", " False"):
+            field = "false_word" if "false_word" in attrs else "true_word"
+            raise serializers.ValidationError({field: "true_word and false_word must differ."})
         if "format" not in attrs:
             fmt = EXTENSIONS.get(Path(attrs["file"].name or "").suffix.lower())
             if fmt is None:
