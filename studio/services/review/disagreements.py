@@ -239,7 +239,9 @@ PREVIEW_CHARS = 200
 
 
 def _preview(dataset: Dataset, fields: dict, prompt: str) -> str:
-    shown = [str(fields.get(k, "")) for k in (dataset.display_fields or []) if fields.get(k) not in (None, "")]
+    from studio.services.export.styles import display_field_names  # local: keeps this edit inside _preview
+
+    shown = [str(fields.get(k, "")) for k in display_field_names(dataset) if fields.get(k) not in (None, "")]
     text = " · ".join(shown) if shown else prompt
     return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
 
