@@ -156,6 +156,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 STUDIO_MODEL = os.environ.get("STUDIO_MODEL", "smollm2")
 STUDIO_MODEL_DEVICE = os.environ.get("STUDIO_MODEL_DEVICE", "auto")
 
+# --- Input bounds (issue 16): imports, uploads, request bodies ---
+IMPORT_MAX_FIELD_BYTES = int(os.environ.get("IMPORT_MAX_FIELD_BYTES", 1024 * 1024))  # one value of a row
+IMPORT_MAX_ROW_BYTES = int(os.environ.get("IMPORT_MAX_ROW_BYTES", 8 * 1024 * 1024))  # one row / line of a file
+IMPORT_MAX_VOTES_PER_ROW = int(os.environ.get("IMPORT_MAX_VOTES_PER_ROW", 1000))  # crowd votes (≤ 32,767)
+ADMIN_IMPORT_MAX_BYTES = int(os.environ.get("ADMIN_IMPORT_MAX_BYTES", 64 * 1024 * 1024))  # the admin's upload form
+
 # --- REST framework ---
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -168,6 +174,9 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # A service's Refusal (studio/services/refusals.py) answers its kind's status; see studio/api/errors.py.
     "EXCEPTION_HANDLER": "studio.api.errors.exception_handler",
+    # JSON nested too deeply answers 400, not a RecursionError's 500 (studio/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["studio.api.parsers.JSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ICM Studio API",

@@ -4,6 +4,7 @@ Callers run this inside one transaction.atomic(): the first bad row raises Impor
 import rolls back, so a broken file leaves the database as it was.
 """
 from collections import Counter
+from itertools import islice
 from dataclasses import dataclass, field
 
 import json
@@ -20,6 +21,9 @@ from .prompts import render, template_fields
 from .rows import ExampleRow
 
 BATCH_SIZE = 2000
+# A batch is written early once its rows carry this many crowd votes, and votes go to the database in chunks
+# of this size, so rows with many votes never build one huge list (issue 16).
+VOTE_CHUNK = 20000
 
 
 @dataclass
@@ -68,10 +72,12 @@ def write_rows(dataset: Dataset, rows, *, batch_size: int = BATCH_SIZE) -> Write
     counts = WriteCounts()
     seen_ids: dict[str, int | None] = {}
     batch: list[tuple[ExampleRow, int, str]] = []  # (row, position, prompt)
+    batch_votes = 0
 
     insert = _inserter()
 
     def flush():
+        nonlocal batch_votes
         if not batch:
             return
         try:
@@ -83,6 +89,7 @@ def write_rows(dataset: Dataset, rows, *, batch_size: int = BATCH_SIZE) -> Write
                 f"{str(e).strip().splitlines()[0]}"
             ) from None
         batch.clear()
+        batch_votes = 0
 
     for position, r in enumerate(rows):
         _check(r, seen_ids)
@@ -95,10 +102,11 @@ def write_rows(dataset: Dataset, rows, *, batch_size: int = BATCH_SIZE) -> Write
         counts.examples += 1
         counts.gold += r.gold is not None
         counts.crowd_votes += len(r.crowd_votes)
+        batch_votes += len(r.crowd_votes)
         counts.splits[r.split] += 1
         if r.group:
             counts.groups.add(r.group)
-        if len(batch) >= batch_size:
+        if len(batch) >= batch_size or batch_votes >= VOTE_CHUNK:
             flush()
     flush()
     if not counts.examples:
@@ -118,10 +126,10 @@ def _orm_batch(dataset_id: int, batch: list[tuple[ExampleRow, int, str]]) -> Non
     GoldLabel.objects.bulk_create(
         [GoldLabel(example_id=e.pk, label=r.gold) for e, (r, _, _) in zip(created, batch) if r.gold is not None]
     )
-    HumanLabel.objects.bulk_create(
-        [HumanLabel(example_id=e.pk, source=HumanLabel.Source.CROWD, crowd_voter=pos, label=vote)
-         for e, (r, _, _) in zip(created, batch) for pos, vote in r.crowd_votes]
-    )
+    votes = (HumanLabel(example_id=e.pk, source=HumanLabel.Source.CROWD, crowd_voter=pos, label=vote)
+             for e, (r, _, _) in zip(created, batch) for pos, vote in r.crowd_votes)
+    while chunk := list(islice(votes, VOTE_CHUNK)):
+        HumanLabel.objects.bulk_create(chunk)
 
 
 def _columns(model, names: list[str]) -> str:
