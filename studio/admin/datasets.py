@@ -7,9 +7,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from studio.models import Dataset, Example, GoldLabel, Membership
+from studio.services import policies
 from studio.services.importing import FORMATS, ImportFailed, import_file
 from studio.services.refusals import Refusal
 from studio.views.refusals import form_error
+
+from .policy import PolicyAdmin
 
 
 class DatasetImportForm(forms.Form):
@@ -68,7 +71,8 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Dataset)
-class DatasetAdmin(admin.ModelAdmin):
+class DatasetAdmin(PolicyAdmin):
+    policy = policies.datasets
     list_display = ["name", "preset", "task_type", "consistency", "example_count", "annotation_overlap",
                     "gold_derived_metadata", "created_at"]
     list_filter = ["task_type", "consistency", "preset", "gold_derived_metadata"]
@@ -83,7 +87,7 @@ class DatasetAdmin(admin.ModelAdmin):
 
     def import_view(self, request):
         """Upload a file with a field mapping; all or nothing, errors shown on the form."""
-        if not self.has_add_permission(request):
+        if not policies.imports.can_import(request.user):
             raise PermissionDenied
         form = DatasetImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
@@ -125,7 +129,8 @@ class GoldInline(admin.StackedInline):
 
 
 @admin.register(Example)
-class ExampleAdmin(admin.ModelAdmin):
+class ExampleAdmin(PolicyAdmin):
+    policy = policies.datasets
     list_display = ["external_id", "dataset", "split", "group", "key", "position"]
     list_filter = ["dataset", "split"]
     search_fields = ["external_id", "prompt", "group"]
@@ -136,7 +141,8 @@ class ExampleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(PolicyAdmin):
+    policy = policies.datasets
     list_display = ["user", "dataset", "role", "created_at"]
     list_filter = ["role", "dataset"]
     search_fields = ["user__username", "dataset__name"]

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from studio.models import ElicitationRun
-from studio.services import access, jobs
+from studio.services import jobs, policies
 from studio.services.engine_port import DEVICES
 
 from .configuration import build_config, fingerprint
@@ -53,7 +53,7 @@ def start_run(dataset, *, user, split: str = "", subset: str = "all", sample_siz
     """Create a pending run and queue its task. Refuses (RunRefused, nothing created) bad values and a second
     start of a configuration that is already pending or running on this dataset. When the broker is down the
     run is created failed and RunNotQueued (a RunRefused of kind "unavailable") says so."""
-    if user is not None and not access.is_admin(user):
+    if user is not None and not policies.runs.can_start(user, dataset):
         raise RunRefused("only admins start runs", kind="forbidden")
     model = (model or settings.STUDIO_MODEL).strip()
     split = split or ""
@@ -97,7 +97,7 @@ def start_run(dataset, *, user, split: str = "", subset: str = "all", sample_siz
 def cancel_run(run: ElicitationRun, *, user) -> ElicitationRun:
     """Ask a run to stop. A pending run is canceled at once; a running one stops at its worker's next
     iteration and keeps its labels so far and its checkpoint."""
-    if user is not None and not access.is_admin(user):
+    if user is not None and not policies.runs.can_cancel(user, run):
         raise RunRefused("only admins cancel runs", kind="forbidden")
     who = user.get_username() if user is not None and user.is_authenticated else ""
     with transaction.atomic():
