@@ -40,6 +40,8 @@ def decode_cursor(cursor: str) -> tuple[float | int, int]:
         value, pk = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if not isinstance(pk, int) or not isinstance(value, (int, float)) or isinstance(value, bool):
             raise ValueError
+        if not 0 < pk < 2**63 or not abs(value) <= 2**53:  # a crafted cursor: a bigint id, a finite sort value
+            raise ValueError
         return value, pk
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
         raise ReviewError(f"malformed page cursor {cursor[:40]!r}; start again from the first page") from None
