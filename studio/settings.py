@@ -155,6 +155,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # --- The bundled model / engine ---
 STUDIO_MODEL = os.environ.get("STUDIO_MODEL", "smollm2")
 STUDIO_MODEL_DEVICE = os.environ.get("STUDIO_MODEL_DEVICE", "auto")
+# Hosts ("host" or "host:port", comma-separated) an OpenAI-compatible backend may be on: the worker sends its
+# OPENAI_API_KEY there. Empty: no such backend may be used.
+STUDIO_BACKEND_HOSTS = env_list("STUDIO_BACKEND_HOSTS", [])
+# A run's model given as a path must be inside this folder (names such as smollm2 need no path).
+STUDIO_MODELS_DIR = Path(os.environ.get("STUDIO_MODELS_DIR", VAR_DIR / "models"))
 
 # --- Input bounds (issue 16): imports, uploads, request bodies ---
 IMPORT_MAX_FIELD_BYTES = int(os.environ.get("IMPORT_MAX_FIELD_BYTES", 1024 * 1024))  # one value of a row
