@@ -38,3 +38,22 @@ def test_a_label_studio_value_that_is_not_an_object_names_its_row(value):
         labelstudio.import_tasks(data, name="Refused")
     assert failed.value.row == 2 and str(failed.value).startswith("row 2")
     assert not Dataset.objects.filter(name="Refused").exists()
+
+
+@pytest.mark.parametrize("url", ["/api/human-labels/?label=maybe", "/api/elicited-labels/?label=maybe"])
+def test_a_list_filter_with_a_bad_boolean_is_refused(world, url):
+    response = world.client("admin").get(url)
+    assert response.status_code == 400 and "label" in response.json(), response.content[:300]
+    good = world.client("admin").get(url.replace("maybe", "true"))
+    assert good.status_code == 200 and all(r["label"] is True for r in good.json()["results"])
+
+
+def test_annotators_do_not_see_hidden_fields_through_the_prompt(world):
+    """The prompt is built from every field; display_fields hide some from annotators (issue 16, finding 12)."""
+    for ex in world.examples_a:
+        ex.prompt = f"Claim: {ex.fields['claim']}\nNote: {ex.fields['note']}\nI think this claim is"
+        ex.save(update_fields=["prompt"])
+    body = world.client("annotator").get(f"/api/examples/?dataset={world.a.pk}").content.decode()
+    assert "note 1" not in body and '"claim": "Dataset A claim 1"' in body.replace('":"', '": "')
+    reviewer = world.client("reviewer").get(f"/api/examples/?dataset={world.a.pk}").json()["results"]
+    assert any("Note: note 1" in (r["prompt"] or "") for r in reviewer)
