@@ -92,3 +92,23 @@ def test_deeply_nested_json_is_refused_naming_the_row(fmt, depth):
     data = (good + "\n" + bad) if fmt == "jsonl" else f"[{good},\n{bad}]"
     err = _refused(data.encode(), fmt)
     assert err.row == 2 and "nested" in str(err)
+
+
+@pytest.mark.parametrize("with_ids", [False, True])
+def test_a_file_sorted_by_label_does_not_hand_its_order_to_ids_or_positions(with_ids):
+    """Issue 16, finding 12: examples are ordered by content, as the presets order theirs, so a file with every
+    true row first does not give annotators the gold through example ids, positions or row-number ids."""
+    from studio.models import Example
+
+    rows = [{"id": f"x{i}", "text": f"statement {i}", "label": i < 20, "votes": ""} for i in range(40)]
+    mapping = MAPPING if with_ids else "text=text,label=label"
+    ds = import_file(io.BytesIO(_jsonl(rows)), name=f"sorted-{with_ids}", fmt="jsonl", mapping=mapping)
+    by_pk = list(Example.objects.filter(dataset=ds).order_by("pk").select_related("gold"))
+    assert [e.position for e in by_pk] == list(range(40))  # ids and positions agree
+    first_half = [e.gold.label for e in by_pk[:20]]
+    assert 5 <= sum(first_half) <= 15, first_half  # not the file's 20 true rows first
+    if not with_ids:
+        by_number = sorted(by_pk, key=lambda e: int(e.external_id))
+        assert 5 <= sum(e.gold.label for e in by_number[:20]) <= 15
+    again = import_file(io.BytesIO(_jsonl(rows)), name=f"again-{with_ids}", fmt="jsonl", mapping=mapping)
+    assert [e.fields for e in by_pk] == [e.fields for e in Example.objects.filter(dataset=again).order_by("pk")]
