@@ -5,6 +5,7 @@ needs no server (kombu's filesystem transport under var/). `DATABASE_URL` and `R
 to PostgreSQL and Redis, the production shape.
 """
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -18,12 +19,16 @@ VAR_DIR = Path(os.environ.get("STUDIO_VAR_DIR", BASE_DIR / "var"))
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    # pytest sets PYTEST_VERSION for its whole process tree (worker processes started by tests too).
-    if not (DEBUG or os.environ.get("PYTEST_VERSION")):
+    if "pytest_django" in sys.modules:
+        # These settings imported by pytest-django, inside a pytest run: a fixed test key. The processes tests
+        # start (workers, commands) are not pytest: tests/conftest.py hands them this key as SECRET_KEY.
+        SECRET_KEY = "insecure-test-key-only-inside-pytest-0123456789abcdef-0123456789"
+    elif DEBUG:
+        SECRET_KEY = "insecure-development-key-only-for-debug-0123456789abcdef"
+    else:
         raise ImproperlyConfigured(
             "SECRET_KEY must be set when DEBUG is off (`make demo` generates one into var/secret_key)."
         )
-    SECRET_KEY = "insecure-development-key-only-for-debug-and-tests-0123456789abcdef"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -44,6 +49,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "studio.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -118,10 +124,15 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 # Behind a TLS-terminating proxy in production set SECURE_SSL_REDIRECT=1 (check --deploy asks for it).
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# X-Forwarded-Proto is believed only when TRUST_X_FORWARDED_PROTO=1: set it only where a proxy that sets the
+# header is the app's sole client (docker/compose.yml publishes gunicorn on 127.0.0.1 for that proxy).
+if env_bool("TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", SECURE_SSL_REDIRECT)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", SECURE_SSL_REDIRECT)
 X_FRAME_OPTIONS = "DENY"
+# Sent on every response by studio/csp.py (its DEFAULT_POLICY); CONTENT_SECURITY_POLICY="" sends none.
+CONTENT_SECURITY_POLICY = os.environ.get("CONTENT_SECURITY_POLICY")  # unset: the default policy
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # --- Celery ---
