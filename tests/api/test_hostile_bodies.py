@@ -83,3 +83,16 @@ def test_claim_ttl_is_bounded(world, ttl):
     world.a.refresh_from_db()
     assert world.a.claim_ttl_seconds == 600
 
+
+
+@pytest.mark.parametrize("position", ["9" * 30, "1e999", "-" + "9" * 30, "nan"])
+def test_crafted_list_cursors_are_refused_not_a_500(world, position):
+    import base64
+    from urllib.parse import urlencode
+
+    for params in ({"p": position}, {"p": position, "r": "1"}):
+        cursor = base64.b64encode(urlencode(params).encode()).decode()
+        for url in ["/api/examples/", "/api/human-labels/", "/api/runs/", "/api/elicited-labels/", "/api/imports/",
+                    f"/api/runs/{world.run_a.pk}/events/"]:
+            response = world.client("admin").get(url, {"cursor": cursor})
+            assert response.status_code == 404 and "Invalid cursor" in response.json()["detail"], (url, params)
