@@ -1,6 +1,7 @@
 """Importing a user's own JSON array / JSONL / CSV / TSV file with a field mapping."""
 import hashlib
 import json
+from pathlib import Path
 
 from django.db import transaction
 
@@ -47,6 +48,9 @@ def import_file(source, *, name: str, fmt: str | None = None, mapping, task_type
             raise ImportFailed(f"display field {f!r} is not a mapped field (fields: {', '.join(field_names)})",
                                field="display_fields")
 
+    if not isinstance(source, (str, Path)) and not (hasattr(source, "seek") and getattr(source, "seekable",
+                                                                                      lambda: True)()):
+        raise ImportFailed("the file must be a path or a seekable file: it is read twice (content order, then rows)")
     with open_source(source) as (src, filename):
         fmt = fmt or detect_format(filename, src.head)
         order = content_order(mapped_rows(read_records(src, fmt), fm, default_split=split))
