@@ -12,7 +12,6 @@ from elicitation.backends.outbound import check_url
 from elicitation.errors import BackendError
 
 from .config_fields import ConfigRefused
-from .model_cache import is_bundled
 
 
 def allowed_hosts() -> tuple[str, ...]:
@@ -31,9 +30,9 @@ def is_path(model: str) -> bool:
 
 
 def check_model(model: str) -> str:
-    """A bundled model or a plain name (no slash) is kept as is; a path must resolve inside STUDIO_MODELS_DIR
+    """A plain name (no slash: smollm2, the bundled model, among them) is kept as is; a path must resolve inside STUDIO_MODELS_DIR
     and comes back absolute. The refusal never says whether the path exists."""
-    if is_bundled(model) or not is_path(model):
+    if not is_path(model):  # a name: the bundled smollm2, or a model name the worker resolves
         return model
     root = Path(settings.STUDIO_MODELS_DIR).resolve()
     resolved = (root / Path(model).expanduser()).resolve()  # an absolute path replaces root
