@@ -141,7 +141,7 @@ def parse_completions(reply: dict, expected: int, label_words: tuple[str, str]) 
                                "logprobs?") from None
         lt, lf = sum_topk(top, label_words)
         if not (0 <= index < expected) or out[index] is not None:
-            raise BackendError(f"completions reply has a bad or repeated choice index {index!r}")
+            raise BackendError(f"completions reply has a bad or repeated choice index {_short(repr(index))}")
         out[index] = LabelLogprobs(lt, lf, exact=False)
     usage = reply.get("usage") or {}
     return out, int(usage.get("prompt_tokens") or 0)  # type: ignore[return-value]
