@@ -53,6 +53,11 @@ def test_pages_work_under_the_content_security_policy(browser, live_server, arti
         ("/api/docs/", ".swagger-ui .info .title"),
         ("/admin/", "#content"),
         ("/admin/studio/dataset/", "#result_list"),
+        (f"/admin/studio/dataset/{ds.pk}/change/", "#dataset_form"),
+        ("/admin/studio/dataset/import/", "form"),
+        (f"/admin/studio/elicitationrun/start/?dataset={ds.pk}", "form"),
+        (f"/runs/start/?dataset={ds.pk}", "form"),
+        (f"/review/{ds.slug}/disagreements/", None),
         ("/account/", None),
     ]
     violations = {}
