@@ -9,6 +9,12 @@ from .errors import ElicitationError
 SCORES = ("mean-logodds", "sum-logprob")
 SCHEDULES = ("log", "paper")
 CALIBRATIONS = ("none", "center")
+# Upper bounds: far above any useful run, low enough that a typo (10**30 iterations, alpha=1e308, a word of
+# 100,000 characters) is refused with the field's name instead of running forever or overflowing.
+MAXIMA = {"seed": 2**32 - 1, "iterations": 100_000, "initial_labels": 100_000, "consistency_fix_rounds": 1_000,
+          "checkpoint_every": 100_000, "folds": 1_000, "max_demos": 100_000,
+          "alpha": 1e6, "t0": 1e6, "t_min": 1e6, "beta": 1e3}
+MAX_LABEL_WORD = 50  # characters, as a dataset's true_word / false_word
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,13 @@ class ICMConfig:
             fail("label_words", f"expected two non-empty words [true_word, false_word], got {words!r}")
         if words[0].strip().casefold() == words[1].strip().casefold():
             fail("label_words", f"the two words must differ, got {words!r}")
+        if max(len(w) for w in words) > MAX_LABEL_WORD:
+            fail("label_words", f"each word at most {MAX_LABEL_WORD} characters, got {max(len(w) for w in words)}")
+        for name, most in MAXIMA.items():
+            value = getattr(self, name)
+            if value is not None and value > most:
+                shown = value if len(str(value)) <= 30 else f"{str(value)[:12]}... ({len(str(value))} digits)"
+                fail(name, f"at most {most:g}, got {shown}" if isinstance(most, float) else f"at most {most}, got {shown}")
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -5,6 +5,8 @@ needs no server (kombu's filesystem transport under var/). `DATABASE_URL` and `R
 to PostgreSQL and Redis, the production shape.
 """
 import os
+import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -18,12 +20,16 @@ VAR_DIR = Path(os.environ.get("STUDIO_VAR_DIR", BASE_DIR / "var"))
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    # pytest sets PYTEST_VERSION for its whole process tree (worker processes started by tests too).
-    if not (DEBUG or os.environ.get("PYTEST_VERSION")):
+    if "pytest_django" in sys.modules:
+        # These settings imported by pytest-django, inside a pytest run: a fixed test key. The processes tests
+        # start (workers, commands) are not pytest: tests/conftest.py hands them this key as SECRET_KEY.
+        SECRET_KEY = "insecure-test-key-only-inside-pytest-0123456789abcdef-0123456789"
+    elif DEBUG:
+        SECRET_KEY = "insecure-development-key-only-for-debug-0123456789abcdef"
+    else:
         raise ImproperlyConfigured(
             "SECRET_KEY must be set when DEBUG is off (`make demo` generates one into var/secret_key)."
         )
-    SECRET_KEY = "insecure-development-key-only-for-debug-and-tests-0123456789abcdef"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -39,11 +45,13 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI / ReDoc assets served locally, not from a CDN
+    "axes",  # login throttling (AXES_* below)
     "studio.apps.StudioConfig",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "studio.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -51,7 +59,23 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # answers a locked-out login with 429
 ]
+
+# --- Logins: too many wrong passwords for one username from one address lock that pair out for a while ---
+AUTHENTICATION_BACKENDS = ["studio.auth_backends.LoginThrottle", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+
+# --- Mail: the password reset flow is routed only when EMAIL_HOST is set (studio/views/auth_urls.py) ---
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
 
 ROOT_URLCONF = "studio.urls"
 WSGI_APPLICATION = "studio.wsgi.application"
@@ -118,10 +142,15 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 # Behind a TLS-terminating proxy in production set SECURE_SSL_REDIRECT=1 (check --deploy asks for it).
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# X-Forwarded-Proto is believed only when TRUST_X_FORWARDED_PROTO=1: set it only where a proxy that sets the
+# header is the app's sole client (docker/compose.yml publishes gunicorn on 127.0.0.1 for that proxy).
+if env_bool("TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", SECURE_SSL_REDIRECT)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", SECURE_SSL_REDIRECT)
 X_FRAME_OPTIONS = "DENY"
+# Sent on every response by studio/csp.py (its DEFAULT_POLICY); CONTENT_SECURITY_POLICY="" sends none.
+CONTENT_SECURITY_POLICY = os.environ.get("CONTENT_SECURITY_POLICY")  # unset: the default policy
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # --- Celery ---
@@ -155,6 +184,17 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # --- The bundled model / engine ---
 STUDIO_MODEL = os.environ.get("STUDIO_MODEL", "smollm2")
 STUDIO_MODEL_DEVICE = os.environ.get("STUDIO_MODEL_DEVICE", "auto")
+# Hosts ("host" or "host:port", comma-separated) an OpenAI-compatible backend may be on: the worker sends its
+# OPENAI_API_KEY there. Empty: no such backend may be used.
+STUDIO_BACKEND_HOSTS = env_list("STUDIO_BACKEND_HOSTS", [])
+# A run's model given as a path must be inside this folder (names such as smollm2 need no path).
+STUDIO_MODELS_DIR = Path(os.environ.get("STUDIO_MODELS_DIR", VAR_DIR / "models"))
+
+# --- Input bounds (issue 16): imports, uploads, request bodies ---
+IMPORT_MAX_FIELD_BYTES = int(os.environ.get("IMPORT_MAX_FIELD_BYTES", 1024 * 1024))  # one value of a row
+IMPORT_MAX_ROW_BYTES = int(os.environ.get("IMPORT_MAX_ROW_BYTES", 8 * 1024 * 1024))  # one row / line of a file
+IMPORT_MAX_VOTES_PER_ROW = int(os.environ.get("IMPORT_MAX_VOTES_PER_ROW", 1000))  # crowd votes (≤ 32,767)
+ADMIN_IMPORT_MAX_BYTES = int(os.environ.get("ADMIN_IMPORT_MAX_BYTES", 64 * 1024 * 1024))  # the admin's upload form
 
 # --- REST framework ---
 REST_FRAMEWORK = {
@@ -168,6 +208,9 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # A service's Refusal (studio/services/refusals.py) answers its kind's status; see studio/api/errors.py.
     "EXCEPTION_HANDLER": "studio.api.errors.exception_handler",
+    # JSON nested too deeply answers 400, not a RecursionError's 500 (studio/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["studio.api.parsers.JSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ICM Studio API",

@@ -5,7 +5,7 @@ from studio.views.home import home
 
 urlpatterns = [
     path("", home, name="home"),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("studio.views.auth_urls")),
     path("admin/", admin.site.urls),
     path("annotate/", include("studio.views.annotate_urls")),
     path("review/", include("studio.views.review_urls")),

@@ -12,6 +12,14 @@ SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 
 
+def pytest_configure(config):
+    """The processes tests start (Celery workers, manage.py, scripts) are not pytest, so the settings give them
+    no test key: they get this run's key explicitly, as SECRET_KEY, like any deployment."""
+    from django.conf import settings
+
+    os.environ.setdefault("SECRET_KEY", settings.SECRET_KEY)
+
+
 @pytest.fixture
 def artifacts_dir() -> Path:
     """Where tests save screenshots and other artifacts (git-ignored; CI keeps it)."""

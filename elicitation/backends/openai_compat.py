@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import urllib.error
 import urllib.request
+from collections.abc import Collection
 from typing import Sequence
 
 from ..errors import BackendError
 from .base import BackendMixin, BatchScores, LabelLogprobs
 from .label_words import sum_topk
+from .outbound import OPENER, check_url, host_of
 
 DEFAULT_TOP_LOGPROBS = 20
 UNKNOWN = object()
@@ -24,9 +27,17 @@ class OpenAIBackend(BackendMixin):
     kind = "openai"
 
     def __init__(self, base_url: str, model: str | None = None, *, top_logprobs: int = DEFAULT_TOP_LOGPROBS,
-                 timeout: float = 300.0, batch_size: int = 64, api_key: str | None = None):
+                 timeout: float = 300.0, batch_size: int = 64, api_key: str | None = None,
+                 allowed_hosts: Collection[str] | None = None):
+        """`allowed_hosts` ("host" or "host:port" entries): when given, every request (and so the API key)
+        goes only to a listed host; the studio's worker always gives it (STUDIO_BACKEND_HOSTS). None (the
+        command line) allows the host the user typed. Credentials in the URL are refused either way."""
         if not base_url or not base_url.startswith(("http://", "https://")):
             raise BackendError(f"the openai backend needs --base-url http(s)://host:port/v1, got {base_url!r}")
+        host_of(base_url)
+        self.allowed_hosts = None if allowed_hosts is None else tuple(allowed_hosts)
+        if self.allowed_hosts is not None:
+            check_url(base_url, self.allowed_hosts)
         self.base_url = base_url.rstrip("/")
         self.top_logprobs = top_logprobs
         self.timeout = timeout
@@ -40,19 +51,23 @@ class OpenAIBackend(BackendMixin):
     # --- HTTP ---
 
     def _request(self, url: str, payload: dict | None = None) -> dict:
+        if self.allowed_hosts is not None:
+            check_url(url, self.allowed_hosts)  # before anything (the key above all) is sent
         data = None if payload is None else json.dumps(payload).encode()
         req = urllib.request.Request(url, data=data, method="GET" if payload is None else "POST")
         req.add_header("Content-Type", "application/json")
         if self.api_key:
             req.add_header("Authorization", f"Bearer {self.api_key}")
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+            with OPENER.open(req, timeout=self.timeout) as resp:
                 return json.loads(resp.read().decode())
         except urllib.error.HTTPError as exc:
-            body = exc.read().decode(errors="replace")[:500]
-            raise BackendError(f"{url}: HTTP {exc.code}: {body}") from exc
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            raise BackendError(f"{url}: {exc}") from exc
+            # A status line only: the reply's body is the server's to show, not the run page's.
+            raise BackendError(f"{url}: HTTP {exc.code} {_short(exc.reason)}") from None
+        except (urllib.error.URLError, OSError) as exc:
+            raise BackendError(f"{url}: cannot connect ({_short(getattr(exc, 'reason', None) or type(exc).__name__)})") from None
+        except ValueError:
+            raise BackendError(f"{url}: the reply is not JSON") from None
 
     def _model_list(self) -> list[dict]:
         if self._models is UNKNOWN:
@@ -104,6 +119,11 @@ class OpenAIBackend(BackendMixin):
         return BatchScores(results, tokens)
 
 
+def _short(text) -> str:
+    """At most 80 printable characters of a reason phrase (it comes from the server)."""
+    return re.sub(r"[^ -~]", "?", str(text))[:80]
+
+
 def parse_completions(reply: dict, expected: int, label_words: tuple[str, str]) -> tuple[list[LabelLogprobs], int]:
     """Label log-probs per prompt from a completions reply (choices carry `index` and
     logprobs.top_logprobs[0], a mapping token -> logprob), plus usage.prompt_tokens."""
@@ -121,7 +141,7 @@ def parse_completions(reply: dict, expected: int, label_words: tuple[str, str]) 
                                "logprobs?") from None
         lt, lf = sum_topk(top, label_words)
         if not (0 <= index < expected) or out[index] is not None:
-            raise BackendError(f"completions reply has a bad or repeated choice index {index!r}")
+            raise BackendError(f"completions reply has a bad or repeated choice index {_short(repr(index))}")
         out[index] = LabelLogprobs(lt, lf, exact=False)
     usage = reply.get("usage") or {}
     return out, int(usage.get("prompt_tokens") or 0)  # type: ignore[return-value]

@@ -161,7 +161,7 @@
     started = true;
     if (intro) intro.hidden = true;
     work.hidden = false;
-    run(() => call(urls.next));
+    run(() => call(urls.next, {}));
   }
 
   function toggle(dialog) {
@@ -228,5 +228,5 @@
   onClick("ann-show-keys", () => toggle(keysDialog));
   onClick("ann-show-guidelines", () => toggle(guidelinesDialog));
 
-  if (started) run(() => call(urls.next));
+  if (started) run(() => call(urls.next, {})); // a POST with the CSRF token: it reserves the example
 })();

@@ -1,6 +1,7 @@
 """Django admin registrations, one module per area."""
 from . import datasets, labels, runs  # noqa: F401
 from . import api_access  # noqa: F401
+from . import users  # noqa: F401
 
 from django.contrib import admin
 

@@ -3,11 +3,14 @@ and for import jobs uploaded over the API."""
 from django.contrib import admin, messages
 
 from studio.models import ApiToken, ImportJob
-from studio.services import api_tokens
+from studio.services import api_tokens, policies
+
+from .policy import PolicyAdmin
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(PolicyAdmin):
+    policy = policies.administration
     list_display = ["name", "user", "prefix", "created_at", "last_used_at"]
     list_filter = ["created_at"]
     search_fields = ["name", "user__username", "prefix"]
@@ -28,7 +31,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(PolicyAdmin):
+    policy = policies.imports
     list_display = ["id", "name", "fmt", "state", "dataset", "example_count", "created_by", "created_at"]
     list_filter = ["state", "fmt"]
     search_fields = ["name", "original_filename"]

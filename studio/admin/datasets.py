@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
@@ -7,9 +8,13 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from studio.models import Dataset, Example, GoldLabel, Membership
-from studio.services.importing import FORMATS, ImportFailed, import_file
+from studio.services import import_jobs, policies
+from studio.services.importing import FORMATS, ImportFailed, detect_format
+from studio.services.importing.limits import size_text
 from studio.services.refusals import Refusal
 from studio.views.refusals import form_error
+
+from .policy import PolicyAdmin
 
 
 class DatasetImportForm(forms.Form):
@@ -46,6 +51,25 @@ class DatasetImportForm(forms.Form):
     source_credit = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
                                     help_text="Origin, credit and license of the data.")
 
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.ADMIN_IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"The file is {size_text(upload.size)}; this form takes at most {size_text(limit)} "
+                "(setting ADMIN_IMPORT_MAX_BYTES). Import larger files with `manage.py import_dataset`.")
+        return upload
+
+    def file_format(self) -> str:
+        data = self.cleaned_data
+        if data["fmt"]:
+            return data["fmt"]
+        upload = data["file"]
+        upload.seek(0)
+        head = upload.read(64 * 1024)
+        upload.seek(0)
+        return detect_format(upload.name or "", head)
+
     def mapping(self) -> dict:
         data = self.cleaned_data
         mapping = {}
@@ -68,7 +92,8 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Dataset)
-class DatasetAdmin(admin.ModelAdmin):
+class DatasetAdmin(PolicyAdmin):
+    policy = policies.datasets
     list_display = ["name", "preset", "task_type", "consistency", "example_count", "annotation_overlap",
                     "gold_derived_metadata", "created_at"]
     list_filter = ["task_type", "consistency", "preset", "gold_derived_metadata"]
@@ -82,26 +107,28 @@ class DatasetAdmin(admin.ModelAdmin):
         return extra + super().get_urls()
 
     def import_view(self, request):
-        """Upload a file with a field mapping; all or nothing, errors shown on the form."""
-        if not self.has_add_permission(request):
+        """Upload a file with a field mapping. It is queued as an import job, as over the API (a big file is not
+        imported inside the request); the job's admin page shows its state, and a failure's row and field."""
+        if not policies.imports.can_import(request.user):
             raise PermissionDenied
         form = DatasetImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                dataset = import_file(
-                    data["file"], name=data["name"], fmt=data["fmt"] or None, mapping=form.mapping(),
-                    task_type=data["task_type"], consistency=data["consistency"], split=data["split"],
-                    prompt_template=data["prompt_template"].replace("\r\n", "\n") or None,
-                    question=data["question"], description=data["description"],
-                    source_credit=data["source_credit"],
-                )
+                options = {
+                    "mapping": form.mapping(), "task_type": data["task_type"], "consistency": data["consistency"],
+                    "split": data["split"], "prompt_template": data["prompt_template"].replace("\r\n", "\n"),
+                    "question": data["question"], "description": data["description"],
+                    "source_credit": data["source_credit"],
+                }
+                job = import_jobs.create_job(request.user, data["file"], name=data["name"], fmt=form.file_format(),
+                                             options=options)
             except Refusal as refusal:  # its field is a column of the file, not one of this form's
                 form_error(form, refusal, "Nothing was imported. ", on_field=False)
             else:
-                self.message_user(request, f"Imported {dataset.import_counts.summary()} into {dataset.name!r}.",
-                                  messages.SUCCESS)
-                return HttpResponseRedirect(reverse("admin:studio_dataset_change", args=[dataset.pk]))
+                self.message_user(request, f"Import job #{job.pk} for {job.name!r} is queued; this page shows its "
+                                  "state (reload it to follow).", messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:studio_importjob_change", args=[job.pk]))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -125,7 +152,8 @@ class GoldInline(admin.StackedInline):
 
 
 @admin.register(Example)
-class ExampleAdmin(admin.ModelAdmin):
+class ExampleAdmin(PolicyAdmin):
+    policy = policies.datasets
     list_display = ["external_id", "dataset", "split", "group", "key", "position"]
     list_filter = ["dataset", "split"]
     search_fields = ["external_id", "prompt", "group"]
@@ -136,7 +164,8 @@ class ExampleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(PolicyAdmin):
+    policy = policies.datasets
     list_display = ["user", "dataset", "role", "created_at"]
     list_filter = ["role", "dataset"]
     search_fields = ["user__username", "dataset__name"]

@@ -1,10 +1,14 @@
 from django.contrib import admin
 
 from studio.models import AnnotationClaim, HumanLabel, Skip
+from studio.services import policies
+
+from .policy import PolicyAdmin
 
 
 @admin.register(HumanLabel)
-class HumanLabelAdmin(admin.ModelAdmin):
+class HumanLabelAdmin(PolicyAdmin):
+    policy = policies.datasets
     list_display = ["example", "annotator", "source", "crowd_voter", "label", "seconds_spent", "created_at"]
     list_filter = ["source", "label", "example__dataset"]
     search_fields = ["annotator__username", "example__external_id"]
@@ -14,13 +18,15 @@ class HumanLabelAdmin(admin.ModelAdmin):
 
 
 @admin.register(Skip)
-class SkipAdmin(admin.ModelAdmin):
+class SkipAdmin(PolicyAdmin):
+    policy = policies.datasets
     list_display = ["example", "annotator", "created_at"]
     list_filter = ["example__dataset"]
     raw_id_fields = ["example", "annotator"]
 
 
 @admin.register(AnnotationClaim)
-class AnnotationClaimAdmin(admin.ModelAdmin):
+class AnnotationClaimAdmin(PolicyAdmin):
+    policy = policies.datasets
     list_display = ["example", "annotator", "claimed_at", "expires_at"]
     raw_id_fields = ["example", "annotator"]

@@ -1,17 +1,21 @@
 from django.contrib import admin, messages
 from django.shortcuts import redirect
+from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from studio.models import Dataset, ElicitationRun, ElicitedLabel, Evaluation, RunEvent
-from studio.services import access, runs
+from studio.services import policies, runs
 from studio.services.refusals import Refusal
 from studio.views.run_form import StartRunForm
 
+from .policy import PolicyAdmin
+
 
 @admin.register(ElicitationRun)
-class ElicitationRunAdmin(admin.ModelAdmin):
+class ElicitationRunAdmin(PolicyAdmin):
+    policy = policies.runs
     list_display = ["id", "dataset", "state", "model", "backend", "iteration", "labeled_count", "example_count",
                     "energy", "created_by", "created_at", "live_page"]
     list_filter = ["state", "backend", "dataset", "uses_gold_derived_metadata"]
@@ -59,8 +63,8 @@ class ElicitationRunAdmin(admin.ModelAdmin):
         return [start, *super().get_urls()]
 
     def start_view(self, request):
-        if not access.is_admin(request.user):
-            return redirect("admin:index")
+        if not policies.runs.can_start(request.user):
+            raise PermissionDenied
         form = StartRunForm(request.POST or None, initial={"dataset": request.GET.get("dataset")})
         if request.method == "POST" and form.is_valid():
             run = form.start(request.user)
@@ -87,13 +91,15 @@ _dataset_admin.actions = [*(_dataset_admin.actions or []), start_icm_run]
 
 
 @admin.register(RunEvent)
-class RunEventAdmin(admin.ModelAdmin):
+class RunEventAdmin(PolicyAdmin):
+    policy = policies.runs
     list_display = ["run", "iteration", "energy", "accepted_flips", "inconsistencies", "labeled_count", "accuracy"]
     list_filter = ["run"]
 
 
 @admin.register(ElicitedLabel)
-class ElicitedLabelAdmin(admin.ModelAdmin):
+class ElicitedLabelAdmin(PolicyAdmin):
+    policy = policies.runs
     list_display = ["run", "example", "label", "score"]
     list_filter = ["run", "label"]
     raw_id_fields = ["run", "example"]
@@ -101,6 +107,7 @@ class ElicitedLabelAdmin(admin.ModelAdmin):
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(admin.ModelAdmin):
+class EvaluationAdmin(PolicyAdmin):
+    policy = policies.evaluations
     list_display = ["id", "dataset", "state", "created_by", "created_at", "finished_at"]
     list_filter = ["state", "dataset"]

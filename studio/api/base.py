@@ -7,26 +7,32 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 
-from studio.services import access
+from studio.services import policies
 
 from .authentication import ApiTokenAuthentication
 from .schema import StudioAutoSchema
 
 
+def _policy(view) -> policies.Policy:
+    return view.policy  # every view using these classes names its resource's policy (studio.services.policies)
+
+
 class AdminWrites(BasePermission):
-    """Reads are scoped by the view's queryset; writes are for admins."""
+    """Reads are scoped by the view's queryset; writes ask the view's resource policy."""
 
     message = "Only admins change this."
 
     def has_permission(self, request, view):
-        return request.method in SAFE_METHODS or access.is_admin(request.user)
+        return request.method in SAFE_METHODS or _policy(view).can_write(request.user)
 
 
 class AdminOnly(BasePermission):
+    """Every action asks the view's resource policy whether the user administers it."""
+
     message = "Only admins may do this."
 
     def has_permission(self, request, view):
-        return access.is_admin(request.user)
+        return _policy(view).can_administer(request.user)
 
 
 class StudioAPIMixin:

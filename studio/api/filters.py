@@ -16,6 +16,25 @@ class IdFilter(df.Filter):
         super().__init__(*args, **kwargs)
 
 
+class StrictBooleanField(forms.Field):
+    """true/false (also 1/0, yes/no); anything else is an error, not "no filter" (django-filter's default
+    NullBooleanField reads ?label=maybe as unset and returns every row)."""
+
+    WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        word = str(value).strip().lower()
+        if word not in self.WORDS:
+            raise forms.ValidationError(f"Expected true or false, got {str(value)[:40]!r}.")
+        return self.WORDS[word]
+
+
+class BooleanFilter(df.BooleanFilter):
+    field_class = StrictBooleanField
+
+
 class ExampleFilter(df.FilterSet):
     dataset = IdFilter(field_name="dataset_id", help_text="Dataset id.")
 
@@ -29,6 +48,7 @@ class HumanLabelFilter(df.FilterSet):
     example = IdFilter(field_name="example_id", help_text="Example id.")
     split = df.CharFilter(field_name="example__split")
     annotator = df.CharFilter(field_name="annotator__username", help_text="Username of the annotator.")
+    label = BooleanFilter(help_text="true or false.")
 
     class Meta:
         model = HumanLabel
@@ -49,6 +69,7 @@ class ElicitedLabelFilter(df.FilterSet):
     example = IdFilter(field_name="example_id", help_text="Example id.")
     split = df.CharFilter(field_name="example__split")
     min_confidence = df.NumberFilter(min_value=0, method="filter_min_confidence", help_text="Only labels with |score| >= this.")
+    label = BooleanFilter(help_text="true or false.")
 
     class Meta:
         model = ElicitedLabel

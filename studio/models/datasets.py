@@ -1,5 +1,6 @@
 """Datasets and their examples. Gold labels live in their own table (GoldLabel), so nothing that
 serializes or renders an Example can carry gold by accident."""
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
@@ -41,8 +42,10 @@ class Dataset(models.Model):
         default=1, help_text="How many distinct annotators should label each example."
     )
     annotation_split = models.CharField(max_length=20, blank=True, help_text="Split to annotate; blank = all.")
+    MAX_CLAIM_TTL_SECONDS = 86400  # a day; far larger values overflowed the claim's expiry date (a 500)
     claim_ttl_seconds = models.PositiveIntegerField(
-        default=600, help_text="How long an example handed to an annotator stays reserved for them."
+        default=600, validators=[MinValueValidator(1), MaxValueValidator(MAX_CLAIM_TTL_SECONDS)],
+        help_text="How long an example handed to an annotator stays reserved for them (1 second to 1 day).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -11,6 +11,7 @@ class ImportJob(Job):
         JSON = "json", "JSON array"
         JSONL = "jsonl", "JSON lines"
         CSV = "csv", "CSV"
+        TSV = "tsv", "TSV"
         LABELSTUDIO = "labelstudio", "Label Studio JSON export"
 
     name = models.CharField(max_length=200, help_text="Name of the dataset to create.")

@@ -1,11 +1,23 @@
-"""Who may see and do what. Staff users are admins; everyone else works through Memberships."""
+"""Who may see and do what. Studio admins (superusers and the "Studio admins" group) administer everything;
+everyone else works through Memberships. `is_staff` is not a role here: it only opens Django's admin site.
+The per-resource rules built on these are in studio.services.policies."""
 from django.db.models import QuerySet
 
 from studio.models import Dataset, Membership
 
+STUDIO_ADMINS_GROUP = "Studio admins"
+
 
 def is_admin(user) -> bool:
-    return bool(user and user.is_authenticated and (user.is_staff or user.is_superuser))
+    """A studio admin: an active superuser, or an active member of the "Studio admins" group."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    cached = getattr(user, "_studio_admin", None)
+    if cached is None:  # once per request's user object
+        cached = user._studio_admin = user.groups.filter(name=STUDIO_ADMINS_GROUP).exists()
+    return cached
 
 
 def has_role(user, dataset: Dataset, role: str) -> bool:

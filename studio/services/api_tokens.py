@@ -50,6 +50,12 @@ def revoke_token(user, token_id) -> ApiToken:
     return token
 
 
+def revoke_all_tokens(user) -> int:
+    """Delete every token of `user` (their password changed: scripts must be given new keys); how many."""
+    deleted, _ = ApiToken.objects.filter(user=user).delete()
+    return deleted
+
+
 def user_for_key(key: str):
     """The active user a key belongs to, or None. Records when the token was last used."""
     if not key or not key.startswith(KEY_PREFIX):

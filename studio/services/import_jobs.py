@@ -17,7 +17,7 @@ TASK = "studio.tasks.imports.run_import"  # the default queue (settings route on
 
 # Options each kind of upload takes (everything else is refused, so a typo is not silently ignored).
 FILE_OPTIONS = {"mapping", "task_type", "consistency", "split", "prompt_template", "question", "description",
-                "display_fields", "true_word", "false_word"}
+                "display_fields", "true_word", "false_word", "source_credit"}
 LABELSTUDIO_OPTIONS = {"true_choice", "from_name", "split", "task_type", "question", "prompt_template",
                        "display_fields", "description"}
 

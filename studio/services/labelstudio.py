@@ -82,7 +82,11 @@ def _choice(annotation: dict, from_name: str, row: int) -> str | None:
         names = sorted({str(r.get("from_name")) for r in picked})
         raise ImportFailed(f"the annotation has several choice controls ({', '.join(names)}); name one with "
                            "from_name", row=row, field="from_name")
-    choices = (picked[0].get("value") or {}).get("choices")
+    value = picked[0].get("value") or {}
+    if not isinstance(value, dict):
+        raise ImportFailed(f"expected a choice result's value to be an object with 'choices', got {value!r:.60}",
+                           row=row, field="annotations")
+    choices = value.get("choices")
     if not isinstance(choices, list) or len(choices) != 1 or not isinstance(choices[0], str):
         raise ImportFailed(f"expected exactly one choice per annotation, got {choices!r}", row=row,
                            field="annotations")

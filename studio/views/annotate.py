@@ -36,7 +36,7 @@ def page(request, slug):
     )
 
 
-@json_endpoint("GET")
+@json_endpoint("POST")  # it reserves an example (a claim): a GET, even a prefetch, must not
 def next_view(request, dataset):
     return annotation.next_body(request.user, dataset)
 

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from studio.models import Dataset, ElicitationRun, Example
-from studio.services import access, evaluation, review
+from studio.services import access, evaluation, policies, review
 from studio.services.refusals import Refusal
 
 from .refusals import flashed, refused_json, refused_page
@@ -121,7 +121,7 @@ def run_curves(request, slug, run_id):
 @require_POST
 def start_evaluation(request, slug):
     dataset = _reviewable(request, slug)
-    if not access.is_admin(request.user):
+    if not policies.evaluations.can_start(request.user, dataset):
         return _refused(request, dataset, Refusal("Only admins start evaluations.", kind="forbidden"))
     with flashed(request, "Evaluation not started: "):
         ev = evaluation.start_evaluation(dataset, user=request.user, options=request.POST)

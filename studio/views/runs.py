@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from studio.models import ElicitationRun
-from studio.services import access, runs
+from studio.services import policies, runs
 from studio.services.runs import pages
 from studio.views.refusals import flashed
 from studio.views.run_form import StartRunForm
@@ -17,13 +17,13 @@ from studio.views.run_form import StartRunForm
 def _visible_run(request, pk: int) -> ElicitationRun:
     """Admins and the dataset's reviewers see a run (its labels and its accuracy against gold); others get 404."""
     run = get_object_or_404(ElicitationRun.objects.select_related("dataset", "created_by"), pk=pk)
-    if not access.can_review(request.user, run.dataset):
+    if not policies.runs.can_view(request.user, run):
         raise Http404("No such run.")
     return run
 
 
-def _require_admin(request) -> None:
-    if not access.is_admin(request.user):
+def _require(allowed: bool) -> None:
+    if not allowed:
         raise PermissionDenied("Only admins start and cancel runs.")
 
 
@@ -36,7 +36,7 @@ def run_list(request):
 
 @login_required
 def start(request):
-    _require_admin(request)
+    _require(policies.runs.can_start(request.user))
     if request.method == "POST":
         form = StartRunForm(request.POST)
         if form.is_valid():
@@ -64,6 +64,8 @@ def progress(request, pk: int):
         after = int(request.GET["after"]) if request.GET.get("after") not in (None, "") else None
     except ValueError:
         return JsonResponse({"error": "after: expected an iteration number"}, status=400)
+    if after is not None and not -(2**31) <= after < 2**31:  # the iteration column is an integer
+        return JsonResponse({"error": "after: expected an iteration number"}, status=400)
     return JsonResponse(runs.live_snapshot(run, after=after))
 
 
@@ -78,7 +80,7 @@ def results(request, pk: int):
 @require_POST
 def cancel(request, pk: int):
     run = _visible_run(request, pk)
-    _require_admin(request)
+    _require(policies.runs.can_cancel(request.user, run))
     with flashed(request):
         runs.cancel_run(run, user=request.user)
         messages.success(request, f"Run #{run.pk}: cancel requested; it stops at its next iteration and keeps "

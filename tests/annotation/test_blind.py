@@ -76,7 +76,7 @@ def _flow(ds, username: str) -> list[tuple[str, int, str]]:
     record("home", client.get("/"))
     record("index", client.get("/annotate/"))
     record("page", client.get(f"{base}/"))
-    shown = record("next", client.get(f"{base}/next/")).json()["example"]["id"]
+    shown = record("next", client.post(f"{base}/next/")).json()["example"]["id"]
     nxt = post("label", "label/", {"example": shown, "label": True, "seconds": 1.5}).json()["example"]["id"]
     post("repeat", "label/", {"example": shown, "label": True, "seconds": 1.5})
     post("conflict", "label/", {"example": shown, "label": False, "seconds": 1.5})
@@ -85,7 +85,7 @@ def _flow(ds, username: str) -> list[tuple[str, int, str]]:
     post("label 2", "label/", {"example": third, "label": False, "seconds": 1.5})
     post("undo", "undo/", {})
     post("relabel", "label/", {"example": third, "label": True, "seconds": 1.5})
-    record("next again", client.get(f"{base}/next/"))
+    record("next again", client.post(f"{base}/next/"))
     post("malformed", "label/", {"example": "x"})
     return out
 

@@ -38,7 +38,7 @@ def setup():
     other = make_dataset("Other", n=2)
     ann = make_annotator("ann", ds)
     client = login(ann)
-    shown = client.get(f"/annotate/{ds.slug}/next/").json()["example"]
+    shown = client.post(f"/annotate/{ds.slug}/next/").json()["example"]
     return ds, other, ann, client, shown
 
 
@@ -127,7 +127,7 @@ def test_a_dataset_you_are_not_on(setup):
     ds, other, _, client, shown = setup
     before = state()
     for method, path, body in [
-        ("get", "next/", None),
+        ("post", "next/", {}),
         ("post", "label/", {"example": other.examples.first().pk, "label": True}),
         ("post", "skip/", {"example": other.examples.first().pk}),
         ("post", "undo/", {}),
@@ -136,7 +136,7 @@ def test_a_dataset_you_are_not_on(setup):
         r = client.get(url) if method == "get" else post(client, url, body)
         assert r.status_code == 403, url
         assert "not an annotator on dataset 'other'" in r.json()["error"]
-    r = client.get("/annotate/no-such-thing/next/")
+    r = client.post("/annotate/no-such-thing/next/")
     assert r.status_code == 404 and "no dataset 'no-such-thing'" in r.json()["error"]
     page = client.get(f"/annotate/{other.slug}/")
     assert page.status_code == 403 and b"not an annotator" in page.content
@@ -200,3 +200,17 @@ def test_an_oversized_body_is_413_and_a_refusal_names_its_field(setup, settings)
     assert r.status_code == 400 and r.json() == {"error": "'label' must be true or false, got 'maybe'.",
                                                  "field": "label"}
     assert state() == before
+
+
+def test_getting_the_next_example_is_a_post_and_a_get_reserves_nothing():
+    """Handing out an example creates a claim: a GET (a link prefetch, a crawler) must not (issue 16)."""
+    ds = make_dataset("Claims", n=2)
+    ann = make_annotator("ann", ds)
+    client = login(ann)
+    r = client.get(f"/annotate/{ds.slug}/next/")
+    assert r.status_code == 405 and r["Allow"] == "POST" and not AnnotationClaim.objects.exists()
+    strict = Client(enforce_csrf_checks=True)
+    strict.login(username=ann.username, password=PASSWORD)
+    assert strict.post(f"/annotate/{ds.slug}/next/").status_code == 403 and not AnnotationClaim.objects.exists()
+    assert client.post(f"/annotate/{ds.slug}/next/").json()["example"]["id"]
+    assert AnnotationClaim.objects.count() == 1

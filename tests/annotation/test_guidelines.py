@@ -30,3 +30,11 @@ def test_script_links_and_images_lose_their_target(url):
                                  "notes.html"])
 def test_ordinary_links_stay(url):
     assert 'href="' in render_guidelines(f"[ok]({url})")
+
+
+@pytest.mark.parametrize("url", ["//evil.example/x", "/\\evil.example/x", "\\\\\\\\evil.example/x", "\\/evil.example",
+                                 "/&#92;evil.example", " //evil.example"])
+def test_links_to_another_host_without_a_scheme_lose_their_target(url):
+    """Protocol-relative links (and backslash spellings browsers read as //) lead off the studio (issue 16)."""
+    html = render_guidelines(f"[click]({url}) ![pic]({url})")
+    assert "href" not in html and "src" not in html, html

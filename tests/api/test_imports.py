@@ -31,7 +31,7 @@ def import_worker(transactional_db, artifacts_dir, tmp_path, settings):
 @pytest.fixture
 def admin_client(transactional_db, django_user_model):
     client = APIClient()
-    client.force_authenticate(django_user_model.objects.create_user("importer", is_staff=True))
+    client.force_authenticate(django_user_model.objects.create_user("importer", is_staff=True, is_superuser=True))
     return client
 
 

@@ -54,7 +54,7 @@ def test_user_file_with_mapping(tmp_path):
     ds = Dataset.objects.get(name="My claims")
     assert ds.prompt_template == "Question: {question}\nClaim: {choice}\nI think this claim is"
     assert ds.display_fields == ["choice"] and ds.preset == ""
-    assert ds.examples.get(external_id="1").prompt == "Question: question 0\nClaim: answer 0\nI think this claim is"
+    assert ds.examples.get(fields__choice="answer 0").prompt == "Question: question 0\nClaim: answer 0\nI think this claim is"
 
 
 def test_broken_file_is_refused_with_the_row_and_nothing_imported(tmp_path):

@@ -26,7 +26,7 @@ def test_jsonl_import_puts_gold_in_its_own_table_and_renders_prompts(tmp_path):
     ds = import_file(path, name="Reviews", mapping=MAPPING, question="Is it positive?",
                      prompt_template="Review: {text}\nClaim: it is positive.\nI think this claim is")
     assert ds.slug == "reviews" and ds.question == "Is it positive?" and ds.display_fields == ["text"]
-    examples = list(ds.examples.order_by("position"))
+    examples = sorted(ds.examples.all(), key=lambda e: int(e.external_id[1:]))  # positions follow content
     assert [e.external_id for e in examples] == [f"r{i}" for i in range(1, 11)]
     assert examples[0].fields == {"text": "sentence number 1"}  # no gold, no unmapped columns
     assert examples[0].prompt == "Review: sentence number 1\nClaim: it is positive.\nI think this claim is"
@@ -45,7 +45,7 @@ def test_json_array_with_groups_keys_splits_and_crowd_votes(tmp_path):
     ds = import_file(path, name="Math", mapping="id=uid,question=q,answer=ans,label=ok,group=qid,key=ans,"
                                                  "split=part,human_label=votes",
                      consistency="keys", prompt_template="Q: {question}\nA: {answer}\nI think this claim is")
-    a, b, c = ds.examples.order_by("position")
+    a, b, c = (ds.examples.get(external_id=uid) for uid in "abc")
     assert (a.group, a.key, a.split, c.split) == ("1", "4", "train", "test")
     assert a.fields == {"question": "2+2?", "answer": "4"}
     assert GoldLabel.objects.filter(example__dataset=ds).count() == 2  # c has no gold (null)
@@ -62,9 +62,10 @@ def test_csv_import_with_default_template(tmp_path):
     path = write(tmp_path, "sst.csv", buf.getvalue())
     ds = import_file(path, name="My SST", mapping="sentence=sentence,label=sentiment", task_type="text")
     assert ds.prompt_template == "Sentence: {sentence}\nI think this claim is"
-    assert list(ds.examples.order_by("position").values_list("external_id", "fields")) == [
-        ("1", {"sentence": "a fine, funny film"}), ("2", {"sentence": "dull"}),
-        ("3", {"sentence": '"quoted" and\nmultiline'})]
+    # Without an id column the ids number the rows in content order (file order could tell the gold).
+    got = list(ds.examples.order_by("position").values_list("external_id", "position", "fields"))
+    assert [(e, p) for e, p, _ in got] == [("1", 0), ("2", 1), ("3", 2)]
+    assert sorted(f["sentence"] for _, _, f in got) == sorted(['a fine, funny film', 'dull', '"quoted" and\nmultiline'])
 
 
 # --- refused imports change nothing ---------------------------------------------------------------
@@ -155,7 +156,8 @@ def test_50000_row_json_array_streams_in_chunks(tmp_path):
     ds = import_file(stream, name="Big", mapping=MAPPING)
     assert ds.examples.count() == 50000
     assert GoldLabel.objects.filter(example__dataset=ds, label=True).count() == 25000
-    assert stream.bytes_read == len(data) > 5_000_000
+    assert stream.bytes_read == len(data) > 5_000_000  # each of the two passes (content order, rows) reads it all
     assert max(stream.sizes) <= 65536 and min(stream.sizes) > 0
     last = Example.objects.get(dataset=ds, external_id="row-49999")
-    assert last.position == 49999 and last.fields == {"text": "example text number 49999 " * 3}
+    assert last.fields == {"text": "example text number 49999 " * 3}
+    assert sorted(ds.examples.values_list("position", flat=True)) == list(range(50000))

@@ -39,11 +39,12 @@ def test_an_admin_starts_a_run_from_the_admin_and_watches_it_complete(browser, l
     # The page updates itself: a marker set now survives only if it never reloads.
     page.evaluate("window.__noReload = true")
     page.wait_for_function(
-        "Number(document.querySelector('[data-field=iteration]').textContent) >= 1", timeout=480_000)
+        "() => Number(document.querySelector('[data-field=iteration]').textContent) >= 1", timeout=480_000)
     assert page.text_content("[data-field=state_label]") == "Running"
     page.screenshot(path=str(artifacts_dir / "run-live-running.png"), full_page=True)
 
-    page.wait_for_function("document.querySelector('#run-live').dataset.done === '1'", timeout=600_000)
+    # Functions, not expression strings: Playwright evals an expression in the page, which the CSP forbids.
+    page.wait_for_function("() => document.querySelector('#run-live').dataset.done === '1'", timeout=600_000)
     assert page.evaluate("window.__noReload") is True
     assert page.text_content("[data-field=state_label]") == "Completed"
     assert page.text_content("[data-field=iteration]") == str(FAST_CONFIG["iterations"])

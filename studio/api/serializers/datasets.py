@@ -9,6 +9,9 @@ from studio.services.importing.prompts import template_fields
 class DatasetSerializer(serializers.ModelSerializer):
     example_count = serializers.IntegerField(read_only=True, help_text="Examples in the dataset, every split.")
     slug = serializers.SlugField(max_length=200, required=False, help_text="Defaults to the name, slugified.")
+    # The words are scored as the prompt's next token: their leading space matters (' True' != 'True').
+    true_word = serializers.CharField(required=False, max_length=50, trim_whitespace=False)
+    false_word = serializers.CharField(required=False, max_length=50, trim_whitespace=False)
 
     class Meta:
         model = Dataset
@@ -43,6 +46,12 @@ class DatasetSerializer(serializers.ModelSerializer):
             attrs["slug"] = slugify(attrs["name"])[:200]
             if not attrs["slug"]:
                 raise serializers.ValidationError({"slug": "The name gives no usable slug; give one."})
+        true_word = attrs.get("true_word", getattr(self.instance, "true_word", " True"))
+        false_word = attrs.get("false_word", getattr(self.instance, "false_word", " False"))
+        if true_word == false_word:
+            field = "false_word" if "false_word" in attrs else "true_word"
+            raise serializers.ValidationError({field: f"true_word and false_word are both {true_word!r}; "
+                                                      "they must differ."})
         slug = attrs.get("slug")
         if slug and Dataset.objects.filter(slug=slug).exclude(pk=getattr(self.instance, "pk", None)).exists():
             raise serializers.ValidationError({"slug": f"A dataset with slug '{slug}' already exists."})

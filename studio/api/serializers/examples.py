@@ -12,6 +12,9 @@ class ExampleSerializer(serializers.ModelSerializer):
 
     fields = serializers.SerializerMethodField(method_name="shown_fields", help_text="The example's content (never gold).")
     key = serializers.SerializerMethodField(help_text="Consistency key; null unless you review the dataset.")
+    prompt = serializers.SerializerMethodField(
+        help_text="The prompt the model sees. Null for annotators when the dataset's display fields hide some of "
+        "the example's fields (the prompt is built from all of them).")
     gold = serializers.SerializerMethodField(help_text="Gold label; admins only (null for others and where none).")
 
     class Meta:
@@ -29,6 +32,14 @@ class ExampleSerializer(serializers.ModelSerializer):
             return data
         shown = display_field_names(example.dataset)
         return {k: data[k] for k in shown if k in data} if shown else data
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_prompt(self, example) -> str | None:
+        if self._reviews(example):
+            return example.prompt
+        data = example.fields if isinstance(example.fields, dict) else {}
+        shown = display_field_names(example.dataset)
+        return None if shown and set(data) - set(shown) else example.prompt
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_key(self, example) -> str | None:

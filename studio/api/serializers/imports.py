@@ -73,6 +73,14 @@ class ImportUploadSerializer(serializers.Serializer):
         return upload
 
     def validate(self, attrs):
+        # A misspelt option (e.g. "maping") would otherwise be dropped without a word and the import run without it.
+        unknown = sorted(set(getattr(self, "initial_data", {}) or {}) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({unknown[0]: f"Unknown option(s): {', '.join(unknown)} (allowed: "
+                                                           f"{', '.join(sorted(self.fields))})."})
+        if attrs.get("true_word", " True") == attrs.get("false_word", " False"):
+            field = "false_word" if "false_word" in attrs else "true_word"
+            raise serializers.ValidationError({field: "true_word and false_word must differ."})
         if "format" not in attrs:
             fmt = EXTENSIONS.get(Path(attrs["file"].name or "").suffix.lower())
             if fmt is None:

@@ -1,10 +1,11 @@
 from rest_framework import serializers
 
+from studio.api.fields import IdField
 from studio.models import ElicitedLabel, Example, HumanLabel
 
 
 class HumanLabelSerializer(serializers.ModelSerializer):
-    example = serializers.PrimaryKeyRelatedField(
+    example = IdField(
         queryset=Example.objects.none(),  # the view narrows it to examples the caller annotates
         help_text="The example labeled; it must have been handed to you (POST /api/datasets/{id}/next-example/).",
     )

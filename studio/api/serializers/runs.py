@@ -1,6 +1,7 @@
 from django.utils.functional import lazy
 from rest_framework import serializers
 
+from studio.api.fields import IdField
 from studio.models import Dataset, ElicitationRun, RunEvent
 from studio.services.engine_port import DEVICES
 
@@ -35,7 +36,7 @@ class RunSerializer(serializers.ModelSerializer):
 class RunStartSerializer(serializers.Serializer):
     """What POST /api/runs/ takes; the runs service checks the values and says which one is wrong."""
 
-    dataset = serializers.PrimaryKeyRelatedField(queryset=Dataset.objects.all())
+    dataset = IdField(queryset=Dataset.objects.all())
     split = serializers.CharField(required=False, allow_blank=True, default="", max_length=20,
                                   help_text="Blank = every split.")
     subset = serializers.ChoiceField(choices=ElicitationRun.Subset.choices, default=ElicitationRun.Subset.ALL)

@@ -7,7 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from studio.services import access, annotation, export, labelstudio, review
+from studio.services import access, annotation, export, labelstudio, policies, review
 
 from ..base import AdminWrites, StudioAPIMixin, require
 from ..negotiation import ExportFormatMixin
@@ -28,6 +28,7 @@ from .streaming import EXPORT_RESPONSES, query, stream
 class DatasetViewSet(StudioAPIMixin, ExportFormatMixin, viewsets.ModelViewSet):
     serializer_class = DatasetSerializer
     permission_classes = [IsAuthenticated, AdminWrites]
+    policy = policies.datasets
     filterset_fields = ["task_type", "preset", "slug"]
     export_actions = ("export_human_labels", "export_gold")
 
@@ -47,7 +48,7 @@ class DatasetViewSet(StudioAPIMixin, ExportFormatMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["get"])
     def metrics(self, request, pk=None):
         dataset = self.get_object()
-        require(access.can_review(request.user, dataset), "Only reviewers and admins see a dataset's metrics.")
+        require(policies.datasets.can_review(request.user, dataset), "Only reviewers and admins see a dataset's metrics.")
         split = request.query_params.get("split") or None
         return Response(review.dashboard(dataset, split))
 
@@ -73,7 +74,7 @@ class DatasetViewSet(StudioAPIMixin, ExportFormatMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["get"], url_path="export/human-labels")
     def export_human_labels(self, request, pk=None):
         dataset = self.get_object()
-        require(access.can_review(request.user, dataset), "Only reviewers and admins export people's labels.")
+        require(policies.exports.can_export_labels(request.user, dataset), "Only reviewers and admins export people's labels.")
         q = query(HumanExportQuery, request)
         chunks = export.export_human_labels(
             dataset, q["format"], q["style"], mode=q["mode"], split=q["split"], annotator=q["annotator"])
@@ -85,7 +86,7 @@ class DatasetViewSet(StudioAPIMixin, ExportFormatMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["get"], url_path="export/gold")
     def export_gold(self, request, pk=None):
         dataset = self.get_object()
-        require(access.is_admin(request.user), "Only admins export gold labels.")
+        require(policies.exports.can_export_gold(request.user, dataset), "Only admins export gold labels.")
         q = query(ExportQuery, request)
         chunks = export.export_gold(dataset, q["format"], q["style"], split=q["split"])
         name = export.filename(f"{dataset.slug}-gold", q["style"], q["format"])
@@ -98,5 +99,5 @@ class DatasetViewSet(StudioAPIMixin, ExportFormatMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["get"], url_path="labelstudio-config")
     def labelstudio_config(self, request, pk=None):
         dataset = self.get_object()
-        require(access.can_review(request.user, dataset), "Only reviewers and admins export to Label Studio.")
+        require(policies.exports.can_export_labels(request.user, dataset), "Only reviewers and admins export to Label Studio.")
         return HttpResponse(labelstudio.label_config(dataset), content_type="application/xml; charset=utf-8")

@@ -5,7 +5,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from studio.models import ImportJob
-from studio.services import import_jobs
+from studio.services import import_jobs, policies
 
 from ..base import AdminOnly, StudioAPIMixin
 from ..filters import ImportJobFilter
@@ -20,6 +20,7 @@ from ..serializers.imports import ImportJobSerializer, ImportUploadSerializer
 class ImportJobViewSet(StudioAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = ImportJobSerializer
     permission_classes = [IsAuthenticated, AdminOnly]
+    policy = policies.imports
     filterset_class = ImportJobFilter
     pagination_class = NewestFirst
     parser_classes = [MultiPartParser, FormParser]

@@ -5,7 +5,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from studio.models import ElicitationRun, ElicitedLabel
-from studio.services import access, export, labelstudio, runs
+from studio.services import access, export, labelstudio, policies, runs
 
 from ..base import AdminOnly, StudioAPIMixin
 from ..filters import ElicitedLabelFilter, RunFilter
@@ -28,6 +28,7 @@ class RunViewSet(StudioAPIMixin, ExportFormatMixin, mixins.ListModelMixin, mixin
     filterset_class = RunFilter
     pagination_class = NewestFirst
     export_actions = ("export", "export_labelstudio")
+    policy = policies.runs
 
     def get_queryset(self):
         return (

@@ -12,6 +12,8 @@ def _load(raw: bytes) -> dict:
         data = json.loads(raw.decode("utf-8")) if raw else None
     except (UnicodeDecodeError, ValueError):
         raise AnnotationError(f"The request body is not valid JSON; send a JSON object, {EXAMPLE_HINT}.")
+    except RecursionError:  # brackets nested ~1,000 deep
+        raise AnnotationError(f"The request body is nested too deeply; send a flat JSON object, {EXAMPLE_HINT}.")
     if not isinstance(data, dict):
         raise AnnotationError(f"The request body must be a JSON object, {EXAMPLE_HINT}.")
     return data
@@ -19,7 +21,7 @@ def _load(raw: bytes) -> dict:
 
 def _example_id(data: dict) -> int:
     value = data.get("example")
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:  # a bigint primary key
         raise AnnotationError(f"'example' must be the id of the example shown (a positive integer), got {value!r}.",
                               "example")
     return value

@@ -6,12 +6,15 @@ import markdown
 from django.utils.safestring import SafeString, mark_safe
 from markdown.treeprocessors import Treeprocessor
 
-SAFE_URL = re.compile(r"^(https?:|mailto:|#|/(?!/)|[^:/?#]*(?:[/?#]|$))", re.IGNORECASE)
+# http(s), mailto, a fragment, a path on this site ("/x", never "//host"), or a relative path ("x/y"; it must
+# start with a character other than / so "//host" cannot slip through as "relative").
+SAFE_URL = re.compile(r"^(https?:|mailto:|#|/(?!/)|[^:/?#]+(?:[/?#]|$)|$)", re.IGNORECASE)
 
 
 def _is_safe_url(value: str) -> bool:
     # As the browser will read it: entities decoded (java&#115;cript:), whitespace and control characters gone.
-    plain = re.sub(r"[\x00-\x20\x7f]+", "", html.unescape(value))
+    # Browsers read a backslash in a URL as a slash: /\host and \\host are //host (another site).
+    plain = re.sub(r"[\x00-\x20\x7f]+", "", html.unescape(value)).replace("\\", "/")
     return bool(SAFE_URL.match(plain))
 
 

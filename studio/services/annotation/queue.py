@@ -92,9 +92,14 @@ def _still_free(example: Example, user, dataset: Dataset, now) -> bool:
     return taken_slots(example.pk, user, now) < dataset.annotation_overlap
 
 
+def claim_ttl(dataset: Dataset) -> timedelta:
+    """The dataset's reservation time, within the model's bounds even for a row written around its validators."""
+    return timedelta(seconds=min(max(dataset.claim_ttl_seconds or 1, 1), Dataset.MAX_CLAIM_TTL_SECONDS))
+
+
 def claim_for(user, example: Example, now) -> AnnotationClaim:
     """Reserve `example` for `user` from now on (call under the example's row lock)."""
-    ttl = timedelta(seconds=example.dataset.claim_ttl_seconds)
+    ttl = claim_ttl(example.dataset)
     claim, _ = AnnotationClaim.objects.update_or_create(
         annotator=user, example=example, defaults={"claimed_at": now, "expires_at": now + ttl}
     )
@@ -114,7 +119,7 @@ def _held(user, dataset: Dataset, now) -> Example | None:
         if annotator_labels().filter(example_id=claim.example_id).count() >= dataset.annotation_overlap:
             claim.delete()  # overlap was lowered under it: the example is done
             continue
-        claim.expires_at = now + timedelta(seconds=dataset.claim_ttl_seconds)
+        claim.expires_at = now + claim_ttl(dataset)
         claim.save(update_fields=["expires_at"])
         return claim.example
     return None

@@ -39,7 +39,8 @@ def _check_example(user, example: Example) -> Dataset:
 def check_seconds(seconds) -> float | None:
     if seconds is None:
         return None
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds) or seconds < 0:
+    if (isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0
+            or seconds > 10**9 or not math.isfinite(seconds)):  # huge ints first: isfinite() overflows on them
         raise AnnotationError(f"'seconds' must be a non-negative number of seconds, got {seconds!r}.", "seconds")
     return float(seconds)
 

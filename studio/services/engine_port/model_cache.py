@@ -29,7 +29,16 @@ def get_backend(*, model: str, kind: str, device: str, base_url: str | None = No
         _models.clear()  # drop the previous model before loading the next (GPU memory)
         from elicitation import load_backend
 
+        from .outbound import allowed_hosts, check_base_url, check_model
+
+        # Again here, in the worker: a run queued before a setting changed, or an evaluation's options.
+        options = {}
+        if kind != "openai":  # an OpenAI-compatible server's model is its own name, not a path here
+            model = check_model(model)
+        else:
+            check_base_url(base_url or "")
+            options["allowed_hosts"] = allowed_hosts()  # the client checks every request's host too
         log.info("loading model %s (%s on %s)", model, kind, device)
-        backend = load_backend(model=model, kind=kind, device=device, base_url=base_url or None)
+        backend = load_backend(model=model, kind=kind, device=device, base_url=base_url or None, **options)
         _models[key] = backend
         return backend, False

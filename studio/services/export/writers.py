@@ -19,20 +19,31 @@ def _jsonl(rows: Iterable[dict]) -> Iterator[str]:
         yield "\n".join(batch) + "\n"
 
 
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection, e.g. =cmd|' /C calc'!A0):
+# such text cells get a leading single quote, which spreadsheets read as "this is text" (OWASP's advice).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralize(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def _cell(value):
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    return value
+        return neutralize(json.dumps(value, ensure_ascii=False))
+    if isinstance(value, str):
+        return neutralize(value)
+    return value  # numbers stay numbers (a negative score is not a formula)
 
 
 def _csv(rows: Iterable[dict], columns: list[str]) -> Iterator[str]:
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(columns)
+    writer.writerow([neutralize(str(c)) for c in columns])  # column names come from imported files too
     n = 0
     for row in rows:
         writer.writerow([_cell(row.get(c)) for c in columns])

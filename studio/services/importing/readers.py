@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import ImportFailed
+from .limits import check_record, max_field_bytes, max_row_bytes, too_big
 
 CHUNK = 64 * 1024
 FORMATS = ("json", "jsonl", "csv", "tsv")
@@ -23,8 +24,9 @@ EXTENSIONS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "c
 LOOKAHEAD = 64
 _WS = re.compile(r"[ \t\n\r]*")
 
-# Long texts (blog posts) exceed the csv module's default 128 KiB field limit.
-csv.field_size_limit(2**31 - 1)
+# The json module raises RecursionError on brackets nested about 1,000 deep; limits.check_record refuses
+# anything nested deeper than limits.MAX_DEPTH.
+DEEP_JSON = "invalid JSON: nested too deeply"
 
 Record = tuple[int, int, dict]
 
@@ -49,17 +51,27 @@ class ByteSource:
             yield chunk
 
     def lines(self) -> Iterator[bytes]:
-        """Physical lines, each with its b"\\n" (linear even for a line spanning many chunks)."""
+        """Physical lines, each with its b"\\n" (linear even for a line spanning many chunks). A line longer
+        than IMPORT_MAX_ROW_BYTES is refused (naming its line) before it is held whole."""
+        limit = max_row_bytes()
         pending: list[bytes] = []
+        size = 0
+        lineno = 1
         for chunk in self.chunks():
             start = 0
             while (i := chunk.find(b"\n", start)) >= 0:
                 pending.append(chunk[start : i + 1])
+                if size + i + 1 - start > limit:
+                    raise ImportFailed(too_big("the line", limit, "IMPORT_MAX_ROW_BYTES"), line=lineno)
                 yield b"".join(pending)
-                pending = []
+                pending, size = [], 0
+                lineno += 1
                 start = i + 1
             if start < len(chunk):
                 pending.append(chunk[start:])
+                size += len(chunk) - start
+                if size > limit:
+                    raise ImportFailed(too_big("the line", limit, "IMPORT_MAX_ROW_BYTES"), line=lineno)
         if pending:
             yield b"".join(pending)
 
@@ -125,6 +137,15 @@ def _type_name(value) -> str:
 
 
 def iter_jsonl(lines: Iterator[bytes]) -> Iterator[Record]:
+    try:
+        yield from _jsonl_records(lines)
+    except ImportFailed as e:  # a line refused by ByteSource.lines: in JSONL the row is the line
+        if e.row is None and e.line is not None:
+            e.row = e.line
+        raise
+
+
+def _jsonl_records(lines: Iterator[bytes]) -> Iterator[Record]:
     for lineno, raw in enumerate(lines, 1):
         try:
             text = raw.decode("utf-8")
@@ -138,9 +159,13 @@ def iter_jsonl(lines: Iterator[bytes]) -> Iterator[Record]:
             record = json.loads(text)
         except json.JSONDecodeError as e:
             raise ImportFailed(f"invalid JSON: {e.msg} (column {e.colno})", row=lineno) from None
+        except RecursionError:
+            raise ImportFailed(DEEP_JSON, row=lineno) from None
         if not isinstance(record, dict):
             raise ImportFailed(f"expected a JSON object, got {_type_name(record)}", row=lineno)
+        check_record(record, row=lineno)
         yield lineno, lineno, record
+
 
 
 def iter_csv(lines: Iterator[bytes], delimiter: str = ",") -> Iterator[Record]:
@@ -152,8 +177,11 @@ def iter_csv(lines: Iterator[bytes], delimiter: str = ",") -> Iterator[Record]:
                 raise ImportFailed(f"not valid UTF-8 text (byte {e.start + 1} of the line)", line=lineno) from None
             yield text.lstrip("\ufeff") if lineno == 1 else text
 
+    # csv's limit counts characters; a value within the byte limit never has more characters than bytes.
+    limit = max_field_bytes()
+    csv.field_size_limit(limit)
     reader = csv.reader(text_lines(), delimiter=delimiter)
-    row = 0
+    row = last_line = 0
     try:
         header = next(reader, None)
         if not header:
@@ -176,8 +204,15 @@ def iter_csv(lines: Iterator[bytes], delimiter: str = ",") -> Iterator[Record]:
                 raise ImportFailed(
                     f"expected {len(header)} columns ({', '.join(header)}), got {len(cells)}", row=row, line=start_line
                 )
-            yield row, start_line, dict(zip(header, cells))
+            record = dict(zip(header, cells))
+            check_record(record, row=row, line=start_line)
+            yield row, start_line, record
     except csv.Error as e:
+        if "field limit" in str(e):
+            message = too_big("a value", limit, "IMPORT_MAX_FIELD_BYTES")
+            if not last_line:
+                raise ImportFailed(f"the header: {message}", line=1) from None
+            raise ImportFailed(message, row=row + 1, line=last_line + 1) from None
         raise ImportFailed(f"invalid CSV: {e}", row=row + 1, line=reader.line_num) from None
     except ImportFailed as e:
         if e.row is None and e.line is not None and e.line > 1:
@@ -242,11 +277,17 @@ class _JsonArrayParser:
         return ImportFailed(message, row=row, line=self.line_at(self.pos if p is None else max(p, self.pos)))
 
     def value(self):
+        limit = max_row_bytes()
         while True:
             try:
                 obj, end = self.decoder.raw_decode(self.buf, self.pos)
+            except RecursionError:
+                raise ImportFailed(DEEP_JSON, row=self.row, line=self.line_at(self.pos)) from None
             except json.JSONDecodeError as e:
                 cut_short = e.msg.startswith("Unterminated string") or e.pos >= len(self.buf) - LOOKAHEAD
+                if cut_short and len(self.buf) - self.pos > limit:  # characters: at most as many as bytes
+                    raise ImportFailed(too_big("the row", limit, "IMPORT_MAX_ROW_BYTES"), row=self.row,
+                                       line=self.line_at(self.pos)) from None
                 if cut_short and self.more(max(CHUNK, len(self.buf) - self.pos)):
                     continue
                 line = self.line_at(max(e.pos, self.pos))
@@ -254,6 +295,9 @@ class _JsonArrayParser:
             if end + LOOKAHEAD > len(self.buf) and not self.eof:
                 self.more(LOOKAHEAD)
                 continue
+            if end - self.pos > limit:
+                raise ImportFailed(too_big("the row", limit, "IMPORT_MAX_ROW_BYTES"), row=self.row,
+                                   line=self.line_at(self.pos))
             self.pos = end
             return obj
 
@@ -270,6 +314,7 @@ class _JsonArrayParser:
                 record = self.value()
                 if not isinstance(record, dict):
                     raise ImportFailed(f"expected a JSON object, got {_type_name(record)}", row=self.row, line=line)
+                check_record(record, row=self.row, line=line)
                 yield self.row, line, record
                 c = self.peek()
                 if c == ",":

@@ -15,4 +15,5 @@ class ExampleRow:
     # (vote position, label) pairs: imported crowd votes, no person behind them.
     crowd_votes: list[tuple[int, bool]] = field(default_factory=list)
     row: int | None = None  # where it came from, for error messages
+    pk: int | None = None  # the example's id when the writer chose it (files.content_order)
     line: int | None = None

@@ -30,11 +30,22 @@ def parse_votes(value, *, row: int | None, field: str, line: int | None = None) 
     """Crowd votes: a list of booleans, one boolean, or text like "1;0;1"."""
     if value is None or value == "":
         return []
+    from .limits import max_votes_per_row
+
+    cap = max_votes_per_row()
     if isinstance(value, str) and ";" in value:
+        if value.count(";") >= cap:  # counted before splitting: a huge cell is refused without a list
+            raise ImportFailed(_too_many(value.count(";") + 1, cap), row=row, field=field, line=line)
         value = value.split(";")
     if not isinstance(value, list):
         value = [value]
+    if len(value) > cap:
+        raise ImportFailed(_too_many(len(value), cap), row=row, field=field, line=line)
     return [parse_bool(v, row=row, field=field, line=line) for v in value]
+
+
+def _too_many(n: int, cap: int) -> str:
+    return f"{n:,} crowd votes in one row; at most {cap:,} are allowed (setting IMPORT_MAX_VOTES_PER_ROW)"
 
 
 def to_text(value, *, row: int | None, field: str, max_length: int, line: int | None = None,

@@ -4,6 +4,7 @@ Callers run this inside one transaction.atomic(): the first bad row raises Impor
 import rolls back, so a broken file leaves the database as it was.
 """
 from collections import Counter
+from itertools import islice
 from dataclasses import dataclass, field
 
 import json
@@ -20,6 +21,9 @@ from .prompts import render, template_fields
 from .rows import ExampleRow
 
 BATCH_SIZE = 2000
+# A batch is written early once its rows carry this many crowd votes, and votes go to the database in chunks
+# of this size, so rows with many votes never build one huge list (issue 16).
+VOTE_CHUNK = 20000
 
 
 @dataclass
@@ -62,16 +66,22 @@ def create_dataset(*, name: str, **attrs) -> Dataset:
     return Dataset.objects.create(name=name, slug=unique_slug(name), **attrs)
 
 
-def write_rows(dataset: Dataset, rows, *, batch_size: int = BATCH_SIZE) -> WriteCounts:
+def write_rows(dataset: Dataset, rows, *, batch_size: int = BATCH_SIZE, order: list[int] | None = None
+               ) -> WriteCounts:
+    """`order`, when given, is each row's rank: its position, and its id's rank among the dataset's ids (ids
+    drawn up front), so neither follows the file's order (files.content_order)."""
     template = dataset.prompt_template
     template_fields(template)
     counts = WriteCounts()
     seen_ids: dict[str, int | None] = {}
     batch: list[tuple[ExampleRow, int, str]] = []  # (row, position, prompt)
+    batch_votes = 0
 
     insert = _inserter()
+    pks = _reserve_ids(len(order)) if order else None
 
     def flush():
+        nonlocal batch_votes
         if not batch:
             return
         try:
@@ -83,8 +93,12 @@ def write_rows(dataset: Dataset, rows, *, batch_size: int = BATCH_SIZE) -> Write
                 f"{str(e).strip().splitlines()[0]}"
             ) from None
         batch.clear()
+        batch_votes = 0
 
-    for position, r in enumerate(rows):
+    for i, r in enumerate(rows):
+        position = order[i] if order else i
+        if pks is not None:
+            r.pk = pks[position]
         _check(r, seen_ids)
         try:
             prompt = render(template, r.fields)
@@ -95,15 +109,27 @@ def write_rows(dataset: Dataset, rows, *, batch_size: int = BATCH_SIZE) -> Write
         counts.examples += 1
         counts.gold += r.gold is not None
         counts.crowd_votes += len(r.crowd_votes)
+        batch_votes += len(r.crowd_votes)
         counts.splits[r.split] += 1
         if r.group:
             counts.groups.add(r.group)
-        if len(batch) >= batch_size:
+        if len(batch) >= batch_size or batch_votes >= VOTE_CHUNK:
             flush()
     flush()
     if not counts.examples:
         raise ImportFailed("the file has no rows")
     return counts
+
+
+def _reserve_ids(n: int) -> list[int]:
+    """n example ids, ascending, taken before any row is written."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                        [Example._meta.db_table, n])
+            return sorted(row[0] for row in cur.fetchall())
+    start = (Example.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    return list(range(start, start + n))
 
 
 def _inserter():
@@ -112,16 +138,16 @@ def _inserter():
 
 def _orm_batch(dataset_id: int, batch: list[tuple[ExampleRow, int, str]]) -> None:
     created = Example.objects.bulk_create(
-        [Example(dataset_id=dataset_id, external_id=r.external_id, split=r.split, position=position, fields=r.fields,
-                 prompt=prompt, group=r.group, key=r.key) for r, position, prompt in batch]
+        [Example(pk=r.pk, dataset_id=dataset_id, external_id=r.external_id, split=r.split, position=position,
+                 fields=r.fields, prompt=prompt, group=r.group, key=r.key) for r, position, prompt in batch]
     )
     GoldLabel.objects.bulk_create(
         [GoldLabel(example_id=e.pk, label=r.gold) for e, (r, _, _) in zip(created, batch) if r.gold is not None]
     )
-    HumanLabel.objects.bulk_create(
-        [HumanLabel(example_id=e.pk, source=HumanLabel.Source.CROWD, crowd_voter=pos, label=vote)
-         for e, (r, _, _) in zip(created, batch) for pos, vote in r.crowd_votes]
-    )
+    votes = (HumanLabel(example_id=e.pk, source=HumanLabel.Source.CROWD, crowd_voter=pos, label=vote)
+             for e, (r, _, _) in zip(created, batch) for pos, vote in r.crowd_votes)
+    while chunk := list(islice(votes, VOTE_CHUNK)):
+        HumanLabel.objects.bulk_create(chunk)
 
 
 def _columns(model, names: list[str]) -> str:
@@ -135,8 +161,11 @@ def _copy_batch(dataset_id: int, batch: list[tuple[ExampleRow, int, str]]) -> No
     table = Example._meta.db_table
     with connection.cursor() as wrapper:
         cur = wrapper.cursor  # the psycopg cursor, for copy()
-        cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(batch)])
-        ids = [row[0] for row in cur.fetchall()]
+        ids = [r.pk for r, _, _ in batch]
+        if None in ids:
+            cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                        [table, len(batch)])
+            ids = [row[0] for row in cur.fetchall()]
         names = ["id", "dataset", "external_id", "split", "position", "fields", "prompt", "group", "key"]
         with cur.copy(f"COPY {connection.ops.quote_name(table)} ({_columns(Example, names)}) FROM STDIN") as copy:
             for pk, (r, position, prompt) in zip(ids, batch):

@@ -40,6 +40,8 @@ def decode_cursor(cursor: str) -> tuple[float | int, int]:
         value, pk = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if not isinstance(pk, int) or not isinstance(value, (int, float)) or isinstance(value, bool):
             raise ValueError
+        if not 0 < pk < 2**63 or not abs(value) <= 2**53:  # a crafted cursor: a bigint id, a finite sort value
+            raise ValueError
         return value, pk
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
         raise ReviewError(f"malformed page cursor {cursor[:40]!r}; start again from the first page") from None
@@ -239,7 +241,9 @@ PREVIEW_CHARS = 200
 
 
 def _preview(dataset: Dataset, fields: dict, prompt: str) -> str:
-    shown = [str(fields.get(k, "")) for k in (dataset.display_fields or []) if fields.get(k) not in (None, "")]
+    from studio.services.export.styles import display_field_names  # local: keeps this edit inside _preview
+
+    shown = [str(fields.get(k, "")) for k in display_field_names(dataset) if fields.get(k) not in (None, "")]
     text = " · ".join(shown) if shown else prompt
     return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
 

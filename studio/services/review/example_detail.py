@@ -3,6 +3,7 @@ long they took, each run's label and score, the latest evaluation's predictions,
 from __future__ import annotations
 
 from studio.models import ElicitedLabel, Example, GoldLabel, HumanLabel
+from studio.services.export.styles import display_field_names
 
 from .sources import latest_evaluation
 
@@ -10,7 +11,7 @@ from .sources import latest_evaluation
 def example_detail(example: Example) -> dict:
     dataset = example.dataset
     fields = example.fields or {}
-    shown = dataset.display_fields or list(fields)
+    shown = display_field_names(dataset) or list(fields)
     humans = (HumanLabel.objects.filter(example=example).select_related("annotator")
               .order_by("source", "created_at", "pk"))
     people = []

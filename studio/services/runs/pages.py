@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from studio.models import ElicitationRun, ElicitedLabel
-from studio.services import access
+from studio.services import access, policies
 
 RESULTS_SHOWN = 500
 
@@ -15,10 +15,10 @@ def visible_runs(user):
 def run_list(user, dataset_id: str | None) -> dict:
     qs = visible_runs(user)
     dataset = None
-    if dataset_id and str(dataset_id).isdigit():
+    if dataset_id and str(dataset_id).isdigit() and int(dataset_id) < 2**63:  # a bigint id, else no filter
         qs = qs.filter(dataset_id=int(dataset_id))
         dataset = access.reviewable_datasets(user).filter(pk=int(dataset_id)).first()
-    return {"runs": qs.order_by("-created_at")[:200], "dataset": dataset, "can_start": access.is_admin(user)}
+    return {"runs": qs.order_by("-created_at")[:200], "dataset": dataset, "can_start": policies.runs.can_start(user, dataset)}
 
 
 def _example_text(fields: dict, prompt: str) -> str:
@@ -63,7 +63,7 @@ def run_page(run: ElicitationRun, user) -> dict:
         "settings_rows": settings_rows,
         "config_rows": sorted(run.config.items()),
         "defaults_applied": summary.get("defaults_applied", []),
-        "can_cancel": access.is_admin(user) and run.is_active,
+        "can_cancel": policies.runs.can_cancel(user, run) and run.is_active,
         "finished": run.state in ElicitationRun.FINISHED_STATES,
         "summary": summary,
     }

@@ -7,8 +7,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from studio.models import ElicitationRun
-from studio.services import access, jobs
+from studio.services import jobs, policies
 from studio.services.engine_port import DEVICES
+from studio.services.engine_port import ConfigRefused, outbound
 
 from .configuration import build_config, fingerprint
 from .errors import RunRefused
@@ -21,9 +22,13 @@ class RunNotQueued(jobs.QueueUnavailable, RunRefused):
     """The run was created but the broker refused its task: the run is failed, the message says so."""
 
 
-def _check_backend(model: str, backend: str, device: str, base_url: str) -> None:
+def _check_backend(model: str, backend: str, device: str, base_url: str) -> str:
+    """Refuse a bad backend choice; return the model to store (a model path made absolute)."""
     if not model.strip():
         raise RunRefused("model: give the bundled model's name (smollm2), a local path or a model name")
+    if len(model) > 300 or len(base_url) > 500:
+        field = "model" if len(model) > 300 else "base_url"
+        raise RunRefused(f"{field}: too long (at most {300 if field == 'model' else 500} characters)", field)
     if backend not in ElicitationRun.Backend.values:
         raise RunRefused(f"backend {backend!r} is not one of {', '.join(ElicitationRun.Backend.values)}")
     if device not in DEVICES:
@@ -31,11 +36,21 @@ def _check_backend(model: str, backend: str, device: str, base_url: str) -> None
     if backend == ElicitationRun.Backend.OPENAI:
         parsed = urlparse(base_url)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise RunRefused(f"base_url: the OpenAI-compatible backend needs an http(s) URL, got {base_url!r}")
+            raise RunRefused(f"base_url: the OpenAI-compatible backend needs an http(s) URL, got {base_url[:200]!r}")
+        _as_run_refusal(outbound.check_base_url, base_url)  # on STUDIO_BACKEND_HOSTS, no credentials in it
+        return model
     elif base_url:
         raise RunRefused(f"base_url is only used by the OpenAI-compatible backend, not {backend!r}")
     if backend == ElicitationRun.Backend.VLLM and device == "cpu":
         raise RunRefused("device: the vllm backend runs on GPU workers only (device cuda or auto)")
+    return _as_run_refusal(outbound.check_model, model)
+
+
+def _as_run_refusal(check, value):
+    try:
+        return check(value)
+    except ConfigRefused as refusal:
+        raise RunRefused(refusal.message, refusal.field) from None
 
 
 def _active_duplicate(fp: str) -> ElicitationRun | None:
@@ -53,12 +68,12 @@ def start_run(dataset, *, user, split: str = "", subset: str = "all", sample_siz
     """Create a pending run and queue its task. Refuses (RunRefused, nothing created) bad values and a second
     start of a configuration that is already pending or running on this dataset. When the broker is down the
     run is created failed and RunNotQueued (a RunRefused of kind "unavailable") says so."""
-    if user is not None and not access.is_admin(user):
+    if user is not None and not policies.runs.can_start(user, dataset):
         raise RunRefused("only admins start runs", kind="forbidden")
     model = (model or settings.STUDIO_MODEL).strip()
     split = split or ""
     base_url = (base_url or "").strip()
-    _check_backend(model, backend, device, base_url)
+    model = _check_backend(model, backend, device, base_url)
     if subset != ElicitationRun.Subset.SAMPLE:
         sample_size = sample_seed = None
     elif sample_seed is None:
@@ -97,7 +112,7 @@ def start_run(dataset, *, user, split: str = "", subset: str = "all", sample_siz
 def cancel_run(run: ElicitationRun, *, user) -> ElicitationRun:
     """Ask a run to stop. A pending run is canceled at once; a running one stops at its worker's next
     iteration and keeps its labels so far and its checkpoint."""
-    if user is not None and not access.is_admin(user):
+    if user is not None and not policies.runs.can_cancel(user, run):
         raise RunRefused("only admins cancel runs", kind="forbidden")
     who = user.get_username() if user is not None and user.is_authenticated else ""
     with transaction.atomic():
