@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 
 from studio.services.refusals import Refusal
+from studio.services.splits import dataset_splits
 
 FORMATS = ("jsonl", "csv")
 STYLES = ("labels", "sft", "preference")
@@ -34,8 +35,6 @@ class ExportFilters:
 
 
 def check_split(dataset, split: str) -> None:
-    from studio.services.review import dataset_splits
-
     if split and split not in (splits := dataset_splits(dataset)):
         have = ", ".join(repr(s) for s in splits) or "none (the dataset has no examples)"
         raise ExportError(f"dataset '{dataset.slug}' has no split {split!r}; its splits: {have}.")

@@ -12,6 +12,7 @@ from django.db.models import Case, F, FloatField, Q, Value, When
 from django.db.models.functions import Abs, Cast, Coalesce, Greatest
 
 from studio.models import Dataset, ElicitationRun, ElicitedLabel, HumanLabel
+from studio.services.export.styles import display_field_names
 
 from .sources import ReviewError, Source, annotate_source, check_split, find_source, runs_for_split, split_examples, vote_counts
 
@@ -241,7 +242,6 @@ PREVIEW_CHARS = 200
 
 
 def _preview(dataset: Dataset, fields: dict, prompt: str) -> str:
-    from studio.services.export.styles import display_field_names  # local: keeps this edit inside _preview
 
     shown = [str(fields.get(k, "")) for k in display_field_names(dataset) if fields.get(k) not in (None, "")]
     text = " · ".join(shown) if shown else prompt
