@@ -1,7 +1,21 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def create_studio_admins_group(sender, using="default", **kwargs) -> None:
+    """The "Studio admins" group exists once the database is migrated, so a superuser can add people to it
+    (membership is what makes a non-superuser a studio admin; see studio.services.access)."""
+    from django.contrib.auth.models import Group
+
+    from studio.services.access import STUDIO_ADMINS_GROUP
+
+    Group.objects.using(using).get_or_create(name=STUDIO_ADMINS_GROUP)
 
 
 class StudioConfig(AppConfig):
     name = "studio"
     verbose_name = "ICM Studio"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        post_migrate.connect(create_studio_admins_group, sender=self)

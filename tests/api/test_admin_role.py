@@ -112,3 +112,12 @@ def test_a_real_admin_opens_the_admin_forms(world, group_admin, who):
 def test_every_resource_has_one_policy():
     from studio.services import policies
     assert set(policies.POLICIES) == {"runs", "datasets", "evaluations", "imports", "exports", "studies"}
+
+
+def test_the_studio_admins_group_is_there_to_add_people_to(db):
+    """A superuser finds the group in the admin's Groups after `migrate`; nobody has to type its name."""
+    from django.contrib.auth.models import Group
+
+    from studio.services.access import STUDIO_ADMINS_GROUP
+
+    assert Group.objects.filter(name=STUDIO_ADMINS_GROUP).exists()
