@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import BooleanField, Case, Count, F, FilteredRelation, FloatField, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, F, FilteredRelation, FloatField, Q, QuerySet, Value, When
 
 from studio.models import Dataset, ElicitationRun, Evaluation, Example, HumanLabel
+from studio.services import tallies
 
 DEFAULT_MIN_ANNOTATOR_LABELS = 10
 
@@ -103,14 +104,9 @@ def evaluation_sources(evaluation: Evaluation | None, split: str) -> list[Source
 
 
 def vote_summary(dataset: Dataset, split: str) -> list[dict]:
-    """One pass over the split's human labels: a row per annotator and per crowd vote position, with
-    {"source", "annotator_id", "annotator__username", "crowd_voter", "n"}."""
-    return list(
-        HumanLabel.objects.filter(example__dataset=dataset, example__split=split).order_by()
-        .values("source", "annotator_id", "annotator__username", "crowd_voter")
-        .annotate(n=Count("pk"))
-        .order_by("source", "-n", "annotator_id", "crowd_voter")
-    )
+    """A row per annotator and per crowd vote position, with {"source", "annotator_id", "annotator__username",
+    "crowd_voter", "n"}, read from the split's tallies (kept on write), not from the votes."""
+    return tallies.vote_rows(tallies.split_cells(dataset.pk, split))
 
 
 def annotators_in(summary: list[dict], min_labels: int = 1) -> list[dict]:
@@ -202,16 +198,15 @@ def majority_case(t: str, f: str):
 
 
 def vote_counts(kind: str) -> dict:
-    """Annotations counting an example's True and False votes of one kind (annotator | crowd)."""
-    return {
-        f"{kind}_t": Count("human_labels", filter=Q(human_labels__source=kind, human_labels__label=True)),
-        f"{kind}_f": Count("human_labels", filter=Q(human_labels__source=kind, human_labels__label=False)),
-    }
+    """Annotations giving an example's True and False votes of one kind (annotator | crowd): the example's
+    own vote columns, kept on write (no pass over the votes)."""
+    prefix = "people" if kind == HumanLabel.Source.ANNOTATOR else "crowd"
+    return {f"{kind}_t": F(f"{prefix}_true"), f"{kind}_f": F(f"{prefix}_false")}
 
 
 def annotate_source(qs: QuerySet, source: Source, alias: str, *, with_score: bool = False) -> QuerySet:
     """Add column `alias` (the source's label: True / False / NULL) to an Example queryset. People and
-    crowd columns aggregate votes, which makes the queryset grouped (use HAVING-style filters)."""
+    crowd columns read the example's vote columns (kept on write), so the queryset stays ungrouped."""
     if source.kind == "run":
         rel = f"{alias}_rel"
         qs = qs.alias(**{rel: FilteredRelation("elicited_labels", condition=Q(elicited_labels__run_id=source.run_id))})

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from studio.env import env_int
 from studio.models import ElicitationRun
+from studio.services import tallies
 
 from . import engine, lease
 from .progress import ProgressRecorder, accuracy, forget_events_after, gold_for
@@ -168,6 +169,8 @@ def _finish(run_id: int, worker: str, result, recorder: ProgressRecorder, model_
         run.heartbeat_at = timezone.now()
         run.error = ""
         run.save()
+        if run.state == State.COMPLETED:  # its labels join the review tallies in the same transaction
+            tallies.rebuild(run.dataset_id)
     log.info("run %s %s: %s iterations, %s model tokens in %.1f s (model %s)", run_id, run.state, run.iteration,
              run.tokens_used, run.seconds_used, "reused" if model_note["reused"] else
              f"loaded in {model_note['load_seconds']} s")
