@@ -13,7 +13,8 @@ class Command(BaseCommand):
         parser.add_argument("datasets", nargs="*", help="dataset slugs (default: every dataset)")
         parser.add_argument("--fix", action="store_true", help="replace what differs with the recount")
 
-    def handle(self, *slugs, fix: bool = False, **options):
+    def handle(self, *args, datasets=(), fix: bool = False, **options):
+        slugs = list(datasets)
         datasets = Dataset.objects.order_by("pk")
         if slugs:
             datasets = datasets.filter(slug__in=slugs)

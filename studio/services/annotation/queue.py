@@ -109,8 +109,8 @@ def _held(user, dataset: Dataset, now) -> Example | None:
     """The example this user already holds (a reload, or the one shown before an undo), most recent first."""
     claims = (
         AnnotationClaim.objects.filter(annotator=user, example__in=queue_examples(dataset), expires_at__gt=now)
-        .exclude(example__in=HumanLabel.objects.filter(annotator=user).values("example_id"))
-        .exclude(example__in=Skip.objects.filter(annotator=user).values("example_id"))
+        .exclude(Exists(HumanLabel.objects.filter(annotator=user, example=OuterRef("example"))))
+        .exclude(Exists(Skip.objects.filter(annotator=user, example=OuterRef("example"))))
         .select_related("example", "example__dataset")
         .order_by("-claimed_at", "-pk")
     )
