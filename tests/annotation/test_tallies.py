@@ -158,6 +158,37 @@ def test_randomized_workload_leaves_aggregates_equal_to_a_recount():
 
 
 @pytest.mark.django_db
+def test_the_same_workload_one_step_at_a_time_matches_a_recount_on_any_database():
+    """The embedded demo's database (SQLite) too: labels, skips, undos and relabels, a run finishing, an
+    import and a deleted account, one after another."""
+    rng = random.Random(11)
+    ds = make_dataset("Stepwise", n=12, overlap=2, splits=("train", "test"), gold=lambda e: e.position % 2 == 0)
+    run = ElicitationRun.objects.create(dataset=ds, state=ElicitationRun.State.RUNNING, fingerprint="step-run")
+    users = [make_annotator(f"step{i}", ds) for i in range(4)]
+    for step in range(40):
+        user = users[step % len(users)]
+        example = next_example(user, ds)
+        if example is None:
+            continue
+        if rng.random() < 0.15:
+            skip(user, example, 1.0)
+            continue
+        submit_label(user, example, rng.random() < 0.5, 1.0)
+        if rng.random() < 0.4:
+            undo_last(user, ds)
+            submit_label(user, next_example(user, ds), rng.random() < 0.5, 1.0)
+        if step == 15:
+            _finish_run(run, rng)
+        if step == 25:
+            users[0].delete()
+            users[0] = make_annotator("step-late", ds)
+    landed = _import("Stepwise import", rng)
+    for dataset in (ds, landed):
+        _assert_matches_recount(dataset)
+    assert Tally.objects.filter(dataset=ds, a_kind=tallies.Kind.RUN, a_ref=run.pk).exists()
+
+
+@pytest.mark.django_db
 def test_recount_command_reports_a_difference_and_fixes_it(capsys):
     ds = make_dataset("Counted", n=6, overlap=2, gold=lambda e: e.position % 2 == 0)
     user = make_annotator("ann", ds)

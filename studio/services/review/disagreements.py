@@ -10,6 +10,7 @@ import base64
 import binascii
 import json
 
+from django.db import connection, transaction
 from django.db.models import F, FloatField, Q, Value
 from django.db.models.functions import Abs, Coalesce
 
@@ -94,6 +95,17 @@ def _drivers(dataset: Dataset, split: str, sort: str, score_src: Source | None, 
 
 
 PROBE_FIRST, PROBE_MAX = 256, 16384
+
+
+def _by_index_probes() -> None:
+    """PostgreSQL, this transaction: join a chunk's examples to each source by index probes. From about a
+    thousand ids up the planner hashes the whole of a run's labels instead (linear in the split: measured
+    20 ms at 100,000 examples for a 1,024-id chunk, against 2 ms probing)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL enable_hashjoin = off")
+            cur.execute("SET LOCAL enable_mergejoin = off")
+            cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
 
 
 def _probe_page(full, drivers, cursor, direction: str, want: int) -> list[dict]:
@@ -191,7 +203,9 @@ def disagreements(
     if score_src is not None:
         fields.append("model_score_value")
     full = qs.values(*fields)
-    page = _probe_page(full, _drivers(dataset, split, sort, score_src, direction), cursor, direction, limit + 1)
+    with transaction.atomic():
+        _by_index_probes()
+        page = _probe_page(full, _drivers(dataset, split, sort, score_src, direction), cursor, direction, limit + 1)
 
     has_more = len(page) > limit
     page = page[:limit]
