@@ -11,11 +11,11 @@ import time
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from studio.models import AnnotationClaim, Dataset, Example, HumanLabel, Skip
+from studio.models import AnnotationClaim, Dataset, Example, HumanLabel, Skip, Tally
 from studio.services import access
 
 from .errors import AnnotationError
@@ -124,9 +124,22 @@ def _held(user, dataset: Dataset, now) -> Example | None:
     return None
 
 
+def _labeled_everything(user, dataset: Dataset) -> bool:
+    """Whether `user` has labeled every example of the queue, read from the tallies: the candidate walk would
+    otherwise pass over every one of them to find nothing (2 s at 1,000,000 examples)."""
+    cells = Tally.objects.filter(dataset=dataset, b_kind=Tally.Kind.NONE)
+    if dataset.annotation_split:
+        cells = cells.filter(split=dataset.annotation_split)
+    counts = cells.aggregate(mine=Sum("n", filter=Q(a_kind=Tally.Kind.ANNOTATOR, a_ref=user.pk)),
+                             examples=Sum("n", filter=Q(a_kind=Tally.Kind.VOTES_PEOPLE)))
+    return bool(counts["examples"]) and (counts["mine"] or 0) >= counts["examples"]
+
+
 def next_example(user, dataset: Dataset) -> Example | None:
     """The example `user` should label next on `dataset`, claimed for them; None when nothing is left for them."""
     require_annotator(user, dataset)
+    if _labeled_everything(user, dataset):
+        return None
     for attempt in range(ATTEMPTS):
         now = timezone.now()
         held = _held(user, dataset, now)
