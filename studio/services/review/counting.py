@@ -1,9 +1,9 @@
 """The dashboard's counts. For the stored sources (runs, people, crowd, annotators) they are read from the
 split's tallies (count_from_tallies), kept exact on write. For an evaluation's prediction sets, which cover
-only its test examples, one pass over those examples (count_everything) counts, for every source, its coverage and confusion against
-gold, and for every pair of sources their 2x2 agreement table — conditional aggregates (COUNT / SUM
-over label codes that are NULL where a source is silent) in a single SQL statement, however many
-examples there are.
+only its test examples, one pass over those examples (count_everything) counts, for every source, its
+coverage and confusion against gold, and for every pair of sources their 2x2 agreement table —
+conditional aggregates (COUNT / SUM over label codes that are NULL where a source is silent) in a single
+SQL statement, however many examples there are.
 
 The statement is composed from ORM-built parts: the examples with one column per one-label-per-example
 source (runs, annotators, gold; LEFT JOINs through FilteredRelation), and the human votes pre-aggregated

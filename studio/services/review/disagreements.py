@@ -78,7 +78,8 @@ def _drivers(dataset: Dataset, split: str, sort: str, score_src: Source | None, 
     """Cheap ordered streams of (sort_key, example id) over the split whose concatenation is the table's
     order. Confidence: the score run's scored labels by |score| (one table, no join unless the run spans
     every split), then — as key −1 — the examples it left unscored. Agreement: the examples by their
-    people_agreement column (an index). Position: the examples by position (an index). Each is read in chunks and only the chunk's examples get the full disagreement test."""
+    people_agreement column (an index). Position: the examples by position (an index). Each is read in
+    chunks and only the chunk's examples get the full disagreement test."""
     examples = split_examples(dataset, split)
     if sort == "position":
         return [(examples.annotate(sort_key=F("position")), "pk")]

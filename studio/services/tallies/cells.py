@@ -34,19 +34,22 @@ def majority(t: int, f: int) -> bool | None:
     return True if t > f else False if f > t else None
 
 
-def example_cells(example_id: int, split: str, *, humans=None) -> tuple[Counter, Votes]:
-    """(cells, votes) of one example as the database holds it now. `humans` (source, annotator_id,
-    crowd_voter, label rows) may be passed when the caller already read them."""
+def fixed_sources(example_id: int, split: str) -> list[tuple[int, int, bool]]:
+    """The example's gold and completed runs' labels as (kind, ref, label): what a person's label leaves alone."""
     gold = GoldLabel.objects.filter(example_id=example_id).values_list("label", flat=True).first()
     runs = (ElicitedLabel.objects.filter(example_id=example_id, label__isnull=False,
                                          run__state=ElicitationRun.State.COMPLETED)
             .filter(Q(run__split="") | Q(run__split=split)).values_list("run_id", "label"))
+    sources = [(Kind.GOLD, 0, bool(gold))] if gold is not None else []
+    return sources + [(Kind.RUN, run_id, bool(label)) for run_id, label in runs]
+
+
+def example_cells(example_id: int, split: str, *, fixed=None, humans=None) -> tuple[Counter, Votes]:
+    """(cells, votes) of one example as the database holds it now. `fixed` (fixed_sources) and `humans`
+    (human_rows) may be passed when the caller already read them."""
+    sources = list(fixed_sources(example_id, split) if fixed is None else fixed)
     if humans is None:
         humans = human_rows(example_id)
-    sources: list[tuple[int, int, bool]] = []
-    if gold is not None:
-        sources.append((Kind.GOLD, 0, bool(gold)))
-    sources.extend((Kind.RUN, run_id, bool(label)) for run_id, label in runs)
     pt = pf = ct = cf = 0
     cells: Counter = Counter()
     for source, annotator_id, crowd_voter, label in humans:

@@ -15,7 +15,7 @@ from django.db import connection
 
 from studio.models import Example, Tally
 
-from .cells import CELL_FIELDS, example_cells
+from .cells import CELL_FIELDS, example_cells, fixed_sources
 
 
 def share_lock(dataset_id: int) -> None:
@@ -23,17 +23,18 @@ def share_lock(dataset_id: int) -> None:
     if connection.vendor == "postgresql":
         from studio.models import Dataset
 
+        table = connection.ops.quote_name(Dataset._meta.db_table)
         with connection.cursor() as cur:
-            cur.execute(f"SELECT 1 FROM {connection.ops.quote_name(Dataset._meta.db_table)} WHERE id = %s FOR KEY SHARE",
-                        [dataset_id])
+            cur.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR KEY SHARE", [dataset_id])
 
 
 @contextmanager
 def keeping(example: Example):
     """Wrap a change to `example`'s labels (inside a transaction, after share_lock and the example's row lock)."""
-    before, _ = example_cells(example.pk, example.split)
+    fixed = fixed_sources(example.pk, example.split)  # gold and runs: a person's label changes neither
+    before, _ = example_cells(example.pk, example.split, fixed=fixed)
     yield
-    after, votes = example_cells(example.pk, example.split)
+    after, votes = example_cells(example.pk, example.split, fixed=fixed)
     delta = Counter(after)
     delta.subtract(before)
     add(example.dataset_id, delta)

@@ -5,7 +5,8 @@ same cells as cells.example_cells, for every example of a dataset at once:
 - `src`: one row per (example, source, label): gold, each completed run covering the example's split, each
   annotator, and the people's and the crowd's majorities (strict; ties count for neither side);
 - each example's sources become one signature ("kind:ref:label,..."); grouping examples by signature
-  leaves a few hundred rows, which expand into source and pair cells; crowd-voter cells group the crowd votes; vote histograms group every example by its (False, True) votes, 0 / 0 included.
+  leaves a few hundred rows, which expand into source and pair cells; crowd-voter cells group the crowd
+  votes; vote histograms group every example by its (False, True) votes, 0 / 0 included.
 """
 from __future__ import annotations
 
@@ -58,7 +59,8 @@ def _sqls() -> dict[str, str]:
         # a few hundred rows, expanded into source and pair cells in Python (a self-join of the sources
         # on the example costs ~5x more at 1,000,000 examples)
         "signatures": (f"WITH votes AS ({votes}), src AS ({src}) SELECT x.sp, x.sig, COUNT(*) FROM "
-                       f"(SELECT s.ex, s.sp, {signature} AS sig FROM src s GROUP BY s.ex, s.sp) x GROUP BY x.sp, x.sig"),
+                       f"(SELECT s.ex, s.sp, {signature} AS sig FROM src s GROUP BY s.ex, s.sp) x "
+                       f"GROUP BY x.sp, x.sig"),
         "voters": (f"SELECT e.split, {Kind.CROWD_VOTER:d}, h.crowd_voter, h.label, 0, 0, 0, COUNT(*) FROM {H} h "
                    f"JOIN {E} e ON e.id = h.example_id WHERE e.dataset_id = %(ds)s AND h.source = '{crowd}' "
                    f"GROUP BY e.split, h.crowd_voter, h.label"),
