@@ -1,22 +1,28 @@
-"""How the review pages' response times grow with dataset size.
+"""How review and annotation response times grow with dataset size.
 
-Seeds datasets of 1,000, 10,000 and 100,000 examples (one split), each with gold, three completed ICM runs
-(one label and score per example) with progress events, five annotators who labeled every example, and a
-completed evaluation; then times, through Django's full request stack (middleware, views, templates), the
-dashboard, the first page of the disagreement table (ICM run 1 against the people's majority, sorted by
-the model's confidence), a page deep into it (reached by following the keyset cursor), and a trivial page
-(the login form) as the baseline measured in the same run. Medians of --repeat requests after a warm-up.
+Seeds datasets (default 1,000,000 examples; --sizes 1000,100000,1000000 for a growth table), each one split
+with gold, three completed ICM runs (one label and score per example) with progress events, five annotators
+who labeled every example, and a completed evaluation — bulk-loaded with COPY, then counted by the same
+recount an import runs (tallies.rebuild). Then times, through Django's full request stack (middleware,
+views, templates): the dashboard; the first page of the disagreement table (ICM run 1 against the people's
+majority) sorted by the model's confidence and by the people's agreement, and a page deep into each
+(reached by following the keyset cursor); and, through the annotation services, "next example" and one
+label write for newcomers on the dataset (overlap 6, so every example still needs a label); and a trivial
+page (the login form) as the baseline measured in the same run. Medians of --repeat after a warm-up.
 
 It works in its own PostgreSQL database, created and dropped here: REVIEW_BENCH_DATABASE_URL, else the
 server of DATABASE_URL with the database name `icm_bench_review`, else postgres@127.0.0.1:5432.
 
-    .venv/bin/python benchmarks/review_scale.py [--sizes 1000,10000,100000] [--repeat 5] [--keep]
+    .venv/bin/python benchmarks/review_scale.py [--sizes 1000000] [--repeat 7] [--keep]
 
-The last line reads: review_scale n=100000 dashboard_ms=A disagreements_ms=B trivial_ms=C
+The last line reads: review_scale n=N dashboard_ms=D disagreements_ms=G agreement_sorted_ms=A
+next_example_ms=X label_write_ms=W (targets at 1,000,000: D < 1000, G < 300, A < 300, X < 50, W < 30).
 """
 from __future__ import annotations
 
 import argparse
+import io
+import json
 import os
 import random
 import statistics
@@ -28,7 +34,6 @@ from urllib.parse import urlparse, urlunparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BENCH_DB = "icm_bench_review"
-BATCH = 5000
 
 
 def bench_database_url() -> str:
@@ -61,63 +66,98 @@ def drop_database(url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+WORDS = "good bad plot acting film slow funny dull moving brilliant weak script scene music ending".split()
+TEMPLATE = "Review: {text}\nClaim: this review is positive.\nI think this claim is"
+ANNOTATOR_ACCURACY = (0.9, 0.8, 0.7, 0.65, 0.6)
+RUN_ACCURACY = (0.8, 0.75, 0.7)
+
+
+def _copy(cur, table_model, columns: list[str], lines) -> None:
+    """COPY rows (already tab-separated text lines) into a model's table, in chunks."""
+    from django.db import connection
+
+    table = connection.ops.quote_name(table_model._meta.db_table)
+    cols = ", ".join(connection.ops.quote_name(table_model._meta.get_field(c).column) for c in columns)
+    with cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+        buf = io.StringIO()
+        for k, line in enumerate(lines, 1):
+            buf.write(line)
+            buf.write("\n")
+            if k % 50000 == 0:
+                copy.write(buf.getvalue())
+                buf = io.StringIO()
+        copy.write(buf.getvalue())
+
+
+def _b(v: bool) -> str:
+    return "t" if v else "f"
+
+
 def seed(n: int, users, rng: random.Random):
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from studio.models import (Dataset, ElicitationRun, ElicitedLabel, Evaluation, Example, GoldLabel, HumanLabel,
-                               RunEvent)
+                               Membership, RunEvent)
+    from studio.services import tallies
 
     ds = Dataset.objects.create(name=f"scale-{n}", slug=f"scale-{n}", task_type=Dataset.TaskType.TEXT,
-                                prompt_template="Review: {text}\nClaim: this review is positive.\nI think this claim is",
-                                display_fields=["text"])
-    words = "good bad plot acting film slow funny dull moving brilliant weak script scene music ending".split()
-    for start in range(0, n, BATCH):
-        batch = []
-        for i in range(start, min(n, start + BATCH)):
-            text = " ".join(rng.choice(words) for _ in range(14))
-            batch.append(Example(dataset=ds, external_id=str(i), split="test", position=i, fields={"text": text},
-                                 prompt=f"Review: {text}\nClaim: this review is positive.\nI think this claim is"))
-        Example.objects.bulk_create(batch)
-    ids = list(Example.objects.filter(dataset=ds).order_by("pk").values_list("pk", flat=True))
-    gold = {i: rng.random() < 0.5 for i in ids}
-    for start in range(0, n, BATCH):
-        GoldLabel.objects.bulk_create([GoldLabel(example_id=i, label=gold[i]) for i in ids[start:start + BATCH]])
+                                prompt_template=TEMPLATE, display_fields=["text"], annotation_overlap=6,
+                                annotation_split="test")
+    Membership.objects.bulk_create([Membership(user=u, dataset=ds, role=Membership.Role.ANNOTATOR) for u in users])
+    gold = [rng.random() < 0.5 for _ in range(n)]
+    votes = [[g if rng.random() < acc else not g for g in gold] for acc in ANNOTATOR_ACCURACY]
+    runs = [ElicitationRun.objects.create(dataset=ds, split="test", state=ElicitationRun.State.COMPLETED,
+                                          fingerprint=f"scale-{n}-{r}", finished_at=timezone.now(), example_count=n)
+            for r in range(len(RUN_ACCURACY))]
+    now = timezone.now().isoformat()
+    with transaction.atomic(), connection.cursor() as wrapper:
+        cur = wrapper.cursor
 
-    runs = []
-    for r, acc in enumerate((0.8, 0.75, 0.7)):
-        run = ElicitationRun.objects.create(dataset=ds, split="test", state=ElicitationRun.State.COMPLETED,
-                                            fingerprint=f"scale-{n}-{r}", finished_at=timezone.now(), example_count=n)
-        runs.append(run)
-        for start in range(0, n, BATCH):
-            rows = []
-            for i in ids[start:start + BATCH]:
-                label = gold[i] if rng.random() < acc else not gold[i]
-                mag = rng.uniform(0.01, 8.0)
-                rows.append(ElicitedLabel(run=run, example_id=i, label=label, score=mag if label else -mag))
-            ElicitedLabel.objects.bulk_create(rows)
+        def example_lines():
+            for i in range(n):
+                text = " ".join(rng.choice(WORDS) for _ in range(14))
+                t = sum(v[i] for v in votes)
+                prompt = TEMPLATE.format(text=text).replace("\n", "\\n")
+                yield (f"{ds.pk}\t{i}\ttest\t{i}\t{json.dumps({'text': text})}\t{prompt}\t\t\t"
+                       f"{t}\t{len(votes) - t}\t0\t0")
+
+        _copy(cur, Example, ["dataset", "external_id", "split", "position", "fields", "prompt", "group", "key",
+                             "people_true", "people_false", "crowd_true", "crowd_false"], example_lines())
+        cur.execute(f"SELECT id FROM {Example._meta.db_table} WHERE dataset_id = %s ORDER BY position", [ds.pk])
+        ids = [row[0] for row in cur.fetchall()]
+        _copy(cur, GoldLabel, ["example", "label"], (f"{ids[i]}\t{_b(gold[i])}" for i in range(n)))
+        for run, acc in zip(runs, RUN_ACCURACY):
+            def run_lines(run=run, acc=acc):
+                for i in range(n):
+                    label = gold[i] if rng.random() < acc else not gold[i]
+                    mag = rng.uniform(0.01, 8.0)
+                    yield f"{run.pk}\t{ids[i]}\t{_b(label)}\t{mag if label else -mag!r}"
+            _copy(cur, ElicitedLabel, ["run", "example", "label", "score"], run_lines())
+        for u, v in zip(users, votes):
+            _copy(cur, HumanLabel, ["example", "annotator", "source", "label", "seconds_spent", "created_at"],
+                  (f"{ids[i]}\t{u.pk}\tannotator\t{_b(v[i])}\t{rng.uniform(2, 30):.2f}\t{now}" for i in range(n)))
+    for run in runs:
         RunEvent.objects.bulk_create([RunEvent(run=run, iteration=10 * k, energy=-100 + k / 4, accepted_flips=k,
                                                inconsistencies=max(0, 50 - k), accuracy=0.5 + k / 2000)
                                       for k in range(300)])
-    for u, acc in zip(users, (0.9, 0.8, 0.7, 0.65, 0.6)):
-        for start in range(0, n, BATCH):
-            HumanLabel.objects.bulk_create([
-                HumanLabel(example_id=i, annotator=u, source=HumanLabel.Source.ANNOTATOR,
-                           label=gold[i] if rng.random() < acc else not gold[i], seconds_spent=rng.uniform(2, 30))
-                for i in ids[start:start + BATCH]])
     test = ids[:500]
     entries = [{"key": k, "kind": k, "name": k, "n_demos": 32, "predictions": [rng.random() < 0.5 for _ in test]}
                for k in ("zero-shot", "random", "people", "gold")]
     entries.append({"key": f"run:{runs[0].pk}", "kind": "icm", "name": f"ICM run {runs[0].pk}", "run_id": runs[0].pk,
-                    "n_demos": 32, "predictions": [gold[i] if rng.random() < 0.8 else not gold[i] for i in test]})
+                    "n_demos": 32, "predictions": [gold[i] if rng.random() < 0.8 else not gold[i] for i in range(500)]})
     Evaluation.objects.create(dataset=ds, state=Evaluation.State.COMPLETED, finished_at=timezone.now(),
                               config={"seed": 0, "max_demos": 32},
                               results={"test_split": "test", "train_split": "train", "example_ids": test,
                                        "sources": entries})
-    from django.db import connection
-
     with connection.cursor() as cur:  # fresh planner statistics, as autovacuum would give a real deployment
         cur.execute("ANALYZE")
-    return ds, runs
+    t = time.perf_counter()
+    tallies.rebuild(ds)  # what an import or a finishing run does: count every aggregate from the labels
+    rebuild_s = time.perf_counter() - t
+    with connection.cursor() as cur:
+        cur.execute("VACUUM ANALYZE")
+    return ds, runs, rebuild_s
 
 
 def timed(client, url: str, repeat: int) -> tuple[float, object]:
@@ -132,10 +172,41 @@ def timed(client, url: str, repeat: int) -> tuple[float, object]:
     return statistics.median(times), response
 
 
+def _deep(client, review, ds, base: str, sort: str, a: str, pages: int, repeat: int) -> tuple[float, float]:
+    """(first page ms, deep page ms) of the disagreement table in one sort order."""
+    url = f"{base}&sort={sort}"
+    first, _ = timed(client, url, repeat)
+    page = review.disagreements(ds, "test", a, "people", sort=sort)
+    for _ in range(pages):
+        if page["next"]:
+            page = review.disagreements(ds, "test", a, "people", sort=sort, after=page["next"])
+    deep, _ = timed(client, url + (f"&after={page['next']}" if page["next"] else ""), repeat)
+    return first, deep
+
+
+def _annotation(ds, newcomers, repeat: int) -> tuple[float, float]:
+    """Medians of "next example" and of one label write, over newcomers working through the queue."""
+    from studio.services.annotation import next_example, submit_label
+
+    nexts, writes = [], []
+    for k in range(repeat + 1):
+        user = newcomers[k % len(newcomers)]
+        t = time.perf_counter()
+        example = next_example(user, ds)
+        t1 = time.perf_counter()
+        assert example is not None
+        submit_label(user, example, k % 2 == 0, 3.0)
+        t2 = time.perf_counter()
+        if k:  # the first is the warm-up
+            nexts.append(1000 * (t1 - t))
+            writes.append(1000 * (t2 - t1))
+    return statistics.median(nexts), statistics.median(writes)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="1000,10000,100000")
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--sizes", default="1000000")
+    parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--deep-pages", type=int, default=5, help="pages to follow before timing a deep page")
     parser.add_argument("--keep", action="store_true", help="leave the benchmark database in place")
     args = parser.parse_args()
@@ -155,6 +226,7 @@ def main() -> None:
         from django.core.management import call_command
         from django.test import Client
 
+        from studio.models import Membership
         from studio.services import review
 
         call_command("migrate", verbosity=0)
@@ -166,35 +238,40 @@ def main() -> None:
         rng = random.Random(0)
 
         results = []
-        print(f"{'n':>8} {'seed_s':>7} {'dashboard_ms':>13} {'disagree_p1_ms':>15} {'disagree_deep_ms':>17} {'trivial_ms':>11}")
+        print(f"{'n':>8} {'seed_s':>7} {'recount_s':>9} {'dashboard':>9} {'conf_p1':>8} {'conf_deep':>9} "
+              f"{'agree_p1':>8} {'agree_deep':>10} {'next':>7} {'write':>7} {'trivial':>7}   (ms)")
         for n in sizes:
             t0 = time.perf_counter()
-            ds, runs = seed(n, users, rng)
-            seed_s = time.perf_counter() - t0
+            ds, runs, rebuild_s = seed(n, users, rng)
+            seed_s = time.perf_counter() - t0 - rebuild_s
+            newcomers = [User.objects.create_user(f"bench-newcomer-{n}-{k}", password="x" * 12) for k in range(3)]
+            Membership.objects.bulk_create([Membership(user=u, dataset=ds, role=Membership.Role.ANNOTATOR)
+                                            for u in newcomers])
             trivial, _ = timed(client, "/accounts/login/", args.repeat)
             dash, _ = timed(client, f"/review/{ds.slug}/?split=test", args.repeat)
-            base = f"/review/{ds.slug}/disagreements/?split=test&a=run:{runs[0].pk}&b=people&sort=confidence"
-            first, _ = timed(client, base, args.repeat)
-            page = review.disagreements(ds, "test", f"run:{runs[0].pk}", "people", sort="confidence")
-            for _ in range(args.deep_pages):
-                if page["next"]:
-                    page = review.disagreements(ds, "test", f"run:{runs[0].pk}", "people", sort="confidence",
-                                                after=page["next"])
-            deep_url = base + (f"&after={page['next']}" if page["next"] else "")
-            deep, _ = timed(client, deep_url, args.repeat)
+            a = f"run:{runs[0].pk}"
+            base = f"/review/{ds.slug}/disagreements/?split=test&a={a}&b=people"
+            conf, conf_deep = _deep(client, review, ds, base, "confidence", a, args.deep_pages, args.repeat)
+            agree, agree_deep = _deep(client, review, ds, base, "agreement", a, args.deep_pages, args.repeat)
+            nxt, write = _annotation(ds, newcomers, args.repeat)
             trivial_after, _ = timed(client, "/accounts/login/", args.repeat)
             trivial = statistics.median([trivial, trivial_after])
-            results.append((n, dash, first, deep, trivial))
-            print(f"{n:>8} {seed_s:>7.1f} {dash:>13.1f} {first:>15.1f} {deep:>17.1f} {trivial:>11.2f}", flush=True)
+            row = (n, dash, conf, conf_deep, agree, agree_deep, nxt, write, trivial)
+            results.append(row)
+            print(f"{n:>8} {seed_s:>7.1f} {rebuild_s:>9.1f} {dash:>9.1f} {conf:>8.1f} {conf_deep:>9.1f} "
+                  f"{agree:>8.1f} {agree_deep:>10.1f} {nxt:>7.2f} {write:>7.2f} {trivial:>7.2f}", flush=True)
 
-        n0, d0, f0, _, _ = results[0]
-        print("\ngrowth against the smallest size (time ratio / size ratio):")
-        for n, dash, first, deep, trivial in results:
-            print(f"  n={n}: size x{n / n0:.0f}  dashboard x{dash / d0:.1f}  disagreements x{first / f0:.1f}  "
-                  f"dashboard/trivial {dash / trivial:.0f}  disagreements/trivial {first / trivial:.0f}  "
-                  f"deep page/first page {deep / first:.2f}")
-        n, dash, first, _, trivial = results[-1]
-        print(f"review_scale n={n} dashboard_ms={dash:.1f} disagreements_ms={first:.1f} trivial_ms={trivial:.2f}")
+        n0, d0, c0 = results[0][:3]
+        print("\nagainst the trivial page measured in the same run (time ratios), and growth against the smallest size:")
+        for n, dash, conf, conf_deep, agree, agree_deep, nxt, write, trivial in results:
+            print(f"  n={n}: dashboard/trivial {dash / trivial:.0f}  disagreements/trivial {conf / trivial:.0f}  "
+                  f"agreement-sorted/trivial {agree / trivial:.0f}  next/trivial {nxt / trivial:.1f}  "
+                  f"write/trivial {write / trivial:.1f}  deep/first page {conf_deep / conf:.2f} (confidence) "
+                  f"{agree_deep / agree:.2f} (agreement)  size x{n / n0:.0f}: dashboard x{dash / d0:.1f} "
+                  f"disagreements x{conf / c0:.1f}")
+        n, dash, conf, _, agree, _, nxt, write, _ = results[-1]
+        print(f"review_scale n={n} dashboard_ms={dash:.1f} disagreements_ms={conf:.1f} agreement_sorted_ms={agree:.1f} "
+              f"next_example_ms={nxt:.1f} label_write_ms={write:.1f}")
     finally:
         from django.db import connections
 

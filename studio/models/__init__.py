@@ -6,6 +6,7 @@ from .import_jobs import ImportJob
 from .labels import AnnotationClaim, HumanLabel, Skip
 from .membership import Membership
 from .runs import ElicitationRun, ElicitedLabel, RunEvent
+from .tallies import Tally
 
 __all__ = [
     "ApiToken",
@@ -21,4 +22,5 @@ __all__ = [
     "Membership",
     "RunEvent",
     "Skip",
+    "Tally",
 ]

@@ -2,6 +2,8 @@
 serializes or renders an Example can carry gold by accident."""
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Case, F, FloatField, Q, Value, When
+from django.db.models.functions import Cast, Greatest
 
 
 class Dataset(models.Model):
@@ -65,6 +67,23 @@ class Example(models.Model):
     prompt = models.TextField(help_text="The rendered prompt the model sees.")
     group = models.CharField(max_length=200, blank=True, help_text="Consistency group.")
     key = models.CharField(max_length=200, blank=True, help_text="Consistency key inside the group.")
+    # The example's votes, kept exact on write by studio.services.tallies (in the label's transaction): the
+    # queue finds work and the review pages sort and filter through these instead of counting votes.
+    people_true = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    people_false = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    crowd_true = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    crowd_false = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    people_votes = models.GeneratedField(
+        expression=F("people_true") + F("people_false"), output_field=models.PositiveIntegerField(), db_persist=True
+    )
+    # Share of annotators voting with the majority; -1 without votes (the disagreement table's agreement key).
+    people_agreement = models.GeneratedField(
+        expression=Case(
+            When(Q(people_true__gt=0) | Q(people_false__gt=0), then=Cast(Greatest("people_true", "people_false"), FloatField())
+                 / Cast(F("people_true") + F("people_false"), FloatField())),
+            default=Value(-1.0), output_field=FloatField()),
+        output_field=FloatField(), db_persist=True,
+    )
 
     class Meta:
         ordering = ["dataset", "position"]
@@ -74,6 +93,11 @@ class Example(models.Model):
         indexes = [
             models.Index(fields=["dataset", "split", "position"], name="example_split_position"),
             models.Index(fields=["dataset", "group"], name="example_group"),
+            # the queue: closest to done first, then position (per split, and over every split)
+            models.Index(fields=["dataset", "split", "-people_votes", "position"], name="example_queue_split"),
+            models.Index(fields=["dataset", "-people_votes", "position"], name="example_queue_all"),
+            # the disagreement table sorted by the people's agreement (keyset pages)
+            models.Index(fields=["dataset", "split", "-people_agreement", "-id"], name="example_agreement"),
         ]
 
     def __str__(self) -> str:

@@ -1,7 +1,8 @@
 """ICM runs: the row a Celery task works on, its progress events, and the labels it elicited."""
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Abs
 
 from .jobs import Job
 
@@ -94,3 +95,6 @@ class ElicitedLabel(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["run", "example"], name="elicitedlabel_one_per_run_example")]
+        # the disagreement table sorted by the model's confidence |score| (keyset pages walk this index)
+        indexes = [models.Index(F("run"), Abs("score").desc(), F("example").desc(), name="elicitedlabel_confidence",
+                                condition=Q(score__isnull=False))]

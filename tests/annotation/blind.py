@@ -3,6 +3,7 @@ import json
 import re
 
 from studio.models import ElicitationRun, ElicitedLabel, GoldLabel, HumanLabel, Skip
+from studio.services import tallies
 from studio.services.annotation import next_example, skip, submit_label
 
 from .factories import make_annotator
@@ -25,6 +26,7 @@ def seed_hidden(ds, *, flip: bool = False):
         ElicitedLabel(run=run, example=e, label=(e.position % 3 == 0) != flip, score=123.4567 + e.position)
         for e in examples
     )
+    tallies.rebuild(ds)  # gold and a finished run, written past their services
     other = make_annotator("otherperson", ds)
     for value in (True, False):
         submit_label(other, next_example(other, ds), value != flip, 1.0)
@@ -41,6 +43,7 @@ def flip_hidden(ds) -> None:
         for row in model.objects.filter(**flt):
             row.label = not row.label
             row.save()
+    tallies.rebuild(ds)
 
 
 def assert_no_tokens(url: str, text: str) -> None:

@@ -24,7 +24,7 @@ from studio.models import (
     Membership,
     RunEvent,
 )
-from studio.services import api_tokens
+from studio.services import api_tokens, tallies
 
 ROLES = ["anonymous", "annotator", "outsider", "reviewer", "admin"]
 PROMPT = "Claim: {claim}\nI think this claim is"
@@ -120,6 +120,8 @@ def world(db) -> World:
     run_a = make_run(a, examples_a)
     active = ElicitationRun.objects.create(dataset=a, state="running", fingerprint=f"active-{a.pk}")
     run_b = make_run(b, examples_b)
+    for ds in (a, b):  # written past the services above: count the aggregates as an import would
+        tallies.rebuild(ds)
     job = ImportJob.objects.create(name="Old import", fmt="jsonl", state="completed", dataset=b,
                                    created_by=users["admin"])
     keys = {role: api_tokens.create_token(user, "tests")[1] for role, user in users.items()}

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from studio.models import Dataset, ElicitationRun, ElicitedLabel, Example, GoldLabel, HumanLabel, RunEvent
+from studio.services import tallies
 from tests.conftest import SHARED_DATA
 
 ALPACA = SHARED_DATA / "icm-wen2025" / "test_alpaca.json"
@@ -56,6 +57,7 @@ def alpaca_like(pairs: int | None = None, name: str = "alpaca-like") -> Dataset:
                 votes.append(HumanLabel(example=ex, source=HumanLabel.Source.CROWD, crowd_voter=pos, label=vote))
     GoldLabel.objects.bulk_create(golds)
     HumanLabel.objects.bulk_create(votes)
+    tallies.rebuild(ds)  # written past the services, like an import: recount the aggregates
     return ds
 
 
@@ -102,6 +104,7 @@ def completed_run(dataset: Dataset, split: str = "", *, accuracy: float = 0.8, s
         run.iteration, run.energy, run.accepted_flips, run.inconsistencies = (
             last.iteration, last.energy, last.accepted_flips, last.inconsistencies)
     run.save()
+    tallies.rebuild(dataset)  # as a finishing run does
     return run
 
 
@@ -118,6 +121,8 @@ def annotate(dataset: Dataset, users, example_ids, *, accuracy: float, seed: int
         HumanLabel(example_id=ex, annotator=u, source=HumanLabel.Source.ANNOTATOR,
                    label=gold[ex] if rng.random() < accuracy else not gold[ex], seconds_spent=round(rng.uniform(2, 40), 1))
         for u in users for ex in example_ids])
+    if example_ids:
+        tallies.rebuild(Example.objects.get(pk=example_ids[0]).dataset_id)
 
 
 def evaluation_with_results(dataset: Dataset, runs, *, test_split: str = "test", n_test: int = 120,

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from studio.models import ElicitationRun, ElicitedLabel, RunEvent
-from studio.services import runs
+from studio.services import runs, tallies
 from tests.support.datasets import make_sst2_dataset
 from tests.support.workers import FAST_CONFIG, VISIBILITY_TIMEOUT
 from tests.waiting import wait_for
@@ -44,6 +44,9 @@ def test_a_run_shows_progress_and_completes_with_one_label_per_example(start_wor
     assert run.tokens_used > 0 and run.seconds_used > 0 and run.finished_at and run.attempts == 1
     assert run.summary["accuracy_vs_gold"] is not None
     assert run.summary["model_load"]["reused"] is False
+    # its labels joined the review tallies in the same transaction as the state change
+    assert not tallies.check(ds)
+    assert tallies.split_cells(ds.pk, None).n((tallies.Kind.RUN, run.pk)) == run.labeled_count
 
     # A later run of the same model on this worker reuses the loaded model.
     second = runs.start_run(ds, user=admin_user, config={**FAST_CONFIG, "iterations": 0, "seed": 1})

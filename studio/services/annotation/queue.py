@@ -1,8 +1,9 @@
 """Which example an annotator gets next, and the claims that keep more than k people off one example.
 
 Invariant (per example, under its row lock): annotator labels + other people's unexpired claims <= overlap k.
-Every path that claims or labels an example first locks that example's row (SELECT ... FOR UPDATE), then
-re-counts in a fresh statement, so two transactions can never both take the last slot. Handing out skips
+Every path that claims or labels an example first locks that example's row (SELECT ... FOR NO KEY UPDATE), then
+re-counts in a fresh statement, so two transactions can never both take the last slot. Candidates are found
+through the example's vote count (kept on write, see studio.services.tallies), never by recounting. Handing out skips
 rows another transaction holds (SKIP LOCKED) instead of queueing behind it. On SQLite (the embedded demo)
 row locks are no-ops and the database's single writer serializes the writes instead.
 """
@@ -10,11 +11,11 @@ import time
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Count, F, IntegerField, OuterRef, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from studio.models import AnnotationClaim, Dataset, Example, HumanLabel, Skip
+from studio.models import AnnotationClaim, Dataset, Example, HumanLabel, Skip, Tally
 from studio.services import access
 
 from .errors import AnnotationError
@@ -68,19 +69,22 @@ def taken_slots(example_id: int, user, now) -> int:
 
 
 def _candidates(user, dataset: Dataset, now):
-    """Examples this user may take, closest to done first (most labels so far), then stable position."""
+    """Examples this user may take, closest to done first (most labels so far), then stable position. The
+    example's own vote count (kept on write) walks an index in that order; NOT EXISTS probes skip what the
+    user labeled or skipped, so the first batch costs a few index reads however large the pool."""
+    k = dataset.annotation_overlap
     return (
         queue_examples(dataset)
-        .exclude(pk__in=HumanLabel.objects.filter(annotator=user).values("example_id"))
-        .exclude(pk__in=Skip.objects.filter(annotator=user).values("example_id"))
+        .filter(people_votes__lt=k)
+        .exclude(Exists(HumanLabel.objects.filter(annotator=user, example=OuterRef("pk"))))
+        .exclude(Exists(Skip.objects.filter(annotator=user, example=OuterRef("pk"))))
         .alias(
-            n_labels=_count(annotator_labels().filter(example=OuterRef("pk"))),
             n_held=_count(
                 AnnotationClaim.objects.filter(example=OuterRef("pk"), expires_at__gt=now).exclude(annotator=user)
             ),
         )
-        .filter(**{"n_labels__lt": dataset.annotation_overlap - F("n_held")})
-        .order_by("-n_labels", "position", "pk")
+        .filter(**{"people_votes__lt": k - F("n_held")})
+        .order_by("-people_votes", "position", "pk")
     )
 
 
@@ -110,8 +114,8 @@ def _held(user, dataset: Dataset, now) -> Example | None:
     """The example this user already holds (a reload, or the one shown before an undo), most recent first."""
     claims = (
         AnnotationClaim.objects.filter(annotator=user, example__in=queue_examples(dataset), expires_at__gt=now)
-        .exclude(example__in=HumanLabel.objects.filter(annotator=user).values("example_id"))
-        .exclude(example__in=Skip.objects.filter(annotator=user).values("example_id"))
+        .exclude(Exists(HumanLabel.objects.filter(annotator=user, example=OuterRef("example"))))
+        .exclude(Exists(Skip.objects.filter(annotator=user, example=OuterRef("example"))))
         .select_related("example", "example__dataset")
         .order_by("-claimed_at", "-pk")
     )
@@ -125,9 +129,22 @@ def _held(user, dataset: Dataset, now) -> Example | None:
     return None
 
 
+def _labeled_everything(user, dataset: Dataset) -> bool:
+    """Whether `user` has labeled every example of the queue, read from the tallies: the candidate walk would
+    otherwise pass over every one of them to find nothing (2 s at 1,000,000 examples)."""
+    cells = Tally.objects.filter(dataset=dataset, b_kind=Tally.Kind.NONE)
+    if dataset.annotation_split:
+        cells = cells.filter(split=dataset.annotation_split)
+    counts = cells.aggregate(mine=Sum("n", filter=Q(a_kind=Tally.Kind.ANNOTATOR, a_ref=user.pk)),
+                             examples=Sum("n", filter=Q(a_kind=Tally.Kind.VOTES_PEOPLE)))
+    return bool(counts["examples"]) and (counts["mine"] or 0) >= counts["examples"]
+
+
 def next_example(user, dataset: Dataset) -> Example | None:
     """The example `user` should label next on `dataset`, claimed for them; None when nothing is left for them."""
     require_annotator(user, dataset)
+    if _labeled_everything(user, dataset):
+        return None
     for attempt in range(ATTEMPTS):
         now = timezone.now()
         held = _held(user, dataset, now)
@@ -140,7 +157,9 @@ def next_example(user, dataset: Dataset) -> Example | None:
                 return None
             for pk in ids:
                 # of=("self",): lock only this example's row, never the dataset's (every claim would queue on it).
-                example = Example.objects.select_for_update(skip_locked=True, of=("self",)).filter(pk=pk).first()
+                # NO KEY UPDATE, as recording takes it: a finishing run's key-share locks do not hide examples.
+                example = (Example.objects.select_for_update(skip_locked=True, of=("self",), no_key=True)
+                           .filter(pk=pk).first())
                 if example is None:  # someone else is claiming or labeling it right now
                     locked_out = True
                     continue

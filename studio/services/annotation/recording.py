@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from studio.models import AnnotationClaim, Dataset, Example, HumanLabel, Skip
+from studio.services import tallies
 
 from .errors import AnnotationError
 from .queue import annotator_labels, claim_for, queue_examples, require_annotator, taken_slots
@@ -53,7 +54,11 @@ def _time_spent(client_seconds: float | None, claim: AnnotationClaim, now) -> fl
 
 
 def _lock(example: Example) -> None:
-    Example.objects.select_for_update().filter(pk=example.pk).first()
+    """The example's row lock, after the dataset's tally share lock (tallies.keeping's order). NO KEY UPDATE
+    still excludes every other writer of this example, but not the key-share locks a finishing run's inserts
+    hold on its examples (that run then waits for this label, never the other way round)."""
+    tallies.share_lock(example.dataset_id)
+    Example.objects.select_for_update(no_key=True).filter(pk=example.pk).first()
 
 
 def _own_claim(user, example: Example, now) -> AnnotationClaim:
@@ -95,13 +100,14 @@ def submit_label(user, example: Example, label: bool, seconds: float | None = No
         claim = _own_claim(user, example, now)
         if annotator_labels().filter(example=example).count() >= dataset.annotation_overlap:
             raise AnnotationError("This example already has all the labels it needs.", kind="conflict")
-        stored = HumanLabel.objects.create(
-            example=example,
-            annotator=user,
-            source=HumanLabel.Source.ANNOTATOR,
-            label=label,
-            seconds_spent=_time_spent(seconds, claim, now),
-        )
+        with tallies.keeping(example):
+            stored = HumanLabel.objects.create(
+                example=example,
+                annotator=user,
+                source=HumanLabel.Source.ANNOTATOR,
+                label=label,
+                seconds_spent=_time_spent(seconds, claim, now),
+            )
         claim.delete()
     stored.created = True
     return stored
@@ -139,8 +145,9 @@ def undo_last(user, dataset: Dataset, *, label_ids=None) -> Undone:
     now = timezone.now()
     with transaction.atomic():
         _lock(last.example)
-        deleted, _ = HumanLabel.objects.filter(pk=last.pk).delete()
-        if not deleted:
-            raise AnnotationError("That label was already undone.", kind="conflict")
+        with tallies.keeping(last.example):
+            deleted, _ = HumanLabel.objects.filter(pk=last.pk).delete()
+            if not deleted:
+                raise AnnotationError("That label was already undone.", kind="conflict")
         claim_for(user, last.example, now)
     return Undone(example=last.example, label=last.label, label_id=last.pk)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from studio.models import Dataset, Example, GoldLabel, HumanLabel
+from studio.services import tallies
 
 from .errors import DatasetExists, ImportFailed
 from .mapping import MAX_GROUP, MAX_ID, MAX_SPLIT
@@ -118,6 +119,7 @@ def write_rows(dataset: Dataset, rows, *, batch_size: int = BATCH_SIZE, order: l
     flush()
     if not counts.examples:
         raise ImportFailed("the file has no rows")
+    tallies.rebuild(dataset)  # the new examples' votes and cells, in the import's transaction
     return counts
 
 

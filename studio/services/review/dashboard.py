@@ -3,7 +3,7 @@ API serves it unchanged). Its shape is documented in docs/CONTRACTS.md."""
 from __future__ import annotations
 
 from studio.models import Dataset, Evaluation, HumanLabel
-from studio.services import metrics
+from studio.services import metrics, tallies
 
 from . import counting
 from .comparison import comparison, evaluation_status
@@ -18,7 +18,6 @@ from .sources import (
     latest_evaluation,
     min_annotator_labels,
     runs_for_split,
-    vote_summary,
 )
 
 # Individual annotators in the kappa matrix (the most prolific first); the sources table lists them all.
@@ -84,11 +83,11 @@ def rater_agreement(kind: str, hist: list[tuple[int, int, int]], summary: list[d
 
 
 def _counts(dataset: Dataset, split: str, sources: list[Source], pair_sources: list[Source],
-            evaluation: Evaluation | None) -> dict:
+            evaluation: Evaluation | None, cells) -> dict:
     """Counts over the whole split for the database-backed sources; an evaluation's prediction sets
     (which cover only its test examples) are counted in a second pass restricted to those examples."""
     stored = [s for s in sources if s.kind != "baseline"]
-    counts = counting.count_everything(dataset, split, stored, [s for s in pair_sources if s.kind != "baseline"])
+    counts = counting.count_from_tallies(cells, stored, [s for s in pair_sources if s.kind != "baseline"])
     if len(stored) < len(sources):
         ids = (evaluation.results or {}).get("example_ids") or []
         sub = counting.count_everything(dataset, split, sources, pair_sources, example_ids=ids)
@@ -107,14 +106,15 @@ def dashboard(dataset: Dataset, split: str | None = None, *, min_labels: int | N
     check_split(dataset, split)
     min_labels = min_annotator_labels() if min_labels is None else min_labels
     evaluation = latest_evaluation(dataset)
-    summary = vote_summary(dataset, split)
+    cells = tallies.split_cells(dataset.pk, split)  # the split's aggregates, kept on write: one small read
+    summary = tallies.vote_rows(cells)
     sources = label_sources(dataset, split, min_labels=min_labels, evaluation=evaluation, summary=summary)
 
     annotators = [s for s in sources if s.kind == "annotator"]
     pair_sources = [s for s in sources if s.kind != "annotator"] + annotators[:MAX_KAPPA_ANNOTATORS]
-    counts = _counts(dataset, split, sources, pair_sources, evaluation)
+    counts = _counts(dataset, split, sources, pair_sources, evaluation, cells)
     n_examples = counts["n_examples"]
-    hists = counting.vote_histograms(dataset, split)
+    hists = counting.histograms_from_tallies(cells)
     votes_by_kind: dict[str, int] = {}
     for r in summary:
         votes_by_kind[r["source"]] = votes_by_kind.get(r["source"], 0) + r["n"]

@@ -1,15 +1,18 @@
 """Examples where two label sources disagree, filtered by which side matches gold and sorted by the
 model's confidence (|score| of an ICM run), by the people's agreement (share of annotators voting with
 their majority) or by position — paginated by keyset: the cursor holds the last row's sort value and id,
-and the next page is `WHERE (key, id) < (cursor)`; no OFFSET, so page 1,000 costs what page 1 does."""
+and the next page is `WHERE (key, id) < (cursor)`; no OFFSET. Every order walks an index (confidence:
+ElicitedLabel's |score| index; agreement: the example's people_agreement, kept on write; position), so a
+page reads about the rows it shows, not the split."""
 from __future__ import annotations
 
 import base64
 import binascii
 import json
 
-from django.db.models import Case, F, FloatField, Q, Value, When
-from django.db.models.functions import Abs, Cast, Coalesce, Greatest
+from django.db import connection, transaction
+from django.db.models import F, FloatField, Q, Value
+from django.db.models.functions import Abs, Coalesce
 
 from studio.models import Dataset, ElicitationRun, ElicitedLabel, HumanLabel
 from studio.services.export.styles import display_field_names
@@ -61,11 +64,13 @@ def _score_source(dataset: Dataset, split: str, a: Source, b: Source, score_run:
 
 
 def _keyset(qs, cursor, direction: str, key: str = "sort_key", pk: str = "pk"):
+    """(key, pk) past the cursor, written `key <= v AND (key < v OR pk < last)` so the first term bounds an
+    index range scan (an OR alone would make the scan start from the top and filter)."""
     if cursor is None:
         return qs
     value, last = cursor
     op = "lt" if direction == "desc" else "gt"
-    return qs.filter(Q(**{f"{key}__{op}": value}) | Q(**{key: value, f"{pk}__{op}": last}))
+    return qs.filter(Q(**{f"{key}__{op}e": value}) & (Q(**{f"{key}__{op}": value}) | Q(**{f"{pk}__{op}": last})))
 
 
 def _ordered(qs, direction: str, key: str = "sort_key", pk: str = "pk"):
@@ -75,11 +80,14 @@ def _ordered(qs, direction: str, key: str = "sort_key", pk: str = "pk"):
 def _drivers(dataset: Dataset, split: str, sort: str, score_src: Source | None, direction: str) -> list:
     """Cheap ordered streams of (sort_key, example id) over the split whose concatenation is the table's
     order. Confidence: the score run's scored labels by |score| (one table, no join unless the run spans
-    every split), then — as key −1 — the examples it left unscored. Position: the examples by position
-    (an index). Each is read in chunks and only the chunk's examples get the full disagreement test."""
+    every split), then — as key −1 — the examples it left unscored. Agreement: the examples by their
+    people_agreement column (an index). Position: the examples by position (an index). Each is read in
+    chunks and only the chunk's examples get the full disagreement test."""
     examples = split_examples(dataset, split)
     if sort == "position":
         return [(examples.annotate(sort_key=F("position")), "pk")]
+    if sort == "agreement":
+        return [(examples.annotate(sort_key=F("people_agreement")), "pk")]
     scored = ElicitedLabel.objects.filter(run_id=score_src.run_id, score__isnull=False)
     if ElicitationRun.objects.filter(pk=score_src.run_id, split="").exists():
         scored = scored.filter(example__dataset=dataset, example__split=split)
@@ -91,6 +99,17 @@ def _drivers(dataset: Dataset, split: str, sort: str, score_src: Source | None, 
 
 
 PROBE_FIRST, PROBE_MAX = 256, 16384
+
+
+def _by_index_probes() -> None:
+    """PostgreSQL, this transaction: join a chunk's examples to each source by index probes. From about a
+    thousand ids up the planner hashes the whole of a run's labels instead (linear in the split: measured
+    20 ms at 100,000 examples for a 1,024-id chunk, against 2 ms probing)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL enable_hashjoin = off")
+            cur.execute("SET LOCAL enable_mergejoin = off")
+            cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
 
 
 def _probe_page(full, drivers, cursor, direction: str, want: int) -> list[dict]:
@@ -176,12 +195,8 @@ def disagreements(
     if sort == "confidence":
         # the same key the driver orders by: |score|, and −1 for examples the score run did not score
         qs = qs.annotate(sort_key=Coalesce(Abs(F("model_score_value")), Value(-1.0), output_field=FloatField()))
-    elif sort == "agreement":
-        qs = qs.annotate(sort_key=Case(
-            When(Q(people_t__gt=0) | Q(people_f__gt=0),
-                 then=Cast(Greatest("people_t", "people_f"), FloatField())
-                 / Cast(F("people_t") + F("people_f"), FloatField())),
-            default=Value(-1.0), output_field=FloatField()))
+    elif sort == "agreement":  # share voting with the majority, −1 without votes (a column kept on write)
+        qs = qs.annotate(sort_key=F("people_agreement"))
     else:
         qs = qs.annotate(sort_key=F("position"))
 
@@ -192,10 +207,8 @@ def disagreements(
     if score_src is not None:
         fields.append("model_score_value")
     full = qs.values(*fields)
-    if sort == "agreement":
-        # the key is itself an aggregate over votes: no cheaper order to walk than the whole query's
-        page = list(_ordered(_keyset(full, cursor, direction), direction)[: limit + 1])
-    else:
+    with transaction.atomic():
+        _by_index_probes()
         page = _probe_page(full, _drivers(dataset, split, sort, score_src, direction), cursor, direction, limit + 1)
 
     has_more = len(page) > limit

@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import BooleanField, Case, Count, F, FilteredRelation, FloatField, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, F, FilteredRelation, FloatField, Q, QuerySet, Value, When
 
-from studio.models import Dataset, ElicitationRun, Evaluation, Example, HumanLabel
-from studio.services.splits import dataset_splits
+from studio.models import Dataset, ElicitationRun, Evaluation, Example, HumanLabel, Tally
+from studio.services import tallies
 from studio.services.refusals import Refusal
+from studio.services.splits import dataset_splits
 
 DEFAULT_MIN_ANNOTATOR_LABELS = 10
 
@@ -92,53 +93,38 @@ def evaluation_sources(evaluation: Evaluation | None, split: str) -> list[Source
 
 
 def vote_summary(dataset: Dataset, split: str) -> list[dict]:
-    """One pass over the split's human labels: a row per annotator and per crowd vote position, with
-    {"source", "annotator_id", "annotator__username", "crowd_voter", "n"}."""
-    return list(
-        HumanLabel.objects.filter(example__dataset=dataset, example__split=split).order_by()
-        .values("source", "annotator_id", "annotator__username", "crowd_voter")
-        .annotate(n=Count("pk"))
-        .order_by("source", "-n", "annotator_id", "crowd_voter")
-    )
+    """A row per annotator and per crowd vote position, with {"source", "annotator_id", "annotator__username",
+    "crowd_voter", "n"}, read from the split's tallies (kept on write), not from the votes."""
+    return tallies.vote_rows(tallies.split_cells(dataset.pk, split))
 
 
 def annotators_in(summary: list[dict], min_labels: int = 1) -> list[dict]:
     return [r for r in summary if r["source"] == HumanLabel.Source.ANNOTATOR and r["n"] >= min_labels]
 
 
-def _has_votes(dataset: Dataset, split: str, kind: str) -> bool:
-    return HumanLabel.objects.filter(example__dataset=dataset, example__split=split, source=kind).exists()
-
-
-def _annotators_with_labels(dataset: Dataset, split: str) -> list[dict]:
-    """Annotators with at least one label in the split, without a pass over all labels: one EXISTS probe
-    per account that has ever labeled (the index on annotator finds a match at once)."""
-    from django.contrib.auth import get_user_model
-    from django.db.models import Exists, OuterRef
-
-    labeled_here = HumanLabel.objects.filter(annotator=OuterRef("pk"), example__dataset=dataset, example__split=split)
-    users = get_user_model().objects.filter(Exists(labeled_here)).order_by("pk").values("pk", "username")
-    return [{"annotator_id": u["pk"], "annotator__username": u["username"]} for u in users]
+def _has_votes(dataset: Dataset, split: str, kind: str, annotator_id: int | None = None) -> bool:
+    """Whether the split has votes of this kind (or by this annotator), from its tallies."""
+    cells = Tally.objects.filter(dataset=dataset, split=split, b_kind=tallies.Kind.NONE, n__gt=0)
+    if annotator_id is not None:
+        return cells.filter(a_kind=tallies.Kind.ANNOTATOR, a_ref=annotator_id).exists()
+    return cells.filter(a_kind=tallies.Kind.ANNOTATOR if kind == HumanLabel.Source.ANNOTATOR
+                        else tallies.Kind.CROWD_VOTER).exists()
 
 
 def label_sources(dataset: Dataset, split: str, *, min_labels: int | None = None,
                   evaluation: Evaluation | None | bool = True, summary: list[dict] | None = None) -> list[Source]:
     """Every source for a dataset and split: runs, people's majority, annotators with at least
     `min_labels` labels in the split, the crowd's majority, and the latest evaluation's prediction sets.
-    Pass evaluation=None to leave evaluation sources out, or an Evaluation to use that one. `summary`
-    (vote_summary's rows) is needed for min_labels > 1; without it, min_labels 1 uses cheap probes."""
+    Pass evaluation=None to leave evaluation sources out, or an Evaluation to use that one. `summary`:
+    vote_summary's rows, when the caller has them already."""
     check_split(dataset, split)
     min_labels = min_annotator_labels() if min_labels is None else min_labels
-    if summary is None and min_labels > 1:
+    if summary is None:  # read from the split's tallies: a few hundred rows, no pass over labels
         summary = vote_summary(dataset, split)
     sources = [Source(key=f"run:{r.pk}", kind="run", name=f"ICM run {r.pk}", run_id=r.pk)
                for r in runs_for_split(dataset, split)]
-    if summary is not None:
-        kinds = {r["source"] for r in summary}
-        annotators = annotators_in(summary, min_labels)
-    else:
-        kinds = {k for k in HumanLabel.Source.values if _has_votes(dataset, split, k)}
-        annotators = _annotators_with_labels(dataset, split) if HumanLabel.Source.ANNOTATOR in kinds else []
+    kinds = {r["source"] for r in summary}
+    annotators = annotators_in(summary, min_labels)
     if HumanLabel.Source.ANNOTATOR in kinds:
         sources.append(Source(key="people", kind="people", name="People's majority"))
     if HumanLabel.Source.CROWD in kinds:
@@ -166,9 +152,10 @@ def find_source(dataset: Dataset, split: str, key: str) -> Source:
         return Source(key="people", kind="people", name="People's majority") if key == "people" else \
             Source(key="crowd", kind="crowd", name="Crowd votes' majority (imported)")
     if kind == "annotator" and rest.isdigit():
-        found = HumanLabel.objects.filter(annotator_id=int(rest), example__dataset=dataset, example__split=split)
-        name = found.values_list("annotator__username", flat=True).first()
-        if name is None:
+        from django.contrib.auth import get_user_model
+
+        name = get_user_model().objects.filter(pk=int(rest)).values_list("username", flat=True).first()
+        if name is None or not _has_votes(dataset, split, HumanLabel.Source.ANNOTATOR, int(rest)):
             raise missing
         return Source(key=key, kind="annotator", name=f"Annotator {name}", annotator_id=int(rest))
     if kind == "eval":
@@ -191,16 +178,15 @@ def majority_case(t: str, f: str):
 
 
 def vote_counts(kind: str) -> dict:
-    """Annotations counting an example's True and False votes of one kind (annotator | crowd)."""
-    return {
-        f"{kind}_t": Count("human_labels", filter=Q(human_labels__source=kind, human_labels__label=True)),
-        f"{kind}_f": Count("human_labels", filter=Q(human_labels__source=kind, human_labels__label=False)),
-    }
+    """Annotations giving an example's True and False votes of one kind (annotator | crowd): the example's
+    own vote columns, kept on write (no pass over the votes)."""
+    prefix = "people" if kind == HumanLabel.Source.ANNOTATOR else "crowd"
+    return {f"{kind}_t": F(f"{prefix}_true"), f"{kind}_f": F(f"{prefix}_false")}
 
 
 def annotate_source(qs: QuerySet, source: Source, alias: str, *, with_score: bool = False) -> QuerySet:
     """Add column `alias` (the source's label: True / False / NULL) to an Example queryset. People and
-    crowd columns aggregate votes, which makes the queryset grouped (use HAVING-style filters)."""
+    crowd columns read the example's vote columns (kept on write), so the queryset stays ungrouped."""
     if source.kind == "run":
         rel = f"{alias}_rel"
         qs = qs.alias(**{rel: FilteredRelation("elicited_labels", condition=Q(elicited_labels__run_id=source.run_id))})

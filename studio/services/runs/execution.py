@@ -19,6 +19,7 @@ from studio.env import env_int
 from studio.models import ElicitationRun
 from studio.services import jobs
 from studio.services.jobs import error_text, lease  # noqa: F401  (callers use runs.execution.error_text)
+from studio.services import tallies
 
 from studio.services import engine_port
 
@@ -158,6 +159,8 @@ def _finish(run_id: int, worker: str, result, recorder: ProgressRecorder, model_
         lease.release(run)
         run.error = ""
         run.save()
+        if run.state == State.COMPLETED:  # its labels join the review tallies in the same transaction
+            tallies.rebuild(run.dataset_id)
     log.info("run %s %s: %s iterations, %s model tokens in %.1f s (model %s)", run_id, run.state, run.iteration,
              run.tokens_used, run.seconds_used, "reused" if model_note["reused"] else
              f"loaded in {model_note['load_seconds']} s")

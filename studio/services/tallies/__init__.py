@@ -1,0 +1,11 @@
+"""Aggregates kept exact on write: per example its vote counts (columns on Example), per dataset and split the
+cells the review dashboard and the labeling page read (studio.models.Tally). One label changes them
+incrementally, in the label's transaction (`keeping`); bulk events (an import, a finished run, a deleted
+account's labels) recount the dataset (`rebuild`). `recount` compares what is stored with a count from
+scratch (the `recount_tallies` command)."""
+from .cells import Cell, Kind
+from .keeping import keeping, share_lock
+from .reading import split_cells, vote_rows
+from .recount import Difference, check, rebuild
+
+__all__ = ["Cell", "Difference", "Kind", "check", "keeping", "rebuild", "share_lock", "split_cells", "vote_rows"]

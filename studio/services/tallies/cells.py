@@ -1,0 +1,78 @@
+"""The cells one example contributes to its split's tallies, computed from its labels (a handful of rows).
+The recount (recount.py) counts the same cells for every example at once, in SQL; the two must agree."""
+from __future__ import annotations
+
+from collections import Counter
+from typing import NamedTuple
+
+from django.db.models import Q
+
+from studio.models import ElicitationRun, ElicitedLabel, GoldLabel, HumanLabel, Tally
+
+Kind = Tally.Kind
+CELL_FIELDS = ("split", "a_kind", "a_ref", "a_label", "b_kind", "b_ref", "b_label")
+
+
+class Cell(NamedTuple):
+    split: str
+    a_kind: int
+    a_ref: int
+    a_label: bool
+    b_kind: int = Kind.NONE
+    b_ref: int = 0
+    b_label: bool = False
+
+
+class Votes(NamedTuple):
+    people_true: int
+    people_false: int
+    crowd_true: int
+    crowd_false: int
+
+
+def majority(t: int, f: int) -> bool | None:
+    return True if t > f else False if f > t else None
+
+
+def fixed_sources(example_id: int, split: str) -> list[tuple[int, int, bool]]:
+    """The example's gold and completed runs' labels as (kind, ref, label): what a person's label leaves alone."""
+    gold = GoldLabel.objects.filter(example_id=example_id).values_list("label", flat=True).first()
+    runs = (ElicitedLabel.objects.filter(example_id=example_id, label__isnull=False,
+                                         run__state=ElicitationRun.State.COMPLETED)
+            .filter(Q(run__split="") | Q(run__split=split)).values_list("run_id", "label"))
+    sources = [(Kind.GOLD, 0, bool(gold))] if gold is not None else []
+    return sources + [(Kind.RUN, run_id, bool(label)) for run_id, label in runs]
+
+
+def example_cells(example_id: int, split: str, *, fixed=None, humans=None) -> tuple[Counter, Votes]:
+    """(cells, votes) of one example as the database holds it now. `fixed` (fixed_sources) and `humans`
+    (human_rows) may be passed when the caller already read them."""
+    sources = list(fixed_sources(example_id, split) if fixed is None else fixed)
+    if humans is None:
+        humans = human_rows(example_id)
+    pt = pf = ct = cf = 0
+    cells: Counter = Counter()
+    for source, annotator_id, crowd_voter, label in humans:
+        if source == HumanLabel.Source.ANNOTATOR:
+            sources.append((Kind.ANNOTATOR, annotator_id, bool(label)))
+            pt, pf = pt + bool(label), pf + (not label)
+        else:
+            cells[Cell(split, Kind.CROWD_VOTER, crowd_voter, bool(label))] += 1
+            ct, cf = ct + bool(label), cf + (not label)
+    for kind, (t, f) in ((Kind.PEOPLE, (pt, pf)), (Kind.CROWD, (ct, cf))):
+        m = majority(t, f)
+        if m is not None:
+            sources.append((kind, 0, m))
+    sources.sort()
+    for i, (ak, ar, al) in enumerate(sources):
+        cells[Cell(split, ak, ar, al)] += 1
+        for bk, br, bl in sources[i + 1:]:
+            cells[Cell(split, ak, ar, al, bk, br, bl)] += 1
+    cells[Cell(split, Kind.VOTES_PEOPLE, pf, False, Kind.NONE, pt)] += 1
+    cells[Cell(split, Kind.VOTES_CROWD, cf, False, Kind.NONE, ct)] += 1
+    return cells, Votes(pt, pf, ct, cf)
+
+
+def human_rows(example_id: int) -> list[tuple]:
+    return list(HumanLabel.objects.filter(example_id=example_id).order_by()
+                .values_list("source", "annotator_id", "crowd_voter", "label"))
