@@ -7,8 +7,11 @@
 """
 from . import baselines
 from .backends import Backend, BatchScores, LabelLogprobs, load_backend
+from .batches import Partition, batch_problem, batch_seed, partition
 from .config import ICMConfig
+from .coverage import Coverage, coverage, iterations_for_coverage
 from .errors import BackendError, ContextLengthError, ElicitationError, InputError
+from .fingerprint import CheckpointWarning
 from .problem import Example, Problem
 from .result import ICMResult
 from .scoring import SCORERS, Scorer, register_scorer
@@ -16,7 +19,8 @@ from .search import run_icm
 from .state import SearchState
 
 __all__ = [
-    "Backend", "BackendError", "BatchScores", "ContextLengthError", "ElicitationError", "Example", "ICMConfig",
-    "ICMResult", "InputError", "LabelLogprobs", "Problem", "SCORERS", "Scorer", "SearchState", "baselines",
-    "load_backend", "register_scorer", "run_icm",
+    "Backend", "BackendError", "BatchScores", "CheckpointWarning", "ContextLengthError", "Coverage",
+    "ElicitationError", "Example", "ICMConfig", "ICMResult", "InputError", "LabelLogprobs", "Partition", "Problem",
+    "SCORERS", "Scorer", "SearchState", "baselines", "batch_problem", "batch_seed", "coverage",
+    "iterations_for_coverage", "load_backend", "partition", "register_scorer", "run_icm",
 ]

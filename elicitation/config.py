@@ -36,6 +36,8 @@ class ICMConfig:
     folds: int = 4                    # scoring "folds": how many folds
     fold_placement: str = "stable"    # scoring "folds": where a newly labeled/changed example sits in a context
     max_demos: int | None = None      # at most this many demonstrations per prompt (a fixed seeded subset)
+    fill: bool = False                # after the search, label each still-unlabeled example by the model's
+                                      # prediction with the final labels as demonstrations (result.filled)
 
     def __post_init__(self) -> None:
         words = self.label_words
@@ -66,6 +68,8 @@ class ICMConfig:
             fail("consistency_fix_rounds", "must be >= 0")
         if self.checkpoint_every < 1:
             fail("checkpoint_every", "must be >= 1")
+        if not isinstance(self.fill, bool):
+            fail("fill", f"expected true or false, got {self.fill!r}")
         if isinstance(self.folds, bool) or not isinstance(self.folds, int) or self.folds < 2:
             fail("folds", f"expected an integer >= 2, got {self.folds!r}")
         if self.max_demos is not None and (isinstance(self.max_demos, bool) or not isinstance(self.max_demos, int)

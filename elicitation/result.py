@@ -17,6 +17,13 @@ class ICMResult:
     summary: dict
     stopped: bool = False
     raw_scores: dict = field(default_factory=dict)  # the same before calibration
+    filled: set = field(default_factory=set)  # ids labeled by fill (config.fill) rather than by the search
+
+    def kind(self, example_id) -> str | None:
+        """"elicited" (labeled by the search), "filled" (by fill) or None (unlabeled)."""
+        if self.labels.get(example_id) is None:
+            return None
+        return "filled" if example_id in self.filled else "elicited"
 
 
 def label_counts(labels) -> dict:

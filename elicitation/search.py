@@ -14,15 +14,17 @@ from .annealing import accept, sample_example, temperature
 from .config import ICMConfig
 from .consistency import Rules
 from .consistency_fix import consistency_fix
+from .coverage import coverage
 from .energy import Energy, energy
 from .errors import InputError
+from .fingerprint import check_model, model_identity
 from .problem import Problem
 from .result import ICMResult, balance, label_counts
 from .scoring import Scorer, make_scorer
 from .state import SearchState, rng_from_json, rng_to_json
 
 # Config fields a resumed run may change: they do not alter the decisions made so far.
-RESUMABLE_CHANGES = {"iterations", "checkpoint_every"}
+RESUMABLE_CHANGES = {"iterations", "checkpoint_every", "fill"}
 
 
 class Search:
@@ -165,6 +167,9 @@ class Search:
         final_zero = len(self.zero)
         summary = {
             "examples": len(self.ids),
+            "unlabeled": counts["unlabeled"],  # left unlabeled by the search (before any fill)
+            "filled": 0,
+            "coverage": coverage(self.problem, self.config.iterations).to_dict(),
             "iterations": state.iteration,
             "iterations_planned": self.config.iterations,
             "stopped": stopped,
@@ -188,9 +193,35 @@ class Search:
             "scoring": self.scorer.mode,
             "scoring_settings": self.scorer.settings(),
             "model": backend_name,
+            "model_fingerprint": state.model.get("fingerprint"),
             "seed": self.config.seed,
         }
         return ICMResult(labels=labels, scores=scores, state=state, summary=summary, stopped=stopped, raw_scores=raw)
+
+    def fill(self, result: ICMResult) -> None:
+        """Label every example the search left unlabeled by the model's prediction given the final labeled set
+        (the rule a proposal uses: calibrated log-odds > 0), in one scoring pass. The search state is left as
+        it was: filled labels are an output, not a step of the search."""
+        missing = [i for i, y in enumerate(self.labels) if y is None]
+        if not missing:
+            return
+        tokens_before = self.scorer.tokens
+        predicted = self.scorer.predict_many(missing, self.labels)
+        offset = self.current.offset if self.current else 0.0
+        final = list(self.labels)
+        for i in missing:
+            raw = predicted[i].log_odds
+            example_id = self.ids[i]
+            result.raw_scores[example_id] = raw
+            result.scores[example_id] = raw - offset
+            result.labels[example_id] = final[i] = (raw - offset) > 0
+            result.filled.add(example_id)
+        counts = label_counts(result.labels)
+        result.summary.update({
+            "filled": len(missing), "label_counts": counts, **balance(counts),
+            "inconsistencies_after_fill": self.rules.count(final),
+            "fill_tokens": self.scorer.tokens - tokens_before,
+        })
 
 
 def _copy(data):
@@ -199,16 +230,17 @@ def _copy(data):
     return json.loads(json.dumps(data))
 
 
-def new_state(problem: Problem, config: ICMConfig) -> SearchState:
+def new_state(problem: Problem, config: ICMConfig, backend=None) -> SearchState:
     return SearchState(labels={str(e.id): None for e in problem.examples}, problem=problem.fingerprint(),
-                       config=config.to_dict())
+                       config=config.to_dict(), model=model_identity(backend) if backend is not None else {})
 
 
 def check_resumable(state: SearchState, problem: Problem, config: ICMConfig) -> None:
     if state.problem != problem.fingerprint():
         raise InputError("the checkpoint belongs to a different problem (its examples, prompts, groups, keys or "
                          "consistency mode differ)")
-    theirs, ours = state.config, config.to_dict()
+    # A field added to ICMConfig after the checkpoint was written had its default then.
+    theirs, ours = {**ICMConfig().to_dict(), **state.config}, config.to_dict()
     diffs = [f"{k}: checkpoint {theirs.get(k)!r}, now {ours.get(k)!r}" for k in sorted(set(theirs) | set(ours))
              if k not in RESUMABLE_CHANGES and theirs.get(k) != ours.get(k)]
     if diffs:
@@ -220,21 +252,24 @@ def check_resumable(state: SearchState, problem: Problem, config: ICMConfig) -> 
 def run_icm(problem: Problem, config: ICMConfig, backend, *, on_event: Callable[[dict], None] | None = None,
             should_stop: Callable[[], bool] | None = None, state: SearchState | None = None,
             on_checkpoint: Callable[[SearchState], None] | None = None, scorer: Scorer | None = None) -> ICMResult:
-    """Search labels for `problem`. Resumes from `state` when given (same problem and config; `iterations`
-    may grow). Calls on_event after every iteration, on_checkpoint every config.checkpoint_every iterations
+    """Search labels for `problem`. Resumes from `state` when given (same problem, config and model;
+    `iterations` and `fill` may change). With config.fill, examples the search left unlabeled are labeled
+    afterwards by prediction (result.filled). Calls on_event after every iteration, on_checkpoint every config.checkpoint_every iterations
     and at exit, and stops between iterations once should_stop() returns true (result.stopped)."""
     if not isinstance(problem, Problem):
         raise InputError(f"problem must be a Problem, got {type(problem).__name__}")
     if not isinstance(config, ICMConfig):
         raise InputError(f"config must be an ICMConfig, got {type(config).__name__}")
     if state is None:
-        state = new_state(problem, config)
+        state = new_state(problem, config, backend)
     else:
         if isinstance(state, dict):
             state = SearchState.from_dict(state)
         state = SearchState.from_dict(_copy(state.to_dict()))  # never mutate the caller's object
         check_resumable(state, problem, config)
+        check_model(state.model, backend)
         state.config = config.to_dict()
+        state.model = model_identity(backend)
     scorer = scorer or make_scorer(problem, backend, config)
     scorer.check_context()
     if state.score_cache:
@@ -261,4 +296,6 @@ def run_icm(problem: Problem, config: ICMConfig, backend, *, on_event: Callable[
     result = search.result(stopped, getattr(backend, "name", type(backend).__name__))
     if on_checkpoint and last_checkpoint != result.state.iteration:
         on_checkpoint(result.state)
+    if config.fill and not stopped:
+        search.fill(result)
     return result

@@ -46,6 +46,9 @@ class SearchState:
     problem: str = ""                           # fingerprint of the problem the state belongs to
     config: dict = field(default_factory=dict)  # ICMConfig.to_dict() of the run
     score_cache: list = field(default_factory=list)  # the scorer's cache (see scoring.base.ScoreCache)
+    # the model the scores came from: {"name", "fingerprint"} (elicitation.fingerprint); {} in checkpoints
+    # made before it was recorded
+    model: dict = field(default_factory=dict)
     version: int = STATE_VERSION
 
     def to_dict(self) -> dict:
@@ -66,6 +69,10 @@ class SearchState:
         for key, value in data["labels"].items():
             if value is not None and not isinstance(value, bool):
                 raise InputError(f"checkpoint: label of {key!r} must be true, false or null, got {value!r}")
+        model = data.get("model", {})
+        if not isinstance(model, dict) or not all(isinstance(model.get(k), (str, type(None)))
+                                                  for k in ("name", "fingerprint")):
+            raise InputError("checkpoint: 'model' must be an object with a text 'name' and 'fingerprint'")
         state = cls(**data)
         rng_from_json(state.rng)  # validates
         return state

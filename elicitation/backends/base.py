@@ -57,6 +57,8 @@ class BatchScores:
 class Backend(Protocol):
     name: str
     context_length: int | None  # tokens; None when the backend cannot tell
+    # Also expected, not required: `fingerprint` (str), naming the weights (elicitation.fingerprint); a state
+    # records it and refuses to resume with another. A backend without one is told apart by `name` only.
 
     def score_batch(self, prompts: Sequence[str], label_words: tuple[str, str]) -> BatchScores:
         """Label-word log-probabilities at the end of each prompt (same order)."""

@@ -53,11 +53,13 @@ def pick_device(device: str) -> str:
 class HFBackend(BackendMixin):
     kind = "hf"
 
-    def __init__(self, model, tokenizer, *, name: str, device: str):
+    def __init__(self, model, tokenizer, *, name: str, device: str, path: str | None = None):
         self.model = model
         self.tokenizer = tokenizer
         self.name = name
         self.device = device
+        self.path = path or getattr(model, "name_or_path", None) or name  # where the weights were read
+        self._fingerprint: str | None = None
         self.context_length = _context_length(model, tokenizer)
         self._word_ids: dict[tuple[str, str], tuple[list[int], list[int]]] = {}
         self._lock = threading.Lock()  # one forward at a time per loaded model
@@ -81,7 +83,16 @@ class HFBackend(BackendMixin):
         except (OSError, ValueError) as exc:
             raise BackendError(f"could not load model {path_or_name!r}: {exc}") from exc
         model.to(device).eval()
-        return cls(model, tokenizer, name=name or str(path_or_name), device=device)
+        return cls(model, tokenizer, name=name or str(path_or_name), device=device, path=str(path_or_name))
+
+    @property
+    def fingerprint(self) -> str:
+        """The weights' fingerprint (elicitation.fingerprint), computed once."""
+        if self._fingerprint is None:
+            from ..fingerprint import model_fingerprint
+
+            self._fingerprint = model_fingerprint(str(self.path))
+        return self._fingerprint
 
     # --- protocol ---
 

@@ -48,6 +48,13 @@ class OpenAIBackend(BackendMixin):
         self.model = model or self._first_model()
         self.name = f"{self.model} @ {self.base_url}"
 
+    @property
+    def fingerprint(self) -> str:
+        """The server's weights are out of sight: its base URL and model name stand for them."""
+        from ..fingerprint import remote_fingerprint
+
+        return remote_fingerprint(self.base_url, self.model)
+
     # --- HTTP ---
 
     def _request(self, url: str, payload: dict | None = None) -> dict:

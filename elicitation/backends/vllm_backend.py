@@ -37,9 +37,11 @@ def extract(output, label_words: tuple[str, str], decode: Callable[[int], str]) 
 class VLLMBackend(BackendMixin):
     kind = "vllm"
 
-    def __init__(self, llm, *, name: str, top_logprobs: int = DEFAULT_TOP_LOGPROBS):
+    def __init__(self, llm, *, name: str, top_logprobs: int = DEFAULT_TOP_LOGPROBS, path: str | None = None):
         self.llm = llm
         self.name = name
+        self.path = path or name
+        self._fingerprint: str | None = None
         self.top_logprobs = top_logprobs
         self.tokenizer = llm.get_tokenizer()
         try:
@@ -59,7 +61,16 @@ class VLLMBackend(BackendMixin):
         engine_args.setdefault("enable_prefix_caching", True)
         engine_args.setdefault("seed", 0)
         llm = vllm.LLM(model=path_or_name, **engine_args)
-        return cls(llm, name=name or str(path_or_name))
+        return cls(llm, name=name or str(path_or_name), path=str(path_or_name))
+
+    @property
+    def fingerprint(self) -> str:
+        """The weights' fingerprint (elicitation.fingerprint), computed once."""
+        if self._fingerprint is None:
+            from ..fingerprint import model_fingerprint
+
+            self._fingerprint = model_fingerprint(str(self.path))
+        return self._fingerprint
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer.encode(text))

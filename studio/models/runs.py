@@ -21,7 +21,10 @@ class ElicitationRun(Job):
     dataset = models.ForeignKey("studio.Dataset", on_delete=models.CASCADE, related_name="runs")
     split = models.CharField(max_length=20, blank=True, help_text="Blank = every split.")
     subset = models.CharField(max_length=20, choices=Subset.choices, default=Subset.ALL)
-    sample_size = models.PositiveIntegerField(null=True, blank=True)
+    sample_size = models.PositiveIntegerField(
+        null=True, blank=True, help_text="For a sample: the size requested. It takes whole consistency groups, so "
+        "example_count (the size taken) may be smaller."
+    )
     sample_seed = models.IntegerField(null=True, blank=True)
     model = models.CharField(max_length=500, default="smollm2")
     backend = models.CharField(max_length=20, choices=Backend.choices, default=Backend.HF)
@@ -32,6 +35,14 @@ class ElicitationRun(Job):
     uses_gold_derived_metadata = models.BooleanField(default=False)
     example_ids = models.JSONField(
         default=list, blank=True, help_text="The run's examples (primary keys, in order), frozen when it starts."
+    )
+
+    subset_groups = models.PositiveIntegerField(
+        null=True, blank=True, help_text="How many whole consistency groups the run's examples form."
+    )
+    subset_note = models.CharField(
+        max_length=300, blank=True,
+        help_text="How the examples were chosen, e.g. 'sample of 256 requested: 128 whole pairs = 256 examples'.",
     )
 
     # state, created_at, started_at, finished_at, celery_task_id, error, attempts: see Job.

@@ -13,6 +13,7 @@ from studio.services.splits import dataset_splits
 from studio.services.engine_port import DEVICES, ConfigField, config_fields
 from studio.services.engine_port.config_fields import BOOL, FLOAT, INT, WORD
 from studio.services.refusals import Refusal
+from studio.services.runs.subsets import SAMPLE_RULE
 
 # Form field names of hyperparameters (cfg_iterations, ...), apart from the run's own fields.
 CONFIG_PREFIX = "cfg_"
@@ -50,7 +51,8 @@ class StartRunForm(forms.Form):
     dataset = forms.ModelChoiceField(queryset=Dataset.objects.all())
     split = forms.ChoiceField(required=False, help_text="Blank: every split.")
     subset = forms.ChoiceField(choices=ElicitationRun.Subset.choices, initial=ElicitationRun.Subset.ALL)
-    sample_size = forms.IntegerField(required=False, min_value=1, help_text="For a random sample: how many.")
+    sample_size = forms.IntegerField(required=False, min_value=1,
+                                     help_text="For a random sample: how many examples. " + SAMPLE_RULE)
     sample_seed = forms.IntegerField(required=False, initial=0, help_text="For a random sample: its seed.")
     model = forms.CharField(max_length=500, help_text="smollm2 (the bundled SmolLM2-135M-Instruct), a local path "
                                                       "or a model name the worker can load.")
@@ -99,6 +101,9 @@ class StartRunForm(forms.Form):
                 config=self.chosen_config(),
             )
         except Refusal as exc:
-            field = CONFIG_PREFIX + exc.field if exc.field in self.hyperparameters else None
+            if exc.field in self.hyperparameters:
+                field = CONFIG_PREFIX + exc.field
+            else:
+                field = exc.field if exc.field in self.RUN_FIELDS else None
             self.add_error(field, exc.message)
             return None

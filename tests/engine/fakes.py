@@ -29,7 +29,10 @@ class ScriptedBackend(BackendMixin):
 
     name = "scripted"
 
-    def __init__(self, rule: Callable[[str], LabelLogprobs | float] | None = None, context_length: int = 100_000):
+    def __init__(self, rule: Callable[[str], LabelLogprobs | float] | None = None, context_length: int = 100_000,
+                 name: str = "scripted", fingerprint: str | None = None):
+        self.name = name
+        self.fingerprint = fingerprint  # None: a backend that cannot name its weights (told apart by name)
         self.rule = rule or (lambda p: query_signal(p))
         self.context_length = context_length
         self.calls = 0

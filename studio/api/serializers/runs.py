@@ -4,6 +4,7 @@ from rest_framework import serializers
 from studio.api.fields import IdField
 from studio.models import Dataset, ElicitationRun, RunEvent
 from studio.services.engine_port import DEVICES
+from studio.services.runs.subsets import SAMPLE_RULE
 
 
 def _hyperparameters_help() -> str:
@@ -24,8 +25,8 @@ class RunSerializer(serializers.ModelSerializer):
     class Meta:
         model = ElicitationRun
         fields = [
-            "id", "dataset", "split", "subset", "sample_size", "sample_seed", "model", "backend", "device",
-            "base_url", "config", "uses_gold_derived_metadata", "state", "cancel_requested", "created_by",
+            "id", "dataset", "split", "subset", "sample_size", "sample_seed", "subset_groups", "subset_note",
+            "model", "backend", "device", "base_url", "config", "uses_gold_derived_metadata", "state", "cancel_requested", "created_by",
             "created_at", "started_at", "finished_at", "attempts", "example_count", "iteration",
             "accepted_flips", "energy", "inconsistencies", "labeled_count", "tokens_used", "seconds_used",
             "error", "summary",
@@ -40,7 +41,9 @@ class RunStartSerializer(serializers.Serializer):
     split = serializers.CharField(required=False, allow_blank=True, default="", max_length=20,
                                   help_text="Blank = every split.")
     subset = serializers.ChoiceField(choices=ElicitationRun.Subset.choices, default=ElicitationRun.Subset.ALL)
-    sample_size = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    sample_size = serializers.IntegerField(required=False, allow_null=True, min_value=1,
+                                           help_text=f"For subset=sample: how many examples. {SAMPLE_RULE} The run "
+                                           "keeps this request as sample_size and the size taken as example_count.")
     sample_seed = serializers.IntegerField(required=False, allow_null=True, min_value=-(2**31), max_value=2**31 - 1)
     model = serializers.CharField(required=False, allow_blank=True, max_length=500,
                                   help_text="Blank = the studio's default model.")

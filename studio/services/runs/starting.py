@@ -13,7 +13,7 @@ from studio.services.engine_port import ConfigRefused, outbound
 
 from .configuration import build_config, fingerprint
 from .errors import RunRefused
-from .subsets import choose_example_ids
+from .subsets import choose_examples
 
 TASK = "studio.tasks.elicitation.run_elicitation"  # routed to the gpu queue by name (settings)
 
@@ -78,8 +78,8 @@ def start_run(dataset, *, user, split: str = "", subset: str = "all", sample_siz
         sample_size = sample_seed = None
     elif sample_seed is None:
         sample_seed = 0
-    example_ids = choose_example_ids(dataset, split=split, subset=subset, sample_size=sample_size,
-                                     sample_seed=sample_seed)
+    chosen = choose_examples(dataset, split=split, subset=subset, sample_size=sample_size, sample_seed=sample_seed)
+    example_ids = chosen.ids
     run_config, notes = build_config(dataset=dataset, model=model, backend=backend, device=device,
                                      user_config=config, example_count=len(example_ids))
     fp = fingerprint(dataset=dataset.pk, split=split, subset=subset, sample_size=sample_size,
@@ -95,7 +95,8 @@ def start_run(dataset, *, user, split: str = "", subset: str = "all", sample_siz
                 dataset=dataset, split=split, subset=subset, sample_size=sample_size, sample_seed=sample_seed,
                 model=model, backend=backend, device=device, base_url=base_url, config=run_config,
                 fingerprint=fp, uses_gold_derived_metadata=dataset.gold_derived_metadata,
-                example_ids=example_ids, example_count=len(example_ids),
+                example_ids=example_ids, example_count=len(example_ids), subset_groups=chosen.groups,
+                subset_note=chosen.note,
                 created_by=user if user is not None and user.is_authenticated else None,
                 celery_task_id=jobs.new_task_id(), summary=summary,
             )
