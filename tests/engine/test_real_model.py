@@ -156,6 +156,25 @@ def test_command_line_label_stop_resume_and_baselines(tmp_path):
     assert [json.loads(line)["id"] for line in gl.read_text().splitlines()] == ["t0"]
 
 
+def test_fill_labels_what_a_short_run_left_by_the_models_prediction(backend):
+    problem, _ = sst2.problem(6)
+    result = run_icm(problem, ICMConfig(seed=0, iterations=1, initial_labels=2, calibrate="center", fill=True),
+                     backend)
+    elicited = {k: v for k, v in result.state.labels.items() if v is not None}
+    assert result.filled == {e.id for e in problem.examples if str(e.id) not in elicited}
+    assert len(result.filled) == result.summary["filled"] == result.summary["unlabeled"] >= 3
+    assert all(v is not None for v in result.labels.values())
+    # A filled score is the model's log-odds with the elicited labels as demonstrations, calibrated as the run.
+    scorer = make_scorer(problem, backend, ICMConfig())
+    labels = [elicited.get(str(e.id)) for e in problem.examples]
+    for i, e in enumerate(problem.examples):
+        if e.id in result.filled:
+            alone = backend.score_naive([scorer.builder.prompt(scorer.demos(labels, exclude=i), i)], WORDS)
+            expected = alone.results[0].log_odds - result.summary["calibration_offset"]
+            assert result.scores[e.id] == pytest.approx(expected, abs=1e-3)
+            assert result.labels[e.id] == (expected > 0) and result.kind(e.id) == "filled"
+
+
 def tiny_model(folder: Path, source: str) -> Path:
     """A real (random, one-layer) model with the bundled model's tokenizer: another model's weights."""
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
