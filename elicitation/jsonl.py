@@ -101,6 +101,9 @@ def write_atomic(path: str | Path, text: str) -> None:
         raise
 
 
-def write_labels(path: str | Path, ids, labels: dict, scores: dict) -> None:
-    lines = [json.dumps({"id": i, "label": labels.get(i), "score": scores.get(i)}, ensure_ascii=False) for i in ids]
+def write_labels(path: str | Path, ids, labels: dict, scores: dict, *, extra: dict | None = None) -> None:
+    """One line per id: {"id", "label", "score"} plus, when given, extra[id] (e.g. "kind", "batch")."""
+    extra = extra or {}
+    lines = [json.dumps({"id": i, "label": labels.get(i), "score": scores.get(i), **extra.get(i, {})},
+                        ensure_ascii=False) for i in ids]
     write_atomic(path, "\n".join(lines) + "\n")

@@ -137,8 +137,9 @@ def test_command_line_label_stop_resume_and_baselines(tmp_path):
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [row["id"] for row in rows] == [f"s{k}" for k in range(6)]
     for row in rows:
-        assert set(row) == {"id", "label", "score"}
-        assert (row["label"] is None) == (row["score"] is None)
+        assert set(row) == {"id", "label", "score", "kind"}
+        assert (row["label"] is None) == (row["score"] is None) == (row["kind"] is None)
+        assert row["kind"] in (None, "elicited")
     assert json.loads(ck.read_text())["iteration"] == done + 2
 
     test = tmp_path / "test.jsonl"
@@ -153,6 +154,63 @@ def test_command_line_label_stop_resume_and_baselines(tmp_path):
     r = cli("baseline", "gold-labels", src, "--test", test, "--out", gl, "--model", "smollm2", "--device", "cpu")
     assert r.returncode == 0, r.stderr
     assert [json.loads(line)["id"] for line in gl.read_text().splitlines()] == ["t0"]
+
+
+def test_fill_labels_what_a_short_run_left_by_the_models_prediction(backend):
+    problem, _ = sst2.problem(6)
+    result = run_icm(problem, ICMConfig(seed=0, iterations=1, initial_labels=2, calibrate="center", fill=True),
+                     backend)
+    elicited = {k: v for k, v in result.state.labels.items() if v is not None}
+    assert result.filled == {e.id for e in problem.examples if str(e.id) not in elicited}
+    assert len(result.filled) == result.summary["filled"] == result.summary["unlabeled"] >= 3
+    assert all(v is not None for v in result.labels.values())
+    # A filled score is the model's log-odds with the elicited labels as demonstrations, calibrated as the run.
+    scorer = make_scorer(problem, backend, ICMConfig())
+    labels = [elicited.get(str(e.id)) for e in problem.examples]
+    for i, e in enumerate(problem.examples):
+        if e.id in result.filled:
+            alone = backend.score_naive([scorer.builder.prompt(scorer.demos(labels, exclude=i), i)], WORDS)
+            expected = alone.results[0].log_odds - result.summary["calibration_offset"]
+            assert result.scores[e.id] == pytest.approx(expected, abs=1e-3)
+            assert result.labels[e.id] == (expected > 0) and result.kind(e.id) == "filled"
+
+
+def tiny_model(folder: Path, source: str) -> Path:
+    """A real (random, one-layer) model with the bundled model's tokenizer: another model's weights."""
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
+    config = AutoConfig.from_pretrained(source)
+    config.update({"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 1, "num_attention_heads": 2,
+                   "num_key_value_heads": 1, "head_dim": 16})
+    AutoModelForCausalLM.from_config(config).save_pretrained(folder)
+    AutoTokenizer.from_pretrained(source).save_pretrained(folder)
+    return folder
+
+
+def test_checkpoints_record_the_bundled_model_and_refuse_another(backend, tmp_path):
+    from elicitation import models
+    from elicitation.fingerprint import folder_fingerprint
+
+    folder = models.prepare("smollm2")
+    assert backend.fingerprint == folder_fingerprint(folder)
+    assert load_backend(str(folder), device="cpu").fingerprint == backend.fingerprint  # same weights, other name
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"id": f"s{k}", "prompt": sst2.TEMPLATE.format(sentence=s)}) + "\n"
+                           for k, (s, _) in enumerate(sst2.balanced(4))))
+    out, ck = tmp_path / "out.jsonl", tmp_path / "ck.json"
+    r = cli("label", src, "--out", out, "--model", "smollm2", "--device", "cpu", "--iterations", "2",
+            "--initial-labels", "2", "--calibrate", "center", "--checkpoint", ck, "--quiet")
+    assert r.returncode == 0, r.stderr
+    recorded = json.loads(ck.read_text())["model"]
+    assert recorded == {"name": "smollm2", "fingerprint": backend.fingerprint}
+    out.unlink()
+    other = tiny_model(tmp_path / "tiny", str(folder))
+    r = cli("label", src, "--out", out, "--model", other, "--device", "cpu", "--resume", ck, "--iterations", "4",
+            "--quiet")
+    assert r.returncode == 2
+    assert (f"this checkpoint was made with model 'smollm2' (fingerprint {backend.fingerprint[:12]}…); resuming "
+            f"with '{other}'") in r.stderr
+    assert "would reuse 'smollm2''s cached scores" in r.stderr and not out.exists()
 
 
 def test_prepare_model_prints_the_converted_folder():

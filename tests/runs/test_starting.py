@@ -46,6 +46,14 @@ def test_a_fold_placement_is_one_of_the_engines_words(sst2_dataset, admin_user):
     assert "stable" in str(refused.value)
 
 
+def test_fill_is_refused_until_studio_runs_keep_filled_labels_apart(sst2_dataset, admin_user):
+    """The engine can fill unlabeled examples, but a studio run would show them as elicited: refused, nothing made."""
+    with pytest.raises(runs.RunRefused, match="config field 'fill'") as refused:
+        runs.start_run(sst2_dataset, user=admin_user, config={**FAST_CONFIG, "fill": True})
+    assert refused.value.field == "fill"
+    assert not ElicitationRun.objects.exists()
+
+
 def test_an_explicit_calibration_is_kept(sst2_dataset, admin_user):
     run = runs.start_run(sst2_dataset, user=admin_user, config={**FAST_CONFIG, "calibrate": "none"})
     assert run.config["calibrate"] == "none"

@@ -43,6 +43,11 @@ def build_config(*, dataset, model: str, backend: str, device: str, user_config:
         config = engine_port.parse_config(user_config, defaults=defaults)
     except engine_port.ConfigRefused as exc:
         raise RunRefused(exc.message, exc.field) from None
+    if config.fill:
+        # The engine can fill unlabeled examples after the search, but the studio does not yet store which
+        # labels were filled, and would show them as elicited (whole-split runs, issue 13, will).
+        raise RunRefused("config field 'fill': studio runs cannot fill unlabeled examples yet (filled labels would "
+                         "be shown as elicited); use the engine's command line with --fill", "fill")
     return config.to_dict(), notes
 
 
