@@ -3,6 +3,7 @@ sentences: progress while it runs, the result, cancel, a failing model, and a wo
 import re
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from studio.models import ElicitationRun, ElicitedLabel, RunEvent
@@ -72,10 +73,11 @@ def test_cancel_stops_the_run_and_keeps_its_labels_so_far_and_its_checkpoint(sta
 def test_a_model_that_does_not_exist_fails_the_run_with_that_message(start_worker, admin_user):
     start_worker("failing")
     ds = make_sst2_dataset()
-    run = runs.start_run(ds, user=admin_user, model="/models/does-not-exist", config=FAST_CONFIG)
+    missing = str(settings.STUDIO_MODELS_DIR / "does-not-exist")  # allowed where it would be, but not there
+    run = runs.start_run(ds, user=admin_user, model=missing, config=FAST_CONFIG)
     wait_for(lambda: _state(run) in ElicitationRun.FINISHED_STATES, 180, "the run to fail")
     assert run.state == "failed"
-    assert "/models/does-not-exist" in run.error
+    assert missing in run.error
     assert run.finished_at and not ElicitedLabel.objects.filter(run=run).exists()
 
 
