@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.workers import start_worker  # noqa: F401  (a fixture for every area: importing it registers it)
+from tests.support.workers import import_worker, start_worker  # noqa: F401  (fixtures for every area: importing registers them)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"

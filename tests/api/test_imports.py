@@ -7,25 +7,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from studio.models import Dataset, GoldLabel, HumanLabel
-from tests.support.workers import Worker, purge_broker, require_redis_and_postgres
 from tests.waiting import wait_for
 
 from .labelstudio_files import sentiment_export
-
-
-@pytest.fixture
-def import_worker(transactional_db, artifacts_dir, tmp_path, settings):
-    """One worker sharing the test's media folder (where uploads wait for it)."""
-    from django.db import connection
-
-    require_redis_and_postgres()
-    settings.MEDIA_ROOT = tmp_path / "media"  # the worker's STUDIO_VAR_DIR/media
-    purge_broker()
-    worker = Worker("api-imports", connection.settings_dict["NAME"], artifacts_dir,
-                    {"STUDIO_VAR_DIR": str(tmp_path)}).start()
-    yield worker
-    worker.stop()
-    purge_broker()
 
 
 @pytest.fixture

@@ -44,23 +44,6 @@ def test_changelist_links_to_the_import_form(staff_client):
     assert "Import from a file" in page.content.decode()
 
 
-@pytest.fixture
-def import_worker(transactional_db, artifacts_dir, tmp_path, settings):
-    """A real Celery worker sharing the test's media folder (where queued uploads wait for it)."""
-    from django.db import connection
-
-    from tests.support.workers import Worker, purge_broker, require_redis_and_postgres
-
-    require_redis_and_postgres()
-    settings.MEDIA_ROOT = tmp_path / "media"  # the worker's STUDIO_VAR_DIR/media
-    purge_broker()
-    worker = Worker("admin-imports", connection.settings_dict["NAME"], artifacts_dir,
-                    {"STUDIO_VAR_DIR": str(tmp_path)}).start()
-    yield worker
-    worker.stop()
-    purge_broker()
-
-
 def finished_job(name: str) -> ImportJob:
     def done():
         job = ImportJob.objects.filter(name=name).first()

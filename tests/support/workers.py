@@ -110,3 +110,18 @@ def start_worker(transactional_db, artifacts_dir):
     for worker in started:
         worker.stop()
     purge_broker()
+
+
+@pytest.fixture
+def import_worker(transactional_db, artifacts_dir, tmp_path, settings):
+    """A real worker for imports, sharing the test's media folder (where queued uploads wait for it)."""
+    from django.db import connection
+
+    require_redis_and_postgres()
+    settings.MEDIA_ROOT = tmp_path / "media"  # the worker's STUDIO_VAR_DIR/media
+    purge_broker()
+    worker = Worker("imports", connection.settings_dict["NAME"], artifacts_dir,
+                    {"STUDIO_VAR_DIR": str(tmp_path)}).start()
+    yield worker
+    worker.stop()
+    purge_broker()
