@@ -1,5 +1,6 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.conf import settings
+from django.db.models.signals import post_migrate, pre_delete
 
 
 def create_studio_admins_group(sender, using="default", **kwargs) -> None:
@@ -18,11 +19,8 @@ class StudioConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        post_migrate.connect(create_studio_admins_group, sender=self)
-        from django.conf import settings
-        from django.db.models.signals import pre_delete
-
         from studio.services.tallies.accounts import forget_annotator
 
+        post_migrate.connect(create_studio_admins_group, sender=self)
         # The one model hook: a deleted account's labels go by cascade, past the services (see accounts.py).
         pre_delete.connect(forget_annotator, sender=settings.AUTH_USER_MODEL, dispatch_uid="tallies-forget-annotator")

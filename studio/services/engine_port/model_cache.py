@@ -8,16 +8,16 @@ from __future__ import annotations
 import logging
 import threading
 
-log = logging.getLogger(__name__)
+from elicitation.models import BUNDLED  # light: no torch
 
-BUNDLED_MODELS = {"smollm2"}
+log = logging.getLogger(__name__)
 
 _models: dict[tuple, object] = {}
 _models_lock = threading.Lock()
 
 
 def is_bundled(model: str) -> bool:
-    return model in BUNDLED_MODELS
+    return model in BUNDLED
 
 
 def get_backend(*, model: str, kind: str, device: str, base_url: str | None = None) -> tuple[object, bool]:

@@ -17,11 +17,8 @@ from django.utils import timezone
 
 from studio.env import env_int
 from studio.models import ElicitationRun
-from studio.services import jobs
-from studio.services.jobs import error_text, lease  # noqa: F401  (callers use runs.execution.error_text)
-from studio.services import tallies
-
-from studio.services import engine_port
+from studio.services import engine_port, jobs, tallies
+from studio.services.jobs import error_text, lease
 
 from .progress import ProgressRecorder, accuracy, forget_events_after, gold_for, progress_fields
 from .results import write_labels

@@ -47,20 +47,20 @@ class SplitCells:
     def examples(self) -> int:
         return sum(self.hist[Kind.VOTES_PEOPLE].values())
 
-    def annotators(self) -> dict[int, int]:
-        """{annotator id: labels} in the split."""
+    def _labels_by_ref(self, kind: int) -> dict[int, int]:
         out: dict[int, int] = {}
         for (k, ref, _), n in self.sources.items():
-            if k == Kind.ANNOTATOR and n:
+            if k == kind and n:
                 out[ref] = out.get(ref, 0) + n
         return out
 
+    def annotators(self) -> dict[int, int]:
+        """{annotator id: labels} in the split."""
+        return self._labels_by_ref(Kind.ANNOTATOR)
+
     def crowd_voters(self) -> dict[int, int]:
-        out: dict[int, int] = {}
-        for (k, ref, _), n in self.sources.items():
-            if k == Kind.CROWD_VOTER and n:
-                out[ref] = out.get(ref, 0) + n
-        return out
+        """{crowd voter position: votes} in the split."""
+        return self._labels_by_ref(Kind.CROWD_VOTER)
 
 
 def split_cells(dataset_id: int, split: str | None) -> SplitCells:
