@@ -23,22 +23,24 @@ class ElicitationRunAdmin(PolicyAdmin):
     list_select_related = ["dataset", "created_by"]
     actions = ["cancel_runs"]
     change_list_template = "runs/admin_change_list.html"
-    # Both can be large (the checkpoint holds the engine's score cache): shown as a line, not dumped.
-    exclude = ["example_ids", "checkpoint"]
+    exclude = ["example_ids"]  # can be large
 
     # Runs are started through the form (which validates and queues them) and are a record afterwards.
     def has_add_permission(self, request):
         return False
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields if f.name not in self.exclude] + ["checkpoint_saved",
+        return [f.name for f in self.model._meta.fields if f.name not in self.exclude] + ["batches_line",
                                                                                           "live_page"]
 
-    @admin.display(description="checkpoint")
-    def checkpoint_saved(self, obj):
-        if not obj.checkpoint:
-            return "none yet"
-        return f"iteration {obj.checkpoint.get('iteration')}, {len(obj.checkpoint.get('labels') or {})} examples"
+    @admin.display(description="batches")
+    def batches_line(self, obj):
+        """One line per batch (its checkpoint holds the engine's score cache: summarized, not dumped)."""
+        rows = [f"#{b.index}: {b.state}, iteration {b.iteration}, {b.labeled_count}/{b.example_count} labeled, "
+                f"checkpoint at {(b.checkpoint or {}).get('iteration', 'none')}"
+                for b in obj.batches.only("index", "state", "iteration", "labeled_count", "example_count",
+                                          "checkpoint")]
+        return format_html("<br>".join(["{}"] * len(rows)), *rows) if rows else "none"
 
     @admin.display(description="live page")
     def live_page(self, obj):

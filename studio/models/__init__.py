@@ -5,7 +5,7 @@ from .evaluations import Evaluation
 from .import_jobs import ImportJob
 from .labels import AnnotationClaim, HumanLabel, Skip
 from .membership import Membership
-from .runs import ElicitationRun, ElicitedLabel, RunEvent
+from .runs import ElicitationRun, ElicitedLabel, RunBatch, RunEvent
 from .tallies import Tally
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "HumanLabel",
     "ImportJob",
     "Membership",
+    "RunBatch",
     "RunEvent",
     "Skip",
     "Tally",

@@ -36,6 +36,10 @@ class ElicitationRun(Job):
     example_ids = models.JSONField(
         default=list, blank=True, help_text="The run's examples (primary keys, in order), frozen when it starts."
     )
+    batch_size = models.PositiveIntegerField(
+        default=256, help_text="Examples per batch: the run is cut into batches of whole consistency groups, each "
+        "an independent ICM search (the official code's size is 256)."
+    )
 
     subset_groups = models.PositiveIntegerField(
         null=True, blank=True, help_text="How many whole consistency groups the run's examples form."
@@ -61,7 +65,6 @@ class ElicitationRun(Job):
     tokens_used = models.BigIntegerField(default=0)
     seconds_used = models.FloatField(default=0)
 
-    checkpoint = models.JSONField(null=True, blank=True, help_text="The engine's serialized search state.")
     summary = models.JSONField(default=dict, blank=True)
 
     class Meta(Job.Meta):
@@ -78,10 +81,53 @@ class ElicitationRun(Job):
         return f"Run {self.pk} on {self.dataset} ({self.state})"
 
 
+class RunBatch(Job):
+    """One batch of a run: an independent ICM search over whole consistency groups, with its own seed, Celery
+    task, lease and checkpoint. The run is the sum of its batches (studio.services.runs.batches)."""
+
+    class Phase(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        LOADING = "loading", "Loading the model"
+        SEARCHING = "searching", "Searching"
+        DONE = "done", "Done"
+
+    created_by = None
+    run = models.ForeignKey(ElicitationRun, on_delete=models.CASCADE, related_name="batches")
+    index = models.PositiveIntegerField()
+    example_ids = models.JSONField(default=list, help_text="The batch's examples (primary keys, in run order).")
+    groups = models.PositiveIntegerField(default=0, help_text="Whole consistency groups in the batch.")
+    seed = models.BigIntegerField(help_text="The batch's search seed, derived from the run's seed and the index.")
+    oversized = models.BooleanField(default=False, help_text="One consistency group larger than the batch size.")
+    phase = models.CharField(max_length=20, choices=Phase.choices, default=Phase.QUEUED)
+
+    example_count = models.PositiveIntegerField(default=0)
+    iteration = models.PositiveIntegerField(default=0)
+    accepted_flips = models.PositiveIntegerField(default=0)
+    energy = models.FloatField(null=True, blank=True)
+    inconsistencies = models.PositiveIntegerField(null=True, blank=True)
+    labeled_count = models.PositiveIntegerField(default=0)
+    unlabeled_after_search = models.PositiveIntegerField(null=True, blank=True,
+                                                         help_text="Left unlabeled by the search (before fill).")
+    filled_count = models.PositiveIntegerField(default=0)
+    tokens_used = models.BigIntegerField(default=0)
+    seconds_used = models.FloatField(default=0)
+    search_seconds = models.FloatField(default=0, help_text="Seconds in the engine (model load excluded).")
+    checkpoint = models.JSONField(null=True, blank=True, help_text="The engine's serialized search state.")
+    summary = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["run", "index"]
+        constraints = [models.UniqueConstraint(fields=["run", "index"], name="runbatch_one_per_index")]
+
+    def __str__(self) -> str:
+        return f"Batch {self.index} of run {self.run_id} ({self.state})"
+
+
 class RunEvent(models.Model):
     """A progress sample from the engine (throttled), for the live curves."""
 
     run = models.ForeignKey(ElicitationRun, on_delete=models.CASCADE, related_name="events")
+    batch = models.PositiveIntegerField(default=0, help_text="The batch's index; iteration counts within it.")
     iteration = models.PositiveIntegerField()
     energy = models.FloatField(null=True, blank=True)
     accepted_flips = models.PositiveIntegerField(default=0)
@@ -94,15 +140,26 @@ class RunEvent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["run", "iteration", "id"]
-        indexes = [models.Index(fields=["run", "iteration"], name="runevent_run_iteration")]
+        ordering = ["run", "batch", "iteration", "id"]
+        indexes = [models.Index(fields=["run", "batch", "iteration"], name="runevent_run_batch_iteration")]
 
 
 class ElicitedLabel(models.Model):
+    class Kind(models.TextChoices):
+        ELICITED = "elicited", "Elicited (by the search)"
+        FILLED = "filled", "Filled (predicted after the search)"
+        UNLABELED = "unlabeled", "Unlabeled"
+
     run = models.ForeignKey(ElicitationRun, on_delete=models.CASCADE, related_name="labels")
     example = models.ForeignKey("studio.Example", on_delete=models.CASCADE, related_name="elicited_labels")
     label = models.BooleanField(null=True, blank=True, help_text="None: the search never labeled it.")
     score = models.FloatField(null=True, blank=True, help_text="Final leave-one-out log-odds.")
+    kind = models.CharField(
+        max_length=10, choices=Kind.choices, default=Kind.ELICITED,
+        help_text="elicited: labeled by the ICM search; filled: the model's prediction after the search, with the "
+        "search's labels as demonstrations (fill); unlabeled: neither.",
+    )
+    batch = models.PositiveIntegerField(default=0, help_text="The index of the run's batch that labeled it.")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["run", "example"], name="elicitedlabel_one_per_run_example")]

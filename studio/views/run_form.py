@@ -18,7 +18,7 @@ from studio.services.runs.subsets import SAMPLE_RULE
 # Form field names of hyperparameters (cfg_iterations, ...), apart from the run's own fields.
 CONFIG_PREFIX = "cfg_"
 # Settings the studio fills in itself: label words come from the dataset.
-HIDDEN_HYPERPARAMETERS = {"label_words", "fill"}  # fill: refused until studio runs keep filled labels apart
+HIDDEN_HYPERPARAMETERS = {"label_words"}
 # Settings whose blank choice means "let the studio choose" (it records the choice in the run).
 STUDIO_DEFAULTED = {
     "calibrate": "studio default (center for the bundled model, else none)",

@@ -37,7 +37,7 @@ def _finish_run(run: ElicitationRun, rng: random.Random) -> None:
     scores = {k: (rng.uniform(-5, 5) if v is not None else None) for k, v in labels.items()}
     with transaction.atomic():
         ElicitationRun.objects.select_for_update().get(pk=run.pk)
-        write_labels(run, labels, scores)
+        write_labels(run.pk, ids, labels, scores)
         run.state = ElicitationRun.State.COMPLETED
         run.finished_at = timezone.now()
         run.save()

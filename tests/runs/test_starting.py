@@ -3,7 +3,7 @@
 import pytest
 from django.db import IntegrityError
 
-from studio.models import ElicitationRun, HumanLabel
+from studio.models import ElicitationRun, HumanLabel, RunBatch
 from studio.services import runs
 from studio.services.runs import starting
 
@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 
 def test_a_started_run_records_its_configuration(sst2_dataset, admin_user):
     run = runs.start_run(sst2_dataset, user=admin_user, config=FAST_CONFIG)
-    assert run.state == "pending" and run.created_by == admin_user and run.celery_task_id
+    assert run.state == "pending" and run.created_by == admin_user
+    assert [(b.index, b.example_count, b.state) for b in run.batches.all()] == [(0, 8, "pending")]
+    assert run.batches.get().celery_task_id and run.batch_size == 256
     assert run.model == "smollm2" and run.backend == "hf" and run.subset == "all"
     assert run.example_count == 8 and len(run.example_ids) == 8
     assert list(runs.run_examples(run).values_list("position", flat=True)) == list(range(8))
@@ -46,12 +48,44 @@ def test_a_fold_placement_is_one_of_the_engines_words(sst2_dataset, admin_user):
     assert "stable" in str(refused.value)
 
 
-def test_fill_is_refused_until_studio_runs_keep_filled_labels_apart(sst2_dataset, admin_user):
-    """The engine can fill unlabeled examples, but a studio run would show them as elicited: refused, nothing made."""
-    with pytest.raises(runs.RunRefused, match="config field 'fill'") as refused:
-        runs.start_run(sst2_dataset, user=admin_user, config={**FAST_CONFIG, "fill": True})
-    assert refused.value.field == "fill"
-    assert not ElicitationRun.objects.exists()
+def test_fill_is_on_by_default_and_recorded(sst2_dataset, admin_user):
+    assert runs.start_run(sst2_dataset, user=admin_user, config=FAST_CONFIG).config["fill"] is True
+    off = runs.start_run(sst2_dataset, user=admin_user, config={**FAST_CONFIG, "fill": False, "seed": 1})
+    assert off.config["fill"] is False
+
+
+def test_a_run_is_cut_into_batches_of_whole_groups_deterministically(admin_user):
+    """Forty sentences in batches of 16: three batches (14, 13, 13), every example in exactly one, the same
+    cut for the same seed, another for another seed; each batch has its own derived seed."""
+    ds = make_sst2_dataset(name="Forty", n=40)
+    one = runs.start_run(ds, user=admin_user, batch_size=16, config=FAST_CONFIG)
+    batches = list(one.batches.all())
+    assert sorted(b.example_count for b in batches) == [13, 13, 14]
+    assert sorted(pk for b in batches for pk in b.example_ids) == sorted(one.example_ids)
+    assert len({b.seed for b in batches}) == 3
+    runs.cancel_run(one, user=admin_user)
+    again = runs.start_run(ds, user=admin_user, batch_size=16, config=FAST_CONFIG)
+    assert [b.example_ids for b in again.batches.all()] == [b.example_ids for b in batches]
+    other = runs.start_run(ds, user=admin_user, batch_size=16, config={**FAST_CONFIG, "seed": 5})
+    assert [b.example_ids for b in other.batches.all()] != [b.example_ids for b in batches]
+
+
+@pytest.mark.parametrize("batch_size", [0, -3, "ten", 10**6, True])
+def test_a_bad_batch_size_is_refused_and_nothing_is_created(sst2_dataset, admin_user, batch_size):
+    with pytest.raises(runs.RunRefused, match="batch_size: a whole number of examples from 1 to 100000") as refused:
+        runs.start_run(sst2_dataset, user=admin_user, batch_size=batch_size, config=FAST_CONFIG)
+    assert refused.value.field == "batch_size"
+    assert not ElicitationRun.objects.exists() and not RunBatch.objects.exists()
+
+
+def test_too_few_iterations_get_a_coverage_warning_naming_how_many_would_do(admin_user):
+    ds = make_sst2_dataset(name="Forty", n=40)
+    short = runs.start_run(ds, user=admin_user, batch_size=20, config=FAST_CONFIG)  # 4 iterations, 20 per batch
+    warning = short.summary["coverage"]["warning"]
+    assert warning.startswith("4 iterations are too few to visit every example of 2 of 2 batches")
+    assert "about 72 would" in warning  # 20·H_20 ≈ 71.95
+    enough = runs.start_run(ds, user=admin_user, batch_size=20, config={**FAST_CONFIG, "iterations": 100})
+    assert enough.summary["coverage"]["warning"] is None
 
 
 def test_an_explicit_calibration_is_kept(sst2_dataset, admin_user):
@@ -153,6 +187,7 @@ def test_cancelling_a_pending_run_ends_it_at_once_and_a_finished_run_cannot_be_c
     run = runs.cancel_run(run, user=admin_user)
     assert run.state == "canceled" and run.cancel_requested and run.finished_at
     assert run.summary["canceled_by"] == "boss"
+    assert list(run.batches.values_list("state", flat=True)) == ["canceled"]
     with pytest.raises(runs.RunRefused, match=f"Run #{run.pk} has already canceled"):
         runs.cancel_run(run, user=admin_user)
 
@@ -165,7 +200,7 @@ def test_the_task_is_queued_when_the_run_is_committed(sst2_dataset, admin_user, 
     monkeypatch.setattr(current_app, "send_task", lambda name, args, task_id: sent.append((name, args, task_id)))
     with django_capture_on_commit_callbacks(execute=True):
         run = runs.start_run(sst2_dataset, user=admin_user, config=FAST_CONFIG)
-    assert sent == [("studio.tasks.elicitation.run_elicitation", [run.pk], run.celery_task_id)]
+    assert sent == [("studio.tasks.elicitation.run_batch", [b.pk], b.celery_task_id) for b in run.batches.all()]
 
 
 def test_a_broker_that_cannot_be_reached_fails_the_run_with_the_reason(sst2_dataset, admin_user, monkeypatch,
@@ -183,9 +218,10 @@ def test_a_broker_that_cannot_be_reached_fails_the_run_with_the_reason(sst2_data
     assert refused.value.kind == "unavailable" and f"Run #{run.pk} was marked failed" in refused.value.message
     assert run.state == "failed"
     assert run.error.startswith("could not queue the run: the task broker (Redis) is unreachable: Error 111")
+    assert list(run.batches.values_list("state", flat=True)) == ["failed"]
 
 
-def test_a_starting_worker_queues_again_a_run_whose_worker_went_silent(sst2_dataset, admin_user, monkeypatch,
+def test_a_starting_worker_queues_again_a_batch_whose_worker_went_silent(sst2_dataset, admin_user, monkeypatch,
                                                                        settings):
     """What `make demo`'s filesystem broker needs (it never re-delivers); on Redis only past its visibility
     timeout, since until then Redis hands the task out itself."""
@@ -202,17 +238,19 @@ def test_a_starting_worker_queues_again_a_run_whose_worker_went_silent(sst2_data
     now = timezone.now()
     silent = runs.start_run(sst2_dataset, user=admin_user, config=FAST_CONFIG)
     alive = runs.start_run(sst2_dataset, user=admin_user, config={**FAST_CONFIG, "seed": 1})
-    ElicitationRun.objects.filter(pk=silent.pk).update(state="running", heartbeat_at=now - timedelta(minutes=5))
-    ElicitationRun.objects.filter(pk=alive.pk).update(state="running", heartbeat_at=now - timedelta(seconds=20))
+    silent, alive = silent.batches.get(), alive.batches.get()
+    sent.clear()
+    RunBatch.objects.filter(pk=silent.pk).update(state="running", heartbeat_at=now - timedelta(minutes=5))
+    RunBatch.objects.filter(pk=alive.pk).update(state="running", heartbeat_at=now - timedelta(seconds=20))
 
     settings.CELERY_BROKER_URL = "filesystem://"
-    assert recovery.requeue_orphaned_runs() == [silent.pk] and sent == [silent.pk]
+    assert recovery.requeue_orphaned_batches() == [silent.pk] and sent == [silent.pk]
 
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/3"
     settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-    assert recovery.requeue_orphaned_runs() == []
-    ElicitationRun.objects.filter(pk=silent.pk).update(heartbeat_at=now - timedelta(hours=2))
-    assert recovery.requeue_orphaned_runs() == [silent.pk]
+    assert recovery.requeue_orphaned_batches() == []
+    RunBatch.objects.filter(pk=silent.pk).update(heartbeat_at=now - timedelta(hours=2))
+    assert recovery.requeue_orphaned_batches() == [silent.pk]
 
 
 def test_a_run_whose_workers_keep_dying_fails_instead_of_looping(sst2_dataset, admin_user, monkeypatch):
@@ -221,11 +259,13 @@ def test_a_run_whose_workers_keep_dying_fails_instead_of_looping(sst2_dataset, a
 
     monkeypatch.setenv("RUN_MAX_DELIVERIES", "3")
     run = runs.start_run(sst2_dataset, user=admin_user, config=FAST_CONFIG)
-    ElicitationRun.objects.filter(pk=run.pk).update(state="running", attempts=3, worker="gone:1", heartbeat_at=None)
-    outcome = execution.execute_run(run.pk, task_id="t", get_backend=None, worker="here:2")
+    batch = run.batches.get()
+    ElicitationRun.objects.filter(pk=run.pk).update(state="running")
+    RunBatch.objects.filter(pk=batch.pk).update(state="running", attempts=3, worker="gone:1", heartbeat_at=None)
+    outcome = execution.execute_batch(batch.pk, task_id="t", get_backend=None, worker="here:2")
     run.refresh_from_db()
     assert outcome.state == run.state == "failed"
-    assert run.error.startswith("the run's worker died 3 times while running it")
+    assert run.error.startswith("batch 0 (of 1) failed: its worker died 3 times while running it")
 
 
 def test_cpu_runs_over_32_examples_default_to_folds_and_say_so(admin_user):

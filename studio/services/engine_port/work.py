@@ -10,15 +10,10 @@ from elicitation.prompts import PromptBuilder
 from elicitation.scoring import CPU_EXACT_LIMIT
 
 from .events import EngineEvent
+from .work_problem import problem_of
 
 __all__ = ["CPU_EXACT_LIMIT", "ICMConfig", "PromptBuilder", "checkpoint_iteration", "load_state", "problem_of", "run_search",
            "score_test"]
-
-
-def problem_of(rows: Iterable[tuple], consistency: str = "none") -> Problem:
-    """The engine's problem from (id, prompt, group, key) rows; ids become text, as the engine keys them."""
-    return Problem(examples=[Example(id=str(pk), prompt=prompt, group=group or None, key=key or None)
-                             for pk, prompt, group, key in rows], consistency=consistency)
 
 
 def load_state(checkpoint: dict | None) -> SearchState | None:

@@ -73,13 +73,18 @@ def queue_after_commit(job: Job, task_name: str, *, refusal: type[QueueUnavailab
     transaction.on_commit(lambda: queue_now(job, task_name, refusal=refusal))
 
 
+def unreachable_reason(noun: str, exc: BaseException) -> str:
+    """Why a job's task could not be queued, for a person."""
+    return f"could not queue the {noun}: {_broker_name()} is unreachable: {exc}"
+
+
 def queue_now(job: Job, task_name: str, *, refusal: type[QueueUnavailable] = QueueUnavailable) -> None:
     try:
         send(task_name, job.pk, job.celery_task_id or None)
     except Exception as exc:
         log.exception("could not queue %s %s", _noun(job), job.pk)
         noun = _noun(job)
-        reason = f"could not queue the {noun}: {_broker_name()} is unreachable: {exc}"
+        reason = unreachable_reason(noun, exc)
         fail(type(job), job.pk, reason)
         job.refresh_from_db()
         raise refusal(f"{reason}. {noun.capitalize()} #{job.pk} was marked failed; start it again once the "

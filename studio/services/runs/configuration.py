@@ -17,6 +17,9 @@ def studio_defaults(*, dataset, model: str, backend: str, device: str, chosen: s
     """The studio's choices for the hyperparameters the admin left out, with a note on each non-obvious one."""
     values: dict = {}
     notes: list[str] = []
+    if "fill" not in chosen:
+        # Every example of a study gets a label; filled ones are stored as their own kind (ElicitedLabel.kind).
+        values["fill"] = True
     if "label_words" not in chosen:
         values["label_words"] = [dataset.true_word, dataset.false_word]
     if "calibrate" not in chosen and engine_port.is_bundled(model):
@@ -43,11 +46,6 @@ def build_config(*, dataset, model: str, backend: str, device: str, user_config:
         config = engine_port.parse_config(user_config, defaults=defaults)
     except engine_port.ConfigRefused as exc:
         raise RunRefused(exc.message, exc.field) from None
-    if config.fill:
-        # The engine can fill unlabeled examples after the search, but the studio does not yet store which
-        # labels were filled, and would show them as elicited (whole-split runs, issue 13, will).
-        raise RunRefused("config field 'fill': studio runs cannot fill unlabeled examples yet (filled labels would "
-                         "be shown as elicited); use the engine's command line with --fill", "fill")
     return config.to_dict(), notes
 
 

@@ -1,14 +1,13 @@
-"""The worker side of a run: claim it, run the engine with progress, checkpoints and cancel, write the result.
+"""The worker side of a run: one delivery of one batch's task. Claim the batch, run the engine on its examples
+with progress, checkpoints and cancel, write its labels, then settle the run (studio.services.runs.settling).
 
-A delivery of the task may be the first, a re-delivery after its worker died (resume from run.checkpoint), a
-duplicate while the first worker is still alive (come back later), or a late copy of a finished run (no-op).
+A delivery may be the first, a re-delivery after its worker died (resume from the batch's checkpoint), a
+duplicate while the first worker is still alive (come back later), or a late copy of a finished batch (no-op).
 """
 from __future__ import annotations
 
-import json
 import logging
 import time
-from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
 
@@ -16,16 +15,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from studio.env import env_int
-from studio.models import ElicitationRun
-from studio.services import engine_port, jobs, tallies
+from studio.models import ElicitationRun, Example, RunBatch
+from studio.services import engine_port, jobs
 from studio.services.jobs import error_text, lease
 
-from .progress import ProgressRecorder, accuracy, forget_events_after, gold_for, progress_fields
+from .progress import ProgressRecorder, forget_events_after, gold_for, progress_fields
 from .results import write_labels
-from .subsets import run_examples
+from .settling import batch_failed, settle_run
 
 log = logging.getLogger(__name__)
 State = ElicitationRun.State
+Phase = RunBatch.Phase
 
 # get_backend(model=, kind=, device=, base_url=) -> (backend, reused): the worker's per-process model cache
 # (engine_port.get_backend; tests may hand in another).
@@ -35,56 +35,71 @@ BackendGetter = Callable[..., tuple[object, bool]]
 @dataclass
 class Outcome:
     state: str
-    retry_in: float | None = None  # set when another live worker holds the run: look again later
+    retry_in: float | None = None  # set when another live worker holds the batch: look again later
     detail: str = ""
 
 
-def execute_run(run_id: int, *, task_id: str, get_backend: BackendGetter, worker: str | None = None) -> Outcome:
+def execute_batch(batch_id: int, *, task_id: str, get_backend: BackendGetter, worker: str | None = None) -> Outcome:
     worker = worker or lease.this_worker()
-    outcome = _claim(run_id, task_id, worker)
+    outcome = _claim(batch_id, task_id, worker)
     if outcome is not None:
         return outcome
-    run = ElicitationRun.objects.select_related("dataset").get(pk=run_id)
+    batch = RunBatch.objects.select_related("run", "run__dataset").get(pk=batch_id)
     try:
-        with lease.Heartbeat(ElicitationRun, run_id, worker) as heartbeat:
-            return _work(run, worker, get_backend, heartbeat)
+        with lease.Heartbeat(RunBatch, batch_id, worker) as heartbeat:
+            return _work(batch, worker, get_backend, heartbeat)
     except lease.LeaseLost as exc:
-        log.warning("run %s: %s; leaving it to the new holder", run_id, exc)
+        log.warning("batch %s: %s; leaving it to the new holder", batch_id, exc)
         return Outcome("lost", detail=str(exc))
     except Exception as exc:
-        log.exception("run %s failed", run_id)
-        mark_failed(run_id, exc, worker=worker)
+        log.exception("batch %s of run %s failed", batch.index, batch.run_id)
+        mark_failed(batch_id, exc, worker=worker)
         return Outcome(State.FAILED, detail=error_text(exc))
 
 
-def _claim(run_id: int, task_id: str, worker: str) -> Outcome | None:
-    """Take the run for this worker, or say why not. Returns None when the worker should go ahead."""
+def _claim(batch_id: int, task_id: str, worker: str) -> Outcome | None:
+    """Take the batch for this worker, or say why not. Returns None when the worker should go ahead."""
+    outcome, after = _claim_locked(batch_id, task_id, worker)
+    if after is not None:  # settle the run once the batch's row is committed
+        after()
+    return outcome
+
+
+def _claim_locked(batch_id: int, task_id: str, worker: str):
     with transaction.atomic():
-        run = ElicitationRun.objects.select_for_update().filter(pk=run_id).first()
-        if run is None:
-            return Outcome("missing", detail=f"run {run_id} no longer exists")
-        if run.state in ElicitationRun.FINISHED_STATES:
-            return Outcome(run.state, detail="already finished")
-        if run.state == State.RUNNING and lease.holder_alive(run, worker):
-            return Outcome(run.state, retry_in=lease.stale_after().total_seconds() + 1,
-                           detail=f"held by {run.worker}, which is alive")
-        if run.state == State.RUNNING and run.attempts >= max_deliveries():
+        batch = RunBatch.objects.select_for_update().filter(pk=batch_id).first()
+        if batch is None:
+            return Outcome("missing", detail=f"batch {batch_id} no longer exists"), None
+        if batch.state in RunBatch.FINISHED_STATES:
+            return Outcome(batch.state, detail="already finished"), None
+        run = ElicitationRun.objects.select_for_update().get(pk=batch.run_id)
+        if run.state in ElicitationRun.FINISHED_STATES or run.cancel_requested:
+            # The run was canceled, or failed because another batch did: this batch does not start.
+            jobs.finish(RunBatch, batch_id, State.CANCELED, phase=Phase.DONE, heartbeat_at=None)
+            return Outcome(State.CANCELED, detail=f"run {run.pk} is {run.state}"), lambda: settle_run(run.pk)
+        if batch.state == State.RUNNING and lease.holder_alive(batch, worker):
+            return Outcome(batch.state, retry_in=lease.stale_after().total_seconds() + 1,
+                           detail=f"held by {batch.worker}, which is alive"), None
+        if batch.state == State.RUNNING and batch.attempts >= max_deliveries():
             # Each worker that took it died (out of memory, say): stop handing it out.
-            reason = (f"the run's worker died {run.attempts} times while running it (out of memory?); "
-                      f"its checkpoint at iteration {_checkpoint_iteration(run.checkpoint)} is kept")
-            jobs.fail(ElicitationRun, run_id, reason)
-            return Outcome(State.FAILED, detail=reason)
-        if run.state == State.RUNNING:
+            reason = (f"its worker died {batch.attempts} times while running it (out of memory?); its "
+                      f"checkpoint at iteration {_checkpoint_iteration(batch.checkpoint)} is kept")
+            return Outcome(State.FAILED, detail=reason), lambda: batch_failed(batch_id, reason)
+        if batch.state == State.RUNNING:
             # The worker that had it died: resume from the checkpoint, replaying the iterations after it.
-            done = _checkpoint_iteration(run.checkpoint)
-            forget_events_after(run, done)
-            if run.checkpoint is None:
-                run.tokens_used = 0
-            log.warning("run %s: resuming after a lost worker (%s) from iteration %s", run_id, run.worker, done)
-        jobs.begin(run, task_id=task_id)
-        lease.take(run, worker)
-        run.save()  # every field: a resume also reset tokens_used
-    return None
+            done = _checkpoint_iteration(batch.checkpoint)
+            forget_events_after(batch, done)
+            if batch.checkpoint is None:
+                batch.tokens_used = 0
+            log.warning("batch %s of run %s: resuming after a lost worker (%s) from iteration %s", batch.index,
+                        run.pk, batch.worker, done)
+        jobs.begin(batch, task_id=task_id)
+        lease.take(batch, worker)
+        batch.phase = Phase.LOADING
+        batch.save()  # every field: a resume also reset tokens_used
+        if run.state == State.PENDING:  # the first batch to start starts the run
+            ElicitationRun.objects.filter(pk=run.pk).update(state=State.RUNNING, started_at=timezone.now())
+    return None, None
 
 
 def max_deliveries() -> int:
@@ -97,19 +112,26 @@ def _checkpoint_iteration(checkpoint: dict | None) -> int:
     return checkpoint_iteration(checkpoint)
 
 
-def _work(run: ElicitationRun, worker: str, get_backend: BackendGetter, heartbeat: lease.Heartbeat) -> Outcome:
+def _examples(batch: RunBatch):
+    rows = dict((pk, (pk, prompt, group, key)) for pk, prompt, group, key in
+                Example.objects.filter(pk__in=batch.example_ids).values_list("pk", "prompt", "group", "key"))
+    return [rows[pk] for pk in batch.example_ids if pk in rows]
+
+
+def _work(batch: RunBatch, worker: str, get_backend: BackendGetter, heartbeat: lease.Heartbeat) -> Outcome:
     from studio.services.engine_port import work
 
-    problem = work.problem_of(run_examples(run).values_list("pk", "prompt", "group", "key"),
-                              run.dataset.consistency)
-    config = engine_port.load_config(run.config)
+    run = batch.run
+    problem = work.problem_of(_examples(batch), run.dataset.consistency)
+    config = engine_port.load_config(run.config).replace(seed=batch.seed)
     began = time.monotonic()
     backend, reused = get_backend(model=run.model, kind=run.backend, device=run.device, base_url=run.base_url or None)
     load_seconds = time.monotonic() - began
-    state = work.load_state(run.checkpoint)
-    recorder = ProgressRecorder(run, worker, gold=gold_for(run), labels=state.labels if state else None)
-    recorder.started = began
-    lease.renew(ElicitationRun, run.pk, worker)  # fail fast if someone took the run over during a long model load
+    state = work.load_state(batch.checkpoint)
+    recorder = ProgressRecorder(batch, worker, gold=gold_for(batch.example_ids),
+                                labels=state.labels if state else None)
+    # fail fast if someone took the batch over during a long model load
+    lease.renew(RunBatch, batch.pk, worker, phase=Phase.SEARCHING)
 
     def should_stop() -> bool:
         return heartbeat.lost.is_set() or recorder.should_stop()
@@ -117,54 +139,58 @@ def _work(run: ElicitationRun, worker: str, get_backend: BackendGetter, heartbea
     result = work.run_search(problem, config, backend, on_event=recorder.on_event, should_stop=should_stop,
                              state=state, on_checkpoint=recorder.on_checkpoint)
     if heartbeat.lost.is_set():
-        raise lease.LeaseLost(f"run {run.pk} was taken over while this worker ran it")
+        raise lease.LeaseLost(f"batch {batch.index} of run {run.pk} was taken over while this worker ran it")
     recorder.flush()
     model_note = {"reused": bool(reused), "load_seconds": round(load_seconds, 2)}
-    return _finish(run.pk, worker, result, recorder, model_note)
+    return _finish(batch.pk, worker, result, recorder, model_note)
+
+
+def _finish(batch_id: int, worker: str, result, recorder: ProgressRecorder, model_note: dict) -> Outcome:
+    labels = {str(k): v for k, v in result.labels.items()}
+    scores = {str(k): v for k, v in result.scores.items()}
+    filled = {str(k) for k in result.filled}
+    with transaction.atomic():
+        batch = RunBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.worker != worker:
+            raise lease.LeaseLost(f"batch {batch.index} of run {batch.run_id} is held by {batch.worker}")
+        write_labels(batch.run_id, batch.example_ids, labels, scores, filled=filled, batch=batch.index)
+        summary = result.summary or {}
+        batch.checkpoint = result.state.to_dict()
+        batch.state = State.CANCELED if result.stopped else State.COMPLETED
+        batch.phase = Phase.DONE
+        if recorder.latest is not None:
+            for name, value in progress_fields(recorder.latest).items():
+                setattr(batch, name, value)
+        batch.labeled_count = sum(1 for v in labels.values() if v is not None)
+        batch.filled_count = len(filled)
+        if not result.stopped:
+            batch.unlabeled_after_search = int(summary.get("unlabeled", 0)) if "unlabeled" in summary else (
+                len(labels) - batch.labeled_count + len(filled))
+        batch.tokens_used = int(summary.get("tokens") or batch.tokens_used) + int(summary.get("fill_tokens") or 0)
+        batch.seconds_used = recorder.elapsed()
+        batch.summary = {**batch.summary, "search": _json_safe(summary), "model_load": model_note}
+        batch.finished_at = timezone.now()
+        lease.release(batch)
+        batch.error = ""
+        batch.save()
+    settle_run(batch.run_id)
+    log.info("batch %s of run %s %s: %s iterations, %s model tokens in %.1f s (model %s)", batch.index,
+             batch.run_id, batch.state, batch.iteration, batch.tokens_used, batch.seconds_used,
+             "reused" if model_note["reused"] else f"loaded in {model_note['load_seconds']} s")
+    return Outcome(batch.state)
 
 
 def _json_safe(value):
+    import json
+
     return json.loads(json.dumps(value, default=str))
 
 
-def _finish(run_id: int, worker: str, result, recorder: ProgressRecorder, model_note: dict) -> Outcome:
-    labels = {str(k): v for k, v in result.labels.items()}
-    scores = {str(k): v for k, v in result.scores.items()}
-    with transaction.atomic():
-        run = ElicitationRun.objects.select_for_update().get(pk=run_id)
-        if run.worker != worker:
-            raise lease.LeaseLost(f"run {run_id} is held by {run.worker}")
-        write_labels(run, labels, scores)
-        counts = Counter("true" if v else "false" for v in labels.values() if v is not None)
-        run.checkpoint = result.state.to_dict()
-        run.state = State.CANCELED if result.stopped else State.COMPLETED
-        run.summary = _json_safe({
-            **run.summary,
-            **(result.summary or {}),
-            "label_counts": {"true": counts["true"], "false": counts["false"],
-                             "unlabeled": len(labels) - counts["true"] - counts["false"]},
-            "accuracy_vs_gold": accuracy(labels, recorder.gold),
-            "labeled_with_gold": sum(1 for i, v in labels.items() if v is not None and i in recorder.gold),
-            "model_load": model_note,
-        })
-        if recorder.latest is not None:
-            for name, value in progress_fields(recorder.latest).items():
-                setattr(run, name, value)
-        run.labeled_count = counts["true"] + counts["false"]
-        run.seconds_used = recorder.elapsed()
-        run.finished_at = timezone.now()
-        lease.release(run)
-        run.error = ""
-        run.save()
-        if run.state == State.COMPLETED:  # its labels join the review tallies in the same transaction
-            tallies.rebuild(run.dataset_id)
-    log.info("run %s %s: %s iterations, %s model tokens in %.1f s (model %s)", run_id, run.state, run.iteration,
-             run.tokens_used, run.seconds_used, "reused" if model_note["reused"] else
-             f"loaded in {model_note['load_seconds']} s")
-    return Outcome(run.state)
-
-
-def mark_failed(run_id: int, exc: BaseException, *, worker: str | None = None) -> bool:
-    """Record a failure on an unfinished run (never overwrite a finished one, or one another worker took)."""
-    return jobs.fail(ElicitationRun, run_id, exc, filters={"worker__in": [worker, ""]} if worker is not None else None)
-
+def mark_failed(batch_id: int, exc: BaseException | str, *, worker: str | None = None) -> bool:
+    """Record a failure on an unfinished batch (never overwrite a finished one, or one another worker took),
+    and fail its run, naming the batch."""
+    failed = jobs.fail(RunBatch, batch_id, exc, filters={"worker__in": [worker, ""]} if worker is not None else None,
+                       phase=Phase.DONE, heartbeat_at=None)
+    if failed:
+        batch_failed(batch_id, None)
+    return failed

@@ -1,4 +1,4 @@
-"""Writing the engine's progress to the run while it works, and reading it back for the live page.
+"""Writing the engine's progress to a run's batch while it works, and reading it back for the live page.
 
 The engine reports every iteration; the recorder keeps the latest and writes it (a RunEvent row plus the run's
 progress fields) at most every `min_interval` seconds. Accuracy against gold is computed here, from GoldLabel:
@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import time
 
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from studio.models import ElicitationRun, GoldLabel, RunEvent
+from studio.models import ElicitationRun, GoldLabel, RunBatch, RunEvent
 from studio.services.engine_port import EngineEvent
 from studio.services.jobs import lease
 
 
 
-def gold_for(run: ElicitationRun) -> dict[str, bool]:
-    """Gold labels of the run's examples, keyed like the engine's example ids."""
-    rows = GoldLabel.objects.filter(example_id__in=run.example_ids).values_list("example_id", "label")
+def gold_for(example_ids) -> dict[str, bool]:
+    """Gold labels of these examples, keyed like the engine's example ids."""
+    rows = GoldLabel.objects.filter(example_id__in=list(example_ids)).values_list("example_id", "label")
     return {str(pk): label for pk, label in rows}
 
 
@@ -29,27 +31,41 @@ def accuracy(labels: dict, gold: dict[str, bool]) -> float | None:
 
 
 def progress_fields(event: EngineEvent) -> dict:
-    """The run's progress fields for an engine event: the one place an event maps onto a run."""
+    """A batch's progress fields for an engine event: the one place an event maps onto a batch."""
     return {"iteration": event.iteration, "accepted_flips": event.accepted_flips, "energy": event.energy,
             "inconsistencies": event.inconsistencies, "labeled_count": event.labeled_count,
             "tokens_used": event.tokens}
 
 
-def event_row(run_id: int, event: EngineEvent, accuracy_so_far: float | None) -> RunEvent:
-    """The RunEvent row (one point of the live page's curves) for an engine event."""
-    return RunEvent(run_id=run_id, iteration=event.iteration, energy=event.energy,
+def event_row(run_id: int, batch: int, event: EngineEvent, accuracy_so_far: float | None) -> RunEvent:
+    """The RunEvent row (one point of the live page's curves) for an engine event of one batch."""
+    return RunEvent(run_id=run_id, batch=batch, iteration=event.iteration, energy=event.energy,
                     accepted_flips=event.accepted_flips, inconsistencies=event.inconsistencies,
                     labeled_count=event.labeled_count, true_count=event.true_count, false_count=event.false_count,
                     accuracy=accuracy_so_far, tokens=event.tokens)
 
 
+def refresh_run_totals(run_id: int) -> None:
+    """The run's progress fields as the sums over its batches (energy and inconsistencies: summed too, as each
+    batch's search is independent), in one UPDATE: no lock shared between the batches' workers."""
+    totals = RunBatch.objects.filter(run_id=run_id).aggregate(
+        iteration=Coalesce(Sum("iteration"), 0), accepted_flips=Coalesce(Sum("accepted_flips"), 0),
+        labeled_count=Coalesce(Sum("labeled_count"), 0), tokens_used=Coalesce(Sum("tokens_used"), 0),
+        seconds_used=Coalesce(Sum("seconds_used"), 0.0), energy=Sum("energy"),
+        inconsistencies=Sum("inconsistencies"))
+    ElicitationRun.objects.filter(pk=run_id).update(**totals)
+
+
 class ProgressRecorder:
-    def __init__(self, run: ElicitationRun, worker: str, *, gold: dict[str, bool], labels: dict | None = None,
+    """Writes one batch's progress while its worker searches; also answers "should this batch stop?" (the run
+    was canceled, or failed because another batch did)."""
+
+    def __init__(self, batch: RunBatch, worker: str, *, gold: dict[str, bool], labels: dict | None = None,
                  min_interval: float = 0.25, cancel_interval: float = 0.5, clock=time.monotonic):
-        self.run_id, self.worker, self.gold = run.pk, worker, gold
+        self.batch_id, self.run_id, self.index, self.worker, self.gold = batch.pk, batch.run_id, batch.index, worker, gold
         self.labels: dict = dict(labels or {})
         self.min_interval, self.cancel_interval, self.clock = min_interval, cancel_interval, clock
-        self.seconds_before = run.seconds_used  # earlier deliveries' time (a resumed run adds to it)
+        self.seconds_before = batch.seconds_used  # earlier deliveries' time (a resumed batch adds to it)
         self.started = clock()
         self.latest: EngineEvent | None = None
         self.written_iteration: int | None = None
@@ -73,7 +89,8 @@ class ProgressRecorder:
         now = self.clock()
         if not self.cancel_requested and now - self.last_cancel_check >= self.cancel_interval:
             self.last_cancel_check = now
-            self.cancel_requested = ElicitationRun.objects.filter(pk=self.run_id, cancel_requested=True).exists()
+            self.cancel_requested = ElicitationRun.objects.filter(pk=self.run_id).filter(
+                Q(cancel_requested=True) | Q(state__in=ElicitationRun.FINISHED_STATES)).exists()
         return self.cancel_requested
 
     def on_checkpoint(self, state) -> None:
@@ -85,19 +102,20 @@ class ProgressRecorder:
     def elapsed(self) -> float:
         return self.seconds_before + (self.clock() - self.started)
 
-    def write(self, checkpoint: dict | None = None) -> None:
-        """Write the latest event (if new) and the run's progress fields; with a checkpoint, save it too."""
+    def write(self, checkpoint: dict | None = None, **extra) -> None:
+        """Write the latest event (if new) and the batch's progress fields; with a checkpoint, save it too."""
         event = self.latest
-        fields: dict = {"seconds_used": self.elapsed()}
+        fields: dict = {"seconds_used": self.elapsed(), **extra}
         if event is not None:
             fields.update(progress_fields(event))
         if checkpoint is not None:
             fields["checkpoint"] = checkpoint
-        lease.renew(ElicitationRun, self.run_id, self.worker, **fields)
+        lease.renew(RunBatch, self.batch_id, self.worker, **fields)
         if event is not None and event.iteration != self.written_iteration:
-            event_row(self.run_id, event, accuracy(self.labels, self.gold)).save()
+            event_row(self.run_id, self.index, event, accuracy(self.labels, self.gold)).save()
             self.written_iteration = event.iteration
             self.events_written += 1
+        refresh_run_totals(self.run_id)
         self.last_write = self.clock()
 
     def flush(self) -> None:
@@ -105,21 +123,37 @@ class ProgressRecorder:
             self.write()
 
 
-def forget_events_after(run: ElicitationRun, iteration: int) -> None:
-    """A resumed run replays the iterations after its checkpoint: drop their old events so curves don't double."""
-    RunEvent.objects.filter(run=run, iteration__gt=iteration).delete()
+def forget_events_after(batch: RunBatch, iteration: int) -> None:
+    """A resumed batch replays the iterations after its checkpoint: drop their old events so curves don't
+    double."""
+    RunEvent.objects.filter(run_id=batch.run_id, batch=batch.index, iteration__gt=iteration).delete()
+
+
+def batch_row(batch: RunBatch, iterations: int | None) -> dict:
+    """One cell of the run page's batch grid."""
+    return {
+        "index": batch.index, "state": batch.state, "state_label": batch.get_state_display(),
+        "phase": batch.phase, "phase_label": batch.get_phase_display(),
+        "iteration": batch.iteration, "iterations": iterations, "example_count": batch.example_count,
+        "groups": batch.groups, "labeled_count": batch.labeled_count,
+        "unlabeled_after_search": batch.unlabeled_after_search, "filled_count": batch.filled_count,
+        "inconsistencies": batch.inconsistencies, "energy": batch.energy, "tokens_used": batch.tokens_used,
+        "seconds_used": round(batch.seconds_used, 1), "attempts": batch.attempts, "worker": batch.worker,
+        "error": batch.error, "coverage_warning": (batch.summary or {}).get("coverage", {}).get("warning"),
+        "heartbeat_age_s": (timezone.now() - batch.heartbeat_at).total_seconds() if batch.heartbeat_at else None,
+    }
 
 
 def live_snapshot(run: ElicitationRun, *, after: int | None = None, limit: int = 2000) -> dict:
-    """What the run's live page polls: the run's state and progress, and its events after iteration `after`."""
-    events = run.events.order_by("iteration", "id")
+    """What the run's live page polls: the run's state and totals, one row per batch, and the progress events
+    after event id `after` (each names its batch; iterations count within a batch)."""
+    events = run.events.order_by("id")
     if after is not None:
-        events = events.filter(iteration__gt=after)
-    rows = list(events.values("iteration", "energy", "accepted_flips", "inconsistencies", "labeled_count",
-                              "true_count", "false_count", "accuracy", "tokens")[:limit])
-    last = rows[-1] if rows else run.events.order_by("-iteration", "-id").values(
-        "true_count", "false_count", "accuracy").first()
+        events = events.filter(id__gt=after)
+    rows = list(events.values("id", "batch", "iteration", "energy", "accepted_flips", "inconsistencies",
+                              "labeled_count", "true_count", "false_count", "accuracy", "tokens")[:limit])
     iterations = run.config.get("iterations")
+    batches = [batch_row(b, iterations) for b in run.batches.defer("checkpoint", "example_ids")]
     return {
         "id": run.pk,
         "state": run.state,
@@ -127,21 +161,23 @@ def live_snapshot(run: ElicitationRun, *, after: int | None = None, limit: int =
         "active": run.is_active,
         "cancel_requested": run.cancel_requested,
         "iteration": run.iteration,
-        "iterations": iterations,
+        "iterations": iterations * len(batches) if iterations is not None else None,
+        "iterations_per_batch": iterations,
         "accepted_flips": run.accepted_flips,
         "energy": run.energy,
         "inconsistencies": run.inconsistencies,
         "labeled_count": run.labeled_count,
         "example_count": run.example_count,
-        "true_count": (last or {}).get("true_count"),
-        "false_count": (last or {}).get("false_count"),
-        "accuracy": (last or {}).get("accuracy"),
+        "batch_count": len(batches),
+        "batches_done": sum(1 for b in batches if b["state"] in ElicitationRun.FINISHED_STATES),
+        "filled_count": sum(b["filled_count"] for b in batches),
+        "coverage_warning": (run.summary or {}).get("coverage", {}).get("warning"),
         "tokens_used": run.tokens_used,
         "seconds_used": round(run.seconds_used, 1),
-        "attempts": run.attempts,
+        "attempts": sum(b["attempts"] for b in batches),
         "error": run.error,
         "started_at": run.started_at.isoformat() if run.started_at else None,
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-        "heartbeat_age_s": (timezone.now() - run.heartbeat_at).total_seconds() if run.heartbeat_at else None,
+        "batches": batches,
         "events": rows,
     }

@@ -1,4 +1,4 @@
-"""Runs left "running" by a worker that died and whose task no broker will deliver again.
+"""Batches left "running" by a worker that died and whose task no broker will deliver again.
 
 Redis re-delivers an unacknowledged task after its visibility timeout, so there a dead worker's run comes back
 by itself. The serverless filesystem broker of `make demo` does not, and a Redis that lost its data (no AOF) does
@@ -14,7 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from studio.models import ElicitationRun
+from studio.models import RunBatch
 from studio.services import jobs
 from studio.services.jobs import lease
 
@@ -32,10 +32,12 @@ def orphan_age() -> timedelta:
     return age
 
 
-def requeue_orphaned_runs() -> list[int]:
+def requeue_orphaned_batches() -> list[int]:
+    """Queue again every running batch whose worker went silent; returns their ids."""
     cutoff = timezone.now() - orphan_age()
-    orphans = list(ElicitationRun.objects.filter(state=ElicitationRun.State.RUNNING, heartbeat_at__lt=cutoff)
-                   .values_list("pk", "celery_task_id"))
-    for pk, _ in orphans:
-        log.warning("run %s: its worker went silent; queueing it again to resume from its checkpoint", pk)
-    return jobs.requeue(orphans, TASK)
+    orphans = list(RunBatch.objects.filter(state=RunBatch.State.RUNNING, heartbeat_at__lt=cutoff)
+                   .values_list("pk", "celery_task_id", "run_id", "index"))
+    for _, _, run_id, index in orphans:
+        log.warning("run %s batch %s: its worker went silent; queueing it again to resume from its checkpoint",
+                    run_id, index)
+    return jobs.requeue([(pk, task_id) for pk, task_id, _, _ in orphans], TASK)
