@@ -1,12 +1,13 @@
 """Runs on real Celery worker processes, against PostgreSQL and Redis, with the bundled model on real SST-2
-sentences: progress while it runs, the result, cancel, a failing model, and a worker killed mid-run."""
+sentences: progress while it runs, the result, batches on two workers at once, cancel, a failing model, and a
+worker killed mid-batch."""
 import re
 
 import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from studio.models import ElicitationRun, ElicitedLabel, RunEvent
+from studio.models import ElicitationRun, ElicitedLabel, RunBatch, RunEvent
 from studio.services import runs, tallies
 from tests.support.datasets import make_sst2_dataset
 from tests.support.workers import FAST_CONFIG, VISIBILITY_TIMEOUT
@@ -24,7 +25,11 @@ def _labels(run):
     return dict(ElicitedLabel.objects.filter(run=run).values_list("example__external_id", "label"))
 
 
-def test_a_run_shows_progress_and_completes_with_one_label_per_example(start_worker, admin_user):
+def _kinds(run):
+    return dict(ElicitedLabel.objects.filter(run=run).values_list("example__external_id", "kind"))
+
+
+def test_a_run_shows_progress_and_completes_with_every_example_labeled(start_worker, admin_user):
     worker = start_worker("complete")
     ds = make_sst2_dataset()
     run = runs.start_run(ds, user=admin_user, config=FAST_CONFIG)
@@ -34,17 +39,25 @@ def test_a_run_shows_progress_and_completes_with_one_label_per_example(start_wor
              "progress events of a running run")
     wait_for(lambda: _state(run) in ElicitationRun.FINISHED_STATES, 600, "the run to finish")
     assert run.state == "completed", run.error + worker.log()[-3000:]
+    batch = run.batches.get()
+    assert batch.state == "completed" and batch.attempts == 1 and batch.phase == "done"
 
     labels = ElicitedLabel.objects.filter(run=run)
     assert labels.count() == 8
     assert set(labels.values_list("example__dataset", flat=True)) == {ds.pk}
-    assert labels.exclude(label=None).count() == run.labeled_count >= FAST_CONFIG["initial_labels"]
+    # fill (on by default) labels what the 4-iteration search left: every example has a label, of its kind
+    kinds = _kinds(run)
+    assert set(kinds.values()) <= {"elicited", "filled"} and labels.filter(label=None).count() == 0
+    elicited = sum(1 for k in kinds.values() if k == "elicited")
+    assert elicited >= FAST_CONFIG["initial_labels"]
+    assert batch.unlabeled_after_search == batch.filled_count == 8 - elicited
+    assert run.summary["label_counts"]["filled"] == 8 - elicited and run.labeled_count == 8
     events = list(RunEvent.objects.filter(run=run).values_list("iteration", flat=True))
     assert events == sorted(set(events)) and events[-1] == run.iteration == FAST_CONFIG["iterations"]
     assert RunEvent.objects.filter(run=run).exclude(accuracy=None).exists()  # accuracy against gold, per event
-    assert run.tokens_used > 0 and run.seconds_used > 0 and run.finished_at and run.attempts == 1
-    assert run.summary["accuracy_vs_gold"] is not None
-    assert run.summary["model_load"]["reused"] is False
+    assert run.tokens_used > 0 and run.seconds_used > 0 and run.finished_at
+    assert run.summary["accuracy_vs_gold"]["elicited"]["n"] == elicited
+    assert batch.summary["model_load"]["reused"] is False
     # its labels joined the review tallies in the same transaction as the state change
     assert not tallies.check(ds)
     assert tallies.split_cells(ds.pk, None).n((tallies.Kind.RUN, run.pk)) == run.labeled_count
@@ -53,67 +66,101 @@ def test_a_run_shows_progress_and_completes_with_one_label_per_example(start_wor
     second = runs.start_run(ds, user=admin_user, config={**FAST_CONFIG, "iterations": 0, "seed": 1})
     wait_for(lambda: _state(second) in ElicitationRun.FINISHED_STATES, 600, "the second run to finish")
     assert second.state == "completed", second.error
-    assert second.summary["model_load"]["reused"] is True
+    assert second.batches.get().summary["model_load"]["reused"] is True
     assert worker.log().count("loading model smollm2") == 1
 
 
-def test_cancel_stops_the_run_and_keeps_its_labels_so_far_and_its_checkpoint(start_worker, admin_user):
+def _both_running_on_two_workers(run):
+    rows = list(run.batches.values_list("state", "phase", "worker"))
+    return (all(state == "running" and phase == "searching" for state, phase, _ in rows)
+            and len({w for *_, w in rows}) == len(rows))
+
+
+def test_two_batches_run_on_two_workers_at_the_same_time(start_worker, admin_user):
+    start_worker("left")
+    start_worker("right")
+    ds = make_sst2_dataset(name="Sixteen", n=16)
+    run = runs.start_run(ds, user=admin_user, batch_size=8, config={**FAST_CONFIG, "iterations": 30})
+    assert run.batches.count() == 2
+    wait_for(lambda: _both_running_on_two_workers(run), 480, "both batches searching on two workers at once")
+    wait_for(lambda: _state(run) in ElicitationRun.FINISHED_STATES, 900, "the run to finish")
+    assert run.state == "completed", run.error
+    assert sorted(run.batches.values_list("state", flat=True)) == ["completed", "completed"]
+    labels = ElicitedLabel.objects.filter(run=run)
+    assert labels.count() == 16 and labels.filter(label=None).count() == 0
+    assert sorted(set(labels.values_list("batch", flat=True))) == [0, 1]
+    assert set(RunEvent.objects.filter(run=run).values_list("batch", flat=True)) == {0, 1}
+
+
+def test_cancel_stops_every_batch_and_keeps_the_labels_so_far(start_worker, admin_user):
+    """One worker, two batches: the running one stops at its next iteration with its checkpoint, the waiting
+    one never starts."""
     start_worker("cancel")
-    ds = make_sst2_dataset()
-    run = runs.start_run(ds, user=admin_user, config={**FAST_CONFIG, "iterations": 500})
+    ds = make_sst2_dataset(name="Sixteen", n=16)
+    run = runs.start_run(ds, user=admin_user, batch_size=8, config={**FAST_CONFIG, "iterations": 500})
     wait_for(lambda: _state(run) == "running" and run.iteration >= 1, 480, "the run to pass iteration 1")
     runs.cancel_run(run, user=admin_user)
     wait_for(lambda: _state(run) in ElicitationRun.FINISHED_STATES, 300, "the canceled run to stop")
     assert run.state == "canceled"
-    assert run.iteration < 500 and run.checkpoint is not None
-    labels = ElicitedLabel.objects.filter(run=run)
-    assert labels.count() == 8 and labels.exclude(label=None).count() >= FAST_CONFIG["initial_labels"]
+    running, waiting = sorted(run.batches.all(), key=lambda b: -b.iteration)
+    assert running.state == waiting.state == "canceled"
+    assert 1 <= running.iteration < 500 and running.checkpoint is not None
+    assert waiting.iteration == 0 and waiting.attempts == 0
+    kept = ElicitedLabel.objects.filter(run=run, batch=running.index)
+    assert kept.count() == 8 and kept.exclude(label=None).count() >= FAST_CONFIG["initial_labels"]
+    assert not kept.filter(kind="filled").exists()  # a canceled search is not filled
 
 
-def test_a_model_that_does_not_exist_fails_the_run_with_that_message(start_worker, admin_user):
+def test_a_model_that_does_not_exist_fails_the_run_naming_the_batch(start_worker, admin_user):
     start_worker("failing")
     ds = make_sst2_dataset()
     missing = str(settings.STUDIO_MODELS_DIR / "does-not-exist")  # allowed where it would be, but not there
     run = runs.start_run(ds, user=admin_user, model=missing, config=FAST_CONFIG)
     wait_for(lambda: _state(run) in ElicitationRun.FINISHED_STATES, 180, "the run to fail")
     assert run.state == "failed"
-    assert missing in run.error
+    assert run.error.startswith("batch 0 (of 1) failed: ") and missing in run.error
     assert run.finished_at and not ElicitedLabel.objects.filter(run=run).exists()
 
 
-def test_a_worker_killed_mid_run_loses_nothing(start_worker, admin_user):
-    """SIGKILL the worker in the middle of a run; a new worker gets the task again from Redis (visibility timeout
-    10 s here), resumes from the run's checkpoint and ends with the labels of an uninterrupted run."""
+def test_a_worker_killed_mid_batch_loses_nothing(start_worker, admin_user):
+    """Two batches on two workers; SIGKILL one worker in the middle of its batch. Redis gives its task out again
+    (visibility timeout 10 s here) to a new worker, which resumes the batch from its checkpoint; the run ends
+    with the labels of an uninterrupted run."""
     first = start_worker("first")
-    ds = make_sst2_dataset()
-    reference = runs.start_run(ds, user=admin_user, config=FAST_CONFIG)
-    wait_for(lambda: _state(reference) in ElicitationRun.FINISHED_STATES, 600, "the reference run")
+    start_worker("other")
+    ds = make_sst2_dataset(name="Sixteen", n=16)
+    config = {**FAST_CONFIG, "iterations": 6}
+    reference = runs.start_run(ds, user=admin_user, batch_size=8, config=config)
+    wait_for(lambda: _state(reference) in ElicitationRun.FINISHED_STATES, 900, "the reference run")
     assert reference.state == "completed", reference.error
 
-    run = runs.start_run(ds, user=admin_user, config=FAST_CONFIG)  # same seed, same everything
-    wait_for(lambda: _state(run) == "running" and run.checkpoint and run.iteration >= 2, 480,
-             "a checkpoint past iteration 2")
+    run = runs.start_run(ds, user=admin_user, batch_size=8, config=config)  # same seed, same everything
+
+    def victim_batch():
+        """The first worker's batch, once it has a checkpoint past iteration 2."""
+        held = run.batches.filter(state="running", worker__endswith=f":{first.proc.pid}").first()
+        return held if held and (held.checkpoint or {}).get("iteration", 0) >= 2 else None
+
+    wait_for(victim_batch, 600, "the first worker's batch to checkpoint past iteration 2")
     first.kill()
-    run.refresh_from_db()
-    killed_at = run.iteration
-    assert run.state == "running" and killed_at < FAST_CONFIG["iterations"]
+    victim = victim_batch()
+    killed_at = victim.iteration
+    assert victim.state == "running" and killed_at < config["iterations"]
 
     # Redis hands the unacknowledged task out again once it is older than the visibility timeout; a worker
     # sweeps for such tasks when it starts (and every ~100 s after), so start the new one past that age.
-    wait_for(lambda: (timezone.now() - run.started_at).total_seconds() > VISIBILITY_TIMEOUT + 1, 60,
+    wait_for(lambda: (timezone.now() - victim.started_at).total_seconds() > VISIBILITY_TIMEOUT + 1, 60,
              "the task to pass the visibility timeout")
     second = start_worker("second")
-    wait_for(lambda: _state(run) in ElicitationRun.FINISHED_STATES, 600, "the resumed run to finish")
+    wait_for(lambda: _state(run) in ElicitationRun.FINISHED_STATES, 900, "the resumed run to finish")
     assert run.state == "completed", run.error
-    assert run.attempts == 2
-    resumed_from = re.search(rf"run {run.pk}: resuming after a lost worker \(\S+\) from iteration (\d+)",
-                             second.log())
+    victim.refresh_from_db()
+    assert victim.attempts == 2
+    resumed_from = re.search(rf"batch {victim.index} of run {run.pk}: resuming after a lost worker \(\S+\) from "
+                             r"iteration (\d+)", second.log())
     assert resumed_from and 2 <= int(resumed_from.group(1)) <= killed_at
-    assert _labels(run) == _labels(reference)
-    scores = dict(ElicitedLabel.objects.filter(run=run).values_list("example__external_id", "score"))
-    ref_scores = dict(ElicitedLabel.objects.filter(run=reference).values_list("example__external_id", "score"))
-    assert scores.keys() == ref_scores.keys()
-    assert ElicitedLabel.objects.filter(run=run).count() == 8
+    assert _labels(run) == _labels(reference) and _kinds(run) == _kinds(reference)
+    assert ElicitedLabel.objects.filter(run=run).count() == 16
     # The replayed iterations did not leave duplicate points on the curves.
-    events = list(RunEvent.objects.filter(run=run).values_list("iteration", flat=True))
+    events = list(RunEvent.objects.filter(run=run, batch=victim.index).values_list("iteration", flat=True))
     assert events == sorted(set(events))

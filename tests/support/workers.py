@@ -42,7 +42,7 @@ def purge_broker() -> None:
 class Worker:
     """A real `celery worker` process (solo pool: SIGKILL takes the task down with it, as a dead GPU host would)."""
 
-    def __init__(self, name: str, db_name: str, log_dir: Path, extra_env: dict | None = None):
+    def __init__(self, name: str, db_name: str, log_dir: Path, extra_env: dict | None = None, app: str = "studio"):
         from django.conf import settings
 
         # The configured server and credentials, with the test database's name.
@@ -50,6 +50,7 @@ class Worker:
         self.env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": settings.REDIS_URL, "HF_HUB_OFFLINE": "1",
                     "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT), "RUN_HEARTBEAT_SECONDS": "1", **(extra_env or {})}
         self.name = name
+        self.app = app  # the Celery app module (benchmarks start one whose model is a stand-in)
         self.log_path = log_dir / f"runs-worker-{name}.log"
         self.proc: subprocess.Popen | None = None
         self._log = None
@@ -58,7 +59,7 @@ class Worker:
         celery = str(REPO_ROOT / ".venv" / "bin" / "celery")
         self._log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
-            [celery, "-A", "studio", "worker", "-Q", "gpu,default", "--concurrency", "1", "-P", "solo",
+            [celery, "-A", self.app, "worker", "-Q", "gpu,default", "--concurrency", "1", "-P", "solo",
              "-n", f"{self.name}@%h", "--loglevel", "INFO", "--without-gossip", "--without-mingle"],
             cwd=REPO_ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
         )

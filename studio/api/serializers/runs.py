@@ -56,6 +56,6 @@ class RunStartSerializer(serializers.Serializer):
 class RunEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = RunEvent
-        fields = ["id", "iteration", "energy", "accepted_flips", "inconsistencies", "labeled_count", "true_count",
+        fields = ["id", "batch", "iteration", "energy", "accepted_flips", "inconsistencies", "labeled_count", "true_count",
                   "false_count", "accuracy", "tokens", "created_at"]
         read_only_fields = fields

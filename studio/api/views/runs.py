@@ -34,7 +34,7 @@ class RunViewSet(StudioAPIMixin, ExportFormatMixin, mixins.ListModelMixin, mixin
         return (
             ElicitationRun.objects.filter(dataset__in=access.reviewable_datasets(self.request.user))
             .select_related("created_by", "dataset")
-            .defer("checkpoint", "example_ids")
+            .defer("example_ids")
         )
 
     def get_permissions(self):

@@ -1,0 +1,209 @@
+"""Closing measurement of the whole-split issue, with the bundled model (SmolLM2-135M) on this CPU: one studio
+run over 128 balanced SST-2 validation sentences in 4 batches of 32 on 2 real worker processes (PostgreSQL,
+Redis, `celery worker`), then the same run again with one worker SIGKILLed mid-batch and a fresh worker
+started after Redis's visibility timeout. It reports whether every example got a label (elicited or filled),
+whether the killed run ended with identical labels, and accuracy against gold of the elicited and the filled
+labels apart (Wilson 95% intervals, n) beside zero-shot on the same sentences (computed in this process with
+the engine's baseline). Gold is read only to measure; neither the engine nor the workers' search see it.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/icm_studio REDIS_URL=redis://127.0.0.1:6379/0 \\
+        HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/batched_sst2_128.py [--iterations 140] [--json out.json]
+
+Run by hand (about half an hour on 2 cores). Creates and drops its own database (name + _sst2_128_bench) and
+uses Redis database 10.
+"""
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings")
+os.environ.setdefault("SECRET_KEY", "benchmark-only-" + os.urandom(16).hex())
+os.environ["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+
+VISIBILITY = 10  # seconds, for the workers started here
+WORKER_ENV = {"CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY), "RUN_HEARTBEAT_SECONDS": "1", "ICM_TORCH_THREADS": "1",
+              "OMP_NUM_THREADS": "1"}
+
+
+def make_dataset(n: int):
+    from studio.models import Dataset, Example, GoldLabel
+    from tests.support import sst2
+
+    ds = Dataset.objects.create(name="SST-2 validation 128", slug="sst2-validation-128", preset="sst2",
+                                task_type=Dataset.TaskType.TEXT, prompt_template=sst2.TEMPLATE,
+                                display_fields=["sentence"], source="GLUE SST-2 dev (validation)")
+    for position, (sentence, label) in enumerate(sst2.balanced(n)):
+        ex = Example.objects.create(dataset=ds, external_id=f"dev-{position}", split="validation",
+                                    position=position, fields={"sentence": sentence},
+                                    prompt=sst2.TEMPLATE.format(sentence=sentence))
+        GoldLabel.objects.create(example=ex, label=label)
+    return ds
+
+
+def wait(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise SystemExit(f"timed out waiting for {what}")
+
+
+def finished(run):
+    from studio.models import ElicitationRun
+
+    run.refresh_from_db()
+    return run.state in ElicitationRun.FINISHED_STATES
+
+
+def labels_of(run):
+    from studio.models import ElicitedLabel
+
+    return {pk: (label, kind) for pk, label, kind in
+            ElicitedLabel.objects.filter(run=run).values_list("example_id", "label", "kind")}
+
+
+def one_run(ds, user, config, logs: Path, tag: str, kill: bool, timeout: float):
+    from studio.models import ElicitationRun
+    from studio.services import runs
+    from tests.support.workers import Worker, purge_broker
+
+    purge_broker()
+    db = connection.settings_dict["NAME"]
+    workers = [Worker(f"{tag}-{i}", db, logs, WORKER_ENV).start(timeout=300) for i in range(2)]
+    began = time.monotonic()
+    try:
+        run = runs.start_run(ds, user=user, split="validation", batch_size=32, config=config)
+        note = ""
+        if kill:
+            victim = workers[0]
+
+            def its_batch():
+                return run.batches.filter(state="running", worker__endswith=f":{victim.proc.pid}",
+                                          iteration__gte=config.get("checkpoint_every", 10) + 2).exclude(
+                    checkpoint=None).first()
+
+            batch = wait(its_batch, timeout, "the first worker's batch past its first checkpoint")
+            victim.kill()
+            batch.refresh_from_db()
+            note = f"killed worker {victim.name} in batch {batch.index} at iteration {batch.iteration}"
+            print(f"  {tag}: {note}", flush=True)
+            time.sleep(VISIBILITY + 2)
+            workers.append(Worker(f"{tag}-replacement", db, logs, WORKER_ENV).start(timeout=300))
+        wait(lambda: finished(run), timeout, f"run {tag} to finish")
+        seconds = time.monotonic() - began
+        if run.state != ElicitationRun.State.COMPLETED:
+            raise SystemExit(f"run {tag} ended {run.state}: {run.error}")
+        batches = [(b.index, b.example_count, b.unlabeled_after_search, b.filled_count, b.attempts, b.iteration)
+                   for b in run.batches.all()]
+        print(f"  {tag}: completed in {seconds / 60:.1f} min; batches (index, examples, unlabeled after search, "
+              f"filled, attempts, iterations): {batches}", flush=True)
+        return run, seconds, note
+    finally:
+        for w in workers:
+            w.stop()
+        purge_broker()
+
+
+def zero_shot(ds):
+    from elicitation import Example, ICMConfig, Problem, baselines, load_backend
+    from studio.models import GoldLabel
+
+    examples = list(ds.examples.order_by("position").values_list("pk", "prompt"))
+    gold = dict(GoldLabel.objects.filter(example__dataset=ds).values_list("example_id", "label"))
+    problem = Problem([Example(str(pk), prompt) for pk, prompt in examples])
+    backend = load_backend("smollm2", device="cpu")
+    out = {}
+    for calibrate in ("none", "center"):
+        labels = baselines.zero_shot(problem, backend, ICMConfig(calibrate=calibrate)).labels
+        out[calibrate] = {pk: (labels[str(pk)], gold[pk]) for pk, _ in examples}
+    return out
+
+
+def accuracy(rows):
+    from studio.services.metrics import wilson_interval
+
+    correct = sum(1 for y, g in rows if y == g)
+    low, high = wilson_interval(correct, len(rows))
+    return {"correct": correct, "n": len(rows), "accuracy": correct / len(rows) if rows else None,
+            "low": low, "high": high}
+
+
+def fmt(a):
+    if not a["n"]:
+        return "n=0"
+    return f"{a['accuracy']:.3f} [{a['low']:.3f}, {a['high']:.3f}] (n={a['n']})"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=128)
+    ap.add_argument("--iterations", type=int, default=140)
+    ap.add_argument("--scoring", default="folds")
+    ap.add_argument("--timeout", type=float, default=50 * 60)
+    ap.add_argument("--json", default=None)
+    args = ap.parse_args()
+    if connection.vendor != "postgresql":
+        raise SystemExit("needs DATABASE_URL=postgres://... and Redis (the real stack)")
+    original = connection.settings_dict["NAME"]
+    connection.settings_dict["TEST"] = {**connection.settings_dict.get("TEST", {}),
+                                        "NAME": original + "_sst2_128_bench"}
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    report = {}
+    try:
+        from django.contrib.auth import get_user_model
+
+        from studio.models import GoldLabel
+
+        user = get_user_model().objects.create_superuser("bench", "bench@example.org", "x")
+        ds = make_dataset(args.n)
+        config = {"iterations": args.iterations, "scoring": args.scoring}
+        with tempfile.TemporaryDirectory() as logs:
+            first, first_s, _ = one_run(ds, user, config, Path(logs), "uninterrupted", False, args.timeout)
+            # a second run of the same configuration may start once the first has finished
+            second, second_s, note = one_run(ds, user, config, Path(logs), "killed", True, args.timeout)
+        a, b = labels_of(first), labels_of(second)
+        gold = dict(GoldLabel.objects.filter(example__dataset=ds).values_list("example_id", "label"))
+        kinds = {k: sum(1 for _, kind in a.values() if kind == k) for k in ("elicited", "filled", "unlabeled")}
+        acc = {kind: accuracy([(y, gold[pk]) for pk, (y, k) in a.items() if k == kind])
+               for kind in ("elicited", "filled")}
+        acc["all"] = accuracy([(y, gold[pk]) for pk, (y, k) in a.items() if y is not None])
+        zero = zero_shot(ds)
+        zs = {c: accuracy(list(rows.values())) for c, rows in zero.items()}
+        elicited_ids = {pk for pk, (_, k) in a.items() if k == "elicited"}
+        # zero-shot on the examples the search itself labeled, for a like-for-like view
+        zs_elicited = {c: accuracy([rows[pk] for pk in elicited_ids]) for c, rows in zero.items()}
+        report = {"n": args.n, "config": first.config, "batches": first.batches.count(),
+                  "seconds": {"uninterrupted": round(first_s), "killed": round(second_s)}, "kill": note,
+                  "kinds": kinds, "identical_after_kill": a == b, "accuracy": acc, "zero_shot": zs, "zero_shot_on_elicited": zs_elicited,
+                  "coverage_warning": first.summary.get("coverage", {}).get("warning")}
+        print(f"{args.n} SST-2 validation sentences, {report['batches']} batches of 32, 2 workers, "
+              f"{args.iterations} iterations per batch, scoring {first.config['scoring']}, calibrate "
+              f"{first.config['calibrate']}")
+        print(f"labels: {kinds['elicited']} elicited, {kinds['filled']} filled, {kinds['unlabeled']} unlabeled")
+        print(f"killed run ({note}): labels and kinds identical to the uninterrupted run: {a == b}")
+        print(f"accuracy vs gold: elicited {fmt(acc['elicited'])}; filled {fmt(acc['filled'])}; "
+              f"all {fmt(acc['all'])}")
+        print(f"zero-shot on the same {args.n}: calibrate none {fmt(zs['none'])}; center {fmt(zs['center'])}")
+        print(f"zero-shot on the {len(elicited_ids)} elicited ones: calibrate none {fmt(zs_elicited['none'])}; "
+              f"center {fmt(zs_elicited['center'])}")
+    finally:
+        connection.creation.destroy_test_db(original, verbosity=0)
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()
