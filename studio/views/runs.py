@@ -56,16 +56,20 @@ def detail(request, pk: int):
     return render(request, "runs/detail.html", pages.run_page(run, request.user))
 
 
+AFTER_ERROR = "after: expected the id of the last event seen (a whole number, 0 or more)"
+
+
 @login_required
 @require_GET
 def progress(request, pk: int):
+    """The live page's poll: the run, its batches and ETAs, and the events after event id `after`."""
     run = _visible_run(request, pk)
-    try:
-        after = int(request.GET["after"]) if request.GET.get("after") not in (None, "") else None
-    except ValueError:
-        return JsonResponse({"error": "after: expected an iteration number"}, status=400)
-    if after is not None and not -(2**31) <= after < 2**31:  # the iteration column is an integer
-        return JsonResponse({"error": "after: expected an iteration number"}, status=400)
+    raw = request.GET.get("after")
+    after = None
+    if raw not in (None, ""):
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 19 and int(raw) < 2**63):  # event ids are positive bigints
+            return JsonResponse({"error": AFTER_ERROR}, status=400)
+        after = int(raw)
     return JsonResponse(runs.live_snapshot(run, after=after))
 
 

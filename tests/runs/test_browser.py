@@ -55,3 +55,94 @@ def test_an_admin_starts_a_run_from_the_admin_and_watches_it_complete(browser, l
     assert re.fullmatch(r"\d+(\.\d)?%", page.text_content("[data-field=accuracy]"))
     page.screenshot(path=str(artifacts_dir / "run-live-completed.png"), full_page=True)
     page.close()
+
+
+def _row_cells(page, index: int) -> list[str]:
+    return [t.strip() for t in page.locator(f'#batch-grid tr[data-batch="{index}"] td').all_text_contents()]
+
+
+def test_a_reviewer_watches_a_two_batch_runs_grid_without_a_reload(browser, live_server, admin_user, artifacts_dir,
+                                                                   monkeypatch, django_user_model):
+    """No worker: the test plays the workers' part by writing the batches' rows and events as they would (the
+    batches' tasks are not published), so every state the grid shows can be set and checked in turn."""
+    from studio.models import ElicitedLabel, GoldLabel, Membership, RunBatch, RunEvent
+    from studio.services import runs
+    from studio.services.runs import starting
+    from studio.services.runs.settling import settle_run
+
+    monkeypatch.setattr(starting, "_queue_batches", lambda run, batches: None)
+    ds = make_sst2_dataset()
+    reviewer = django_user_model.objects.create_user("rev", password="rev-pass-123")
+    Membership.objects.create(user=reviewer, dataset=ds, role="reviewer")
+    run = runs.start_run(ds, user=admin_user, config=FAST_CONFIG, batch_size=4)  # 2 batches of 4, 4 iterations
+    first, second = run.batches.order_by("index")
+    # Batch 0 is done (2 s per iteration); batch 1's worker is loading the model.
+    RunBatch.objects.filter(pk=first.pk).update(state="completed", phase="done", iteration=4, seconds_used=8.0,
+                                                labeled_count=4, energy=-1.25, unlabeled_after_search=1,
+                                                filled_count=1)
+    RunBatch.objects.filter(pk=second.pk).update(state="running", phase="loading", worker="gpu-2", attempts=1)
+    ElicitationRun.objects.filter(pk=run.pk).update(state="running", iteration=4, labeled_count=4)
+    for i in range(1, 5):
+        RunEvent.objects.create(run=run, batch=0, iteration=i, energy=-3 + i * 0.4375, labeled_count=i,
+                                true_count=i // 2, false_count=i - i // 2, accuracy=0.5 + i / 8)
+
+    page = browser.new_page(viewport={"width": 1280, "height": 1100})
+    page.set_default_timeout(20_000)
+    page.goto(f"{live_server.url}/accounts/login/?next=/runs/{run.pk}/")
+    page.fill("#id_username", "rev")
+    page.fill("#id_password", "rev-pass-123")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/runs/{run.pk}/")
+    page.evaluate("window.__noReload = true")
+    page.wait_for_function("() => document.querySelectorAll('#batch-grid tr[data-batch]').length === 2")
+
+    assert _row_cells(page, 0)[:8] == ["0", "Completed", "4 / 4", "4 / 4", "-1.250", "1", "1", "–"]
+    assert _row_cells(page, 1)[:8] == ["1", "Loading the model", "0 / 4", "0 / 4", "–", "–", "–", "estimating…"]
+    assert page.text_content("[data-field=now]") == "Now: 1 loading the model"
+    assert page.text_content("[data-field=batches_done]") == "1" and page.text_content("[data-field=batch_count]") == "2"
+    assert page.text_content("[data-field=iteration]") == "4" and page.text_content("[data-field=iterations]") == "8"
+    # Batch 1 has not iterated: overall, it counts at batch 0's pace, 4 iterations × 2 s.
+    assert page.text_content("[data-field=eta]") == "about 8 s"
+    assert page.is_visible("#coverage-warning")
+    assert "4 iterations are too few to visit every example of 2 of 2 batches" in page.text_content("#coverage-warning")
+    assert page.evaluate("Chart.getChart('chart-energy').data.datasets.map(d => [d.label, d.data.length])") == [["batch 0", 4]]
+    page.screenshot(path=str(artifacts_dir / "run-batches-loading.png"), full_page=True)
+
+    # Batch 1 searches: 2 iterations in 2 s, on its second delivery.
+    RunBatch.objects.filter(pk=second.pk).update(phase="searching", iteration=2, seconds_used=2.0, labeled_count=3,
+                                                 energy=-0.5, attempts=2)
+    ElicitationRun.objects.filter(pk=run.pk).update(iteration=6, labeled_count=7)
+    for i in (1, 2):
+        RunEvent.objects.create(run=run, batch=1, iteration=i, energy=-1.0 + i * 0.25, labeled_count=i + 1,
+                                true_count=1, false_count=i, accuracy=0.75)
+    page.wait_for_function(
+        "() => document.querySelector('#batch-grid tr[data-batch=\"1\"]')?.dataset.phase === 'searching'")
+    cells = _row_cells(page, 1)
+    assert cells[:8] == ["1", "Searching", "2 / 4", "3 / 4", "-0.500", "–", "–", "about 2 s"]
+    assert cells[8].startswith("2 deliveries")
+    assert page.text_content("[data-field=eta]") == "about 2 s"
+    assert page.text_content("[data-field=now]") == "Now: 1 searching"
+    page.wait_for_function("() => Chart.getChart('chart-energy').data.datasets.length === 2")
+    assert page.evaluate("Chart.getChart('chart-energy').data.datasets[1].data.map(p => p.x)") == [1, 2]
+    assert page.evaluate("Chart.getChart('chart-accuracy').data.datasets[1].data.map(p => p.y)") == [0.75, 0.75]
+
+    # The run ends: every example labeled, 2 of them filled after the search.
+    gold = dict(GoldLabel.objects.filter(example__dataset=ds).values_list("example_id", "label"))
+    for position, pk in enumerate(run.example_ids):
+        kind = "filled" if position in (3, 7) else "elicited"
+        ElicitedLabel.objects.create(run=run, example_id=pk, kind=kind, label=gold[pk] if position != 5 else not gold[pk],
+                                     batch=position // 4)
+    RunBatch.objects.filter(pk=second.pk).update(state="completed", phase="done", iteration=4, labeled_count=4,
+                                                 unlabeled_after_search=1, filled_count=1)
+    assert settle_run(run.pk) == "completed"
+    page.wait_for_function("() => document.querySelector('#run-live').dataset.done === '1'")
+    assert page.evaluate("window.__noReload") is True
+    assert page.text_content("[data-field=state_label]") == "Completed"
+    assert page.text_content("[data-field=eta]") == "–" and page.text_content("[data-field=now]") == ""
+    assert _row_cells(page, 1)[:8] == ["1", "Completed", "4 / 4", "4 / 4", "-0.500", "1", "1", "–"]
+    elicited = page.locator('#accuracy-vs-gold tr[data-kind="elicited"] td').all_text_contents()
+    filled = page.locator('#accuracy-vs-gold tr[data-kind="filled"] td').all_text_contents()
+    assert elicited[:2] == ["83.3%", "5 / 6"] and filled[:2] == ["100.0%", "2 / 2"]
+    assert re.fullmatch(r"\d+\.\d% – \d+\.\d%", elicited[2])
+    page.screenshot(path=str(artifacts_dir / "run-batches-completed.png"), full_page=True)
+    page.close()

@@ -1,7 +1,10 @@
 """The run pages and the admin: who may see and do what, the start form, the live page's JSON, cancel."""
+import re
+
 import pytest
 
-from studio.models import ElicitationRun, Membership, RunEvent
+from studio.models import ElicitationRun, ElicitedLabel, GoldLabel, Membership, RunBatch, RunEvent
+from studio.services.metrics import wilson_interval
 from studio.services import runs
 
 from tests.support.datasets import make_sst2_dataset
@@ -96,18 +99,108 @@ def test_a_run_on_gold_derived_keys_says_so(client, admin_user):
     assert "consistency keys built from gold labels" in client.get(f"/runs/{run.pk}/").content.decode()
 
 
-def test_the_progress_json_returns_the_run_and_the_events_after_an_iteration(client, admin_user, sst2_dataset):
+def test_the_progress_json_returns_the_run_and_the_events_after_an_event_id(client, admin_user, sst2_dataset):
     run = runs.start_run(sst2_dataset, user=admin_user, config=FAST_CONFIG)
-    for i in range(1, 5):
-        RunEvent.objects.create(run=run, iteration=i, energy=-i, labeled_count=4, true_count=2, false_count=2,
-                                accuracy=0.5 + i / 10)
+    events = [RunEvent.objects.create(run=run, iteration=i, energy=-i, labeled_count=4, true_count=2, false_count=2,
+                                      accuracy=0.5 + i / 10) for i in range(1, 5)]
     ElicitationRun.objects.filter(pk=run.pk).update(state="running", iteration=4, labeled_count=4)
     client.force_login(admin_user)
-    data = client.get(f"/runs/{run.pk}/progress.json?after=2").json()
+    data = client.get(f"/runs/{run.pk}/progress.json?after={events[1].id}").json()
     assert data["state"] == "running" and data["active"] and data["iteration"] == 4 and data["iterations"] == FAST_CONFIG["iterations"]
-    assert [e["iteration"] for e in data["events"]] == [3, 4]
+    assert [(e["id"], e["batch"], e["iteration"]) for e in data["events"]] == [(e.id, 0, e.iteration) for e in events[2:]]
     assert data["accuracy"] == pytest.approx(0.9) and data["true_count"] == 2
-    assert client.get(f"/runs/{run.pk}/progress.json?after=x").status_code == 400
+    assert [e["iteration"] for e in client.get(f"/runs/{run.pk}/progress.json").json()["events"]] == [1, 2, 3, 4]
+    assert client.get(f"/runs/{run.pk}/progress.json?after={events[-1].id}").json()["events"] == []
+
+
+@pytest.mark.parametrize("after", ["x", "-1", "2.5", "1e3", "٣", "9" * 19, "9" * 5000])
+def test_a_bad_event_cursor_gets_a_400_naming_it(client, admin_user, sst2_dataset, after):
+    run = runs.start_run(sst2_dataset, user=admin_user, config=FAST_CONFIG)
+    client.force_login(admin_user)
+    response = client.get(f"/runs/{run.pk}/progress.json", {"after": after})
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("after: expected the id of the last event seen")
+
+
+def _two_batches(run):
+    """Batch 0 has searched 2 of its iterations in 6 s (3 s each) on worker w1; batch 1's worker loads the model."""
+    first, second = run.batches.order_by("index")
+    RunBatch.objects.filter(pk=first.pk).update(state="running", phase="searching", iteration=2, seconds_used=6.0,
+                                                labeled_count=3, energy=-1.5, worker="w1", attempts=1)
+    RunBatch.objects.filter(pk=second.pk).update(state="running", phase="loading", worker="w2", attempts=2)
+    ElicitationRun.objects.filter(pk=run.pk).update(state="running", iteration=2, labeled_count=3)
+    return first, second
+
+
+def test_the_progress_json_has_a_row_and_a_time_left_per_batch(client, admin_user, sst2_dataset):
+    run = runs.start_run(sst2_dataset, user=admin_user, config=FAST_CONFIG, batch_size=4)
+    assert run.batches.count() == 2
+    _two_batches(run)
+    RunEvent.objects.create(run=run, batch=0, iteration=1, energy=-2.0, labeled_count=2, true_count=1,
+                            false_count=1, accuracy=0.5)
+    RunEvent.objects.create(run=run, batch=0, iteration=2, energy=-1.5, labeled_count=3, true_count=2,
+                            false_count=1, accuracy=2 / 3)
+    client.force_login(admin_user)
+    data = client.get(f"/runs/{run.pk}/progress.json").json()
+    first, second = data["batches"]
+    assert (first["index"], first["phase_label"], first["iteration"], first["iterations"]) == (0, "Searching", 2, 4)
+    assert (first["labeled_count"], first["example_count"], first["energy"]) == (3, 4, -1.5)
+    assert first["eta_seconds"] == pytest.approx(6.0)  # 2 iterations left at 3 s each
+    assert (second["phase_label"], second["eta_seconds"], second["attempts"]) == ("Loading the model", None, 2)
+    # Overall: 6 s left on batch 0 plus 4 iterations at the mean pace (3 s) on batch 1, over the 2 running now.
+    assert data["eta_seconds"] == pytest.approx((6 + 12) / 2) and data["batches_running"] == 2
+    assert (data["batch_count"], data["batches_done"], data["iterations"]) == (2, 0, 8)
+    assert data["true_count"] == 2 and data["accuracy"] == pytest.approx(2 / 3)
+    assert data["coverage_warning"] and "too few to visit every example" in data["coverage_warning"]
+    # A canceled run has no time left to estimate.
+    ElicitationRun.objects.filter(pk=run.pk).update(state="canceled")
+    data = client.get(f"/runs/{run.pk}/progress.json").json()
+    assert data["eta_seconds"] is None and all(b["eta_seconds"] is None for b in data["batches"])
+
+
+def test_the_run_page_shows_the_coverage_warning_only_when_there_is_one(client, admin_user, sst2_dataset):
+    client.force_login(admin_user)
+    short = runs.start_run(sst2_dataset, user=admin_user, config=FAST_CONFIG)  # 4 iterations for 8 examples
+    html = client.get(f"/runs/{short.pk}/").content.decode()
+    banner = html[html.index('id="coverage-warning"'):]
+    banner = banner[:banner.index("</p>")]
+    assert "hidden" not in banner.split(">")[0]
+    assert "4 iterations are too few to visit every example of the run&#x27;s batch" in banner
+    enough = runs.start_run(sst2_dataset, user=admin_user, config={**FAST_CONFIG, "iterations": 200})
+    html = client.get(f"/runs/{enough.pk}/").content.decode()
+    banner = html[html.index('id="coverage-warning"'):]
+    assert "hidden" in banner.split(">")[0] and "too few" not in banner[:banner.index("</p>")]
+
+
+def test_a_finished_run_shows_accuracy_for_elicited_and_filled_labels_apart(client, admin_user, sst2_dataset):
+    from studio.services.runs.settling import settle_run
+
+    run = runs.start_run(sst2_dataset, user=admin_user, config=FAST_CONFIG)
+    gold = dict(GoldLabel.objects.filter(example__dataset=sst2_dataset).values_list("example_id", "label"))
+    ids = run.example_ids
+    # 5 elicited (4 right, 1 wrong), 2 filled (1 right, 1 wrong), 1 never labeled.
+    plan = [("elicited", True)] * 4 + [("elicited", False)] + [("filled", True), ("filled", False)]
+    for pk, (kind, right) in zip(ids, plan):
+        ElicitedLabel.objects.create(run=run, example_id=pk, kind=kind, label=gold[pk] if right else not gold[pk])
+    ElicitedLabel.objects.create(run=run, example_id=ids[7], kind="unlabeled", label=None)
+    RunBatch.objects.filter(run=run).update(state="completed", phase="done", iteration=4, labeled_count=7,
+                                            unlabeled_after_search=3, filled_count=2)
+    ElicitationRun.objects.filter(pk=run.pk).update(state="running")
+    assert settle_run(run.pk) == "completed"
+    client.force_login(admin_user)
+    html = client.get(f"/runs/{run.pk}/").content.decode()
+    table = html[html.index('id="accuracy-vs-gold"'):html.index("</table>", html.index('id="accuracy-vs-gold"'))]
+    rows = {kind: re.sub(r"<[^>]+>", " ", part.split("</tr>")[0]).split()
+            for kind, part in re.findall(r'data-kind="(\w+)">(.*?</tr>)', table, re.S)}
+    lo, hi = wilson_interval(4, 5)
+    assert " ".join(rows["elicited"]) == f"Elicited (by the search) 80.0% 4 / 5 {100 * lo:.1f}% – {100 * hi:.1f}%"
+    lo, hi = wilson_interval(1, 2)
+    assert " ".join(rows["filled"]) == f"Filled (predicted after the search) 50.0% 1 / 2 {100 * lo:.1f}% – {100 * hi:.1f}%"
+    assert rows["all"][:5] == ["All", "labeled", "71.4%", "5", "/"]
+    assert "5 elicited by the search, 2 filled by prediction after it" in html
+    # The live page's JSON carries the same numbers for a page that watched the run end.
+    data = client.get(f"/runs/{run.pk}/progress.json").json()
+    assert data["accuracy_vs_gold"]["filled"]["n"] == 2 and data["eta_seconds"] is None
 
 
 def test_cancel_from_the_run_page_is_for_admins(client, admin_user, people, sst2_dataset):
@@ -152,10 +245,11 @@ def test_the_home_page_links_to_runs(client, admin_user, people, sst2_dataset):
 
 def test_the_admin_shows_a_run_without_dumping_its_checkpoint(client, admin_user, sst2_dataset):
     run = runs.start_run(sst2_dataset, user=admin_user, config=FAST_CONFIG)
-    ElicitationRun.objects.filter(pk=run.pk).update(checkpoint={"iteration": 7, "labels": {"1": True, "2": None},
-                                                                "score_cache": {"x" * 20: 1.0}})
+    # Checkpoints live on the run's batches now.
+    RunBatch.objects.filter(run=run).update(iteration=7, checkpoint={"iteration": 7, "labels": {"1": True, "2": None},
+                                                                     "score_cache": {"x" * 20: 1.0}})
     client.force_login(admin_user)
     html = client.get(f"/admin/studio/elicitationrun/{run.pk}/change/").content.decode()
-    assert "iteration 7, 2 examples" in html and "x" * 20 not in html
+    assert "#0: pending, iteration 7, 0/8 labeled, checkpoint at 7" in html and "x" * 20 not in html
     assert f"/runs/{run.pk}/" in html
     assert client.get("/admin/studio/elicitationrun/add/").status_code == 403  # runs start through the form

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import time
 
-from django.db.models import Q, Sum
+from django.db.models import OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from studio.models import ElicitationRun, GoldLabel, RunBatch, RunEvent
 from studio.services.engine_port import EngineEvent
 from studio.services.jobs import lease
+
+from . import eta
 
 
 
@@ -129,8 +131,8 @@ def forget_events_after(batch: RunBatch, iteration: int) -> None:
     RunEvent.objects.filter(run_id=batch.run_id, batch=batch.index, iteration__gt=iteration).delete()
 
 
-def batch_row(batch: RunBatch, iterations: int | None) -> dict:
-    """One cell of the run page's batch grid."""
+def batch_row(batch: RunBatch, iterations: int | None, eta_seconds: float | None = None) -> dict:
+    """One cell of the run page's batch grid (with its latest event's counts when the query annotated them)."""
     return {
         "index": batch.index, "state": batch.state, "state_label": batch.get_state_display(),
         "phase": batch.phase, "phase_label": batch.get_phase_display(),
@@ -141,19 +143,41 @@ def batch_row(batch: RunBatch, iterations: int | None) -> dict:
         "seconds_used": round(batch.seconds_used, 1), "attempts": batch.attempts, "worker": batch.worker,
         "error": batch.error, "coverage_warning": (batch.summary or {}).get("coverage", {}).get("warning"),
         "heartbeat_age_s": (timezone.now() - batch.heartbeat_at).total_seconds() if batch.heartbeat_at else None,
+        "eta_seconds": round(eta_seconds, 1) if eta_seconds is not None else None,
+        "accuracy": getattr(batch, "latest_accuracy", None), "true_count": getattr(batch, "latest_true", None),
+        "false_count": getattr(batch, "latest_false", None),
     }
 
 
+def _so_far(batches: list[dict]) -> dict:
+    """The run's True / False counts and accuracy against gold so far, from each batch's latest event; the
+    accuracy is the batches' own, weighted by how many each has labeled (exact when every example has gold)."""
+    seen = [b for b in batches if b["true_count"] is not None]
+    judged = [(b["accuracy"], b["true_count"] + b["false_count"]) for b in seen if b["accuracy"] is not None]
+    weight = sum(n for _, n in judged)
+    return {"true_count": sum(b["true_count"] for b in seen) if seen else None,
+            "false_count": sum(b["false_count"] for b in seen) if seen else None,
+            "accuracy": sum(a * n for a, n in judged) / weight if weight else None}
+
+
 def live_snapshot(run: ElicitationRun, *, after: int | None = None, limit: int = 2000) -> dict:
-    """What the run's live page polls: the run's state and totals, one row per batch, and the progress events
-    after event id `after` (each names its batch; iterations count within a batch)."""
+    """What the run's live page polls: the run's state and totals, one row per batch (with its ETA), the ETA
+    of the run, and the progress events after event id `after` (each names its batch; iterations count within
+    a batch). `more_events` says the page should ask again at once (`limit` events came back)."""
     events = run.events.order_by("id")
     if after is not None:
         events = events.filter(id__gt=after)
     rows = list(events.values("id", "batch", "iteration", "energy", "accepted_flips", "inconsistencies",
                               "labeled_count", "true_count", "false_count", "accuracy", "tokens")[:limit])
     iterations = run.config.get("iterations")
-    batches = [batch_row(b, iterations) for b in run.batches.defer("checkpoint", "example_ids")]
+    latest = RunEvent.objects.filter(run_id=OuterRef("run_id"), batch=OuterRef("index")).order_by("-iteration", "-id")
+    records = list(run.batches.defer("checkpoint", "example_ids").annotate(
+        latest_accuracy=Subquery(latest.values("accuracy")[:1]), latest_true=Subquery(latest.values("true_count")[:1]),
+        latest_false=Subquery(latest.values("false_count")[:1])))
+    clocks = eta.estimate([eta.BatchClock(b.state, b.iteration, b.seconds_used) for b in records], iterations)
+    active = run.is_active and not run.cancel_requested  # a stopping run has no time left to estimate
+    batches = [batch_row(b, iterations, seconds if active else None) for b, seconds in zip(records, clocks.batches)]
+    summary = run.summary or {}
     return {
         "id": run.pk,
         "state": run.state,
@@ -168,16 +192,22 @@ def live_snapshot(run: ElicitationRun, *, after: int | None = None, limit: int =
         "inconsistencies": run.inconsistencies,
         "labeled_count": run.labeled_count,
         "example_count": run.example_count,
+        **_so_far(batches),
         "batch_count": len(batches),
         "batches_done": sum(1 for b in batches if b["state"] in ElicitationRun.FINISHED_STATES),
+        "batches_running": clocks.running,
         "filled_count": sum(b["filled_count"] for b in batches),
-        "coverage_warning": (run.summary or {}).get("coverage", {}).get("warning"),
+        "coverage_warning": summary.get("coverage", {}).get("warning"),
+        "eta_seconds": round(clocks.overall, 1) if active and clocks.overall is not None else None,
         "tokens_used": run.tokens_used,
         "seconds_used": round(run.seconds_used, 1),
         "attempts": sum(b["attempts"] for b in batches),
         "error": run.error,
         "started_at": run.started_at.isoformat() if run.started_at else None,
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "label_counts": summary.get("label_counts"),
+        "accuracy_vs_gold": summary.get("accuracy_vs_gold"),
         "batches": batches,
         "events": rows,
+        "more_events": len(rows) == limit,
     }
