@@ -112,6 +112,7 @@ def completed_run(dataset: Dataset, split: str = "", *, accuracy: float = 0.8, s
                      accepted_flips=i * 3, inconsistencies=max(0, 12 - i // 3), labeled_count=min(len(labels), 8 + i),
                      accuracy=0.5 + 0.3 * (1 - 0.95 ** i)) for i in range(events)])
     run.example_count = run.labeled_count = len(labels)
+    run.example_ids = [e.example_id for e in labels]
     last = run.events.order_by("-iteration").first()
     if last:
         run.iteration, run.energy, run.accepted_flips, run.inconsistencies = (
