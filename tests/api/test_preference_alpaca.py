@@ -43,7 +43,7 @@ def test_alpaca_preference_export_round_trips(db, admin_user):
     lines = _export(client, run)
     assert len(lines) == len(examples) == 934
     for line in lines:
-        assert set(line) == {"id", "prompt", "chosen", "rejected"}
+        assert set(line) == {"id", "prompt", "chosen", "rejected", "kind", "batch"} and line["kind"] == "elicited"
         assert (line["prompt"], frozenset((line["chosen"], line["rejected"]))) in source_pairs
         assert line["chosen"] != line["rejected"]
         fields = examples[line["id"]].fields
