@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from studio.models import ElicitationRun, ElicitedLabel, RunEvent
+from studio.services import tallies
 
 from tests.support.datasets import make_sst2_dataset
 
@@ -27,6 +28,7 @@ def test_pages_work_under_the_content_security_policy(browser, live_server, arti
     ElicitedLabel.objects.bulk_create([ElicitedLabel(run=run, example=e, label=i % 2 == 0, score=0.5 + i,
                                                      kind=ElicitedLabel.Kind.FILLED if i == 1 else ElicitedLabel.Kind.ELICITED)
                                        for i, e in enumerate(examples)])
+    tallies.rebuild(ds)  # the labels above went past the services, as a finishing run's would not
     for i in (1, 2):
         RunEvent.objects.create(run=run, iteration=i, energy=-3.0 * i, labeled_count=len(examples), accuracy=0.5)
 

@@ -56,6 +56,9 @@ def by_kind(dataset: Dataset, split: str, source: Source, cells: dict, people_pa
     else:
         c = _filled_counts(dataset, split, source.run_id)
         filled = (c["labeled"], c["gold_correct"], c["gold_n"], c["people_correct"], c["people_n"])
-    elicited = tuple(a - b for a, b in zip(together, filled))
+    # Tallies written past the services and not yet recounted (manage.py recount_tallies) can lag the labels:
+    # never a negative count or more correct than counted.
+    labeled, gold_ok, gold_n, people_ok, people_n = (max(0, a - b) for a, b in zip(together, filled))
+    elicited = (labeled, min(gold_ok, gold_n), gold_n, min(people_ok, people_n), people_n)
     return {"elicited": _part(*elicited, people=people), "filled": _part(*filled, people=people),
             "all": _part(*together, people=people)}
