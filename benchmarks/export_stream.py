@@ -83,7 +83,10 @@ def populate(n: int):
         created = Example.objects.bulk_create(examples)
         ElicitedLabel.objects.bulk_create(
             [ElicitedLabel(run=run, example_id=e.pk, label=e.position % 3 != 0,
-                           score=((e.position % 97) / 10.0) * (1 if e.position % 3 else -1)) for e in created])
+                           score=((e.position % 97) / 10.0) * (1 if e.position % 3 else -1),
+                           # about one in ten filled after the search, in batches of 256, as a studio run writes
+                           kind=ElicitedLabel.Kind.FILLED if e.position % 10 == 9 else ElicitedLabel.Kind.ELICITED,
+                           batch=e.position // 256) for e in created])
     return run
 
 

@@ -132,8 +132,10 @@ def seed(n: int, users, rng: random.Random):
                 for i in range(n):
                     label = gold[i] if rng.random() < acc else not gold[i]
                     mag = rng.uniform(0.01, 8.0)
-                    yield f"{run.pk}\t{ids[i]}\t{_b(label)}\t{mag if label else -mag!r}"
-            _copy(cur, ElicitedLabel, ["run", "example", "label", "score"], run_lines())
+                    # about one in ten filled after the search, in batches of 256, as a studio run writes
+                    kind = "filled" if i % 10 == 9 else "elicited"
+                    yield f"{run.pk}\t{ids[i]}\t{_b(label)}\t{mag if label else -mag!r}\t{kind}\t{i // 256}"
+            _copy(cur, ElicitedLabel, ["run", "example", "label", "score", "kind", "batch"], run_lines())
         for u, v in zip(users, votes):
             _copy(cur, HumanLabel, ["example", "annotator", "source", "label", "seconds_spent", "created_at"],
                   (f"{ids[i]}\t{u.pk}\tannotator\t{_b(v[i])}\t{rng.uniform(2, 30):.2f}\t{now}" for i in range(n)))

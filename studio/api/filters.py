@@ -35,6 +35,23 @@ class BooleanFilter(df.BooleanFilter):
     field_class = StrictBooleanField
 
 
+class LabelKindField(forms.Field):
+    """An elicited label's kind; anything else is an error naming the kinds (not django-filter's bare
+    "Select a valid choice")."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        kinds = ElicitedLabel.Kind.values
+        if value not in kinds:
+            raise forms.ValidationError(f"Expected one of {', '.join(kinds)}; got {str(value)[:40]!r}.")
+        return value
+
+
+class LabelKindFilter(df.Filter):
+    field_class = LabelKindField
+
+
 class ExampleFilter(df.FilterSet):
     dataset = IdFilter(field_name="dataset_id", help_text="Dataset id.")
 
@@ -70,10 +87,15 @@ class ElicitedLabelFilter(df.FilterSet):
     split = df.CharFilter(field_name="example__split")
     min_confidence = df.NumberFilter(min_value=0, method="filter_min_confidence", help_text="Only labels with |score| >= this.")
     label = BooleanFilter(help_text="true or false.")
+    kind = LabelKindFilter(
+        field_name="kind",
+        help_text="elicited (labeled by the ICM search), filled (the model's prediction after the search, with the "
+        "search's labels as demonstrations) or unlabeled (neither; label null).",
+    )
 
     class Meta:
         model = ElicitedLabel
-        fields = ["run", "dataset", "example", "split", "label", "min_confidence"]
+        fields = ["run", "dataset", "example", "split", "label", "kind", "min_confidence"]
 
     def filter_min_confidence(self, queryset, name, value):
         return queryset.alias(confidence=Abs("score")).filter(confidence__gte=value)

@@ -7,7 +7,8 @@ human label, stored as an imported crowd vote whose voter number is the same Lab
 the file. Atomic: the first bad task raises ImportFailed naming it, and nothing is written.
 
 Export: a run as Label Studio tasks, the elicited labels as predictions (model_version "icm-run-<id>",
-score = the model's probability of its label), for a project using `label_config(dataset)`.
+score = the model's probability of its label), for a project using `label_config(dataset)`; each task's meta
+carries the label's kind (elicited by the search, or filled after it) and batch.
 """
 import json
 import math
@@ -18,7 +19,7 @@ from xml.sax.saxutils import quoteattr
 from django.db import transaction
 
 from studio.models import Dataset, ElicitationRun, ElicitedLabel
-from studio.services.export.options import check_split
+from studio.services.export.options import ExportFilters, check_split
 from studio.services.export.styles import display_field_names, field_keys
 from studio.services.importing import ImportFailed
 from studio.services.importing.prompts import check_template, default_template
@@ -198,27 +199,33 @@ def _probability(score: float | None) -> float | None:
     return 1.0 / (1.0 + math.exp(-min(abs(score), 700.0)))
 
 
-def export_run_tasks(run: ElicitationRun, *, split: str = "") -> Iterator[str]:
-    """The run's labeled examples as a JSON array of Label Studio tasks (streamed in chunks)."""
+def export_run_tasks(run: ElicitationRun, *, split: str = "", filled: str = "include") -> Iterator[str]:
+    """The run's labeled examples as a JSON array of Label Studio tasks (streamed in chunks); each task's meta
+    says whether its prediction was elicited by the search or filled after it (`icm_kind`) and its batch
+    (`icm_batch`). filled='exclude' leaves the filled ones out."""
     check_split(run.dataset, split)
+    ExportFilters(filled=filled)  # refuses a bad value, naming it
     dataset = run.dataset
     to_name = _to_name(dataset, field_keys(dataset))
     yes, no = choice_words(dataset)
     version = f"icm-run-{run.pk}"
     qs = ElicitedLabel.objects.filter(run=run, label__isnull=False)
+    if filled == "exclude":
+        qs = qs.exclude(kind=ElicitedLabel.Kind.FILLED)
     if split:
         qs = qs.filter(example__split=split)
     qs = qs.order_by("example__position", "example_id").values_list(
-        "example_id", "example__external_id", "example__split", "example__fields", "label", "score")
+        "example_id", "example__external_id", "example__split", "example__fields", "label", "score", "kind", "batch")
 
     def tasks() -> Iterator[str]:
         dumps = json.JSONEncoder(ensure_ascii=False, default=str).encode
         yield "["
         batch, first = [], True
-        for pk, ext, sp, fields, label, score in qs.iterator(chunk_size=CHUNK_SIZE):
+        for pk, ext, sp, fields, label, score, kind, batch_index in qs.iterator(chunk_size=CHUNK_SIZE):
             task = {
                 "data": {**(fields if isinstance(fields, dict) else {}), "icm_example_id": ext},
-                "meta": {"studio_example": pk, "split": sp, "icm_log_odds": score},
+                "meta": {"studio_example": pk, "split": sp, "icm_log_odds": score, "icm_kind": kind,
+                         "icm_batch": batch_index},
                 "predictions": [{
                     "model_version": version,
                     "score": _probability(score),

@@ -23,7 +23,8 @@ def seed_hidden(ds, *, flip: bool = False):
         config={"note": "LEAKCHECK"},
     )
     ElicitedLabel.objects.bulk_create(
-        ElicitedLabel(run=run, example=e, label=(e.position % 3 == 0) != flip, score=123.4567 + e.position)
+        ElicitedLabel(run=run, example=e, label=(e.position % 3 == 0) != flip, score=123.4567 + e.position,
+                      kind=ElicitedLabel.Kind.FILLED if e.position % 4 == 3 else ElicitedLabel.Kind.ELICITED)
         for e in examples
     )
     tallies.rebuild(ds)  # gold and a finished run, written past their services

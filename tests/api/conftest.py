@@ -74,11 +74,16 @@ def make_dataset(name: str, n: int, *, task_type: str = "claim") -> tuple[Datase
     return ds, examples, gold
 
 
-def make_run(ds: Dataset, examples: list[Example], *, state="completed", fingerprint="fp") -> ElicitationRun:
+def make_run(ds: Dataset, examples: list[Example], *, state="completed", fingerprint="fp", filled=(),
+             batch_size: int = 3) -> ElicitationRun:
+    """A run labeling every example (True unless its index is a multiple of 3); the indices in `filled` are
+    filled labels (predicted after the search), the rest elicited; batches of `batch_size` in order."""
     run = ElicitationRun.objects.create(dataset=ds, state=state, fingerprint=f"{fingerprint}-{ds.pk}",
                                         example_count=len(examples), labeled_count=len(examples))
+    Kind = ElicitedLabel.Kind
     ElicitedLabel.objects.bulk_create([
-        ElicitedLabel(run=run, example=ex, label=i % 3 != 0, score=(1.0 + i) * (1 if i % 3 else -1))
+        ElicitedLabel(run=run, example=ex, label=i % 3 != 0, score=(1.0 + i) * (1 if i % 3 else -1),
+                      kind=Kind.FILLED if i in filled else Kind.ELICITED, batch=i // batch_size)
         for i, ex in enumerate(examples)
     ])
     RunEvent.objects.create(run=run, iteration=1, energy=-3.5, labeled_count=len(examples), accuracy=0.5)
@@ -117,7 +122,7 @@ def world(db) -> World:
     AnnotationClaim.objects.create(example=examples_a[2], annotator=users["annotator"],
                                    expires_at=now + timedelta(minutes=10))
 
-    run_a = make_run(a, examples_a)
+    run_a = make_run(a, examples_a, filled=(3, 4))  # one filled False, one filled True
     active = ElicitationRun.objects.create(dataset=a, state="running", fingerprint=f"active-{a.pk}")
     run_b = make_run(b, examples_b)
     for ds in (a, b):  # written past the services above: count the aggregates as an import would

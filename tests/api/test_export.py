@@ -38,13 +38,14 @@ def test_run_export_labels_jsonl(world):
     assert [(r["id"], r["label"], r["score"], r["split"]) for r in rows] == expected_labels(world)
     first = world.examples_a[0]
     assert rows[0] == {"id": first.external_id, "split": first.split, "claim": first.fields["claim"],
-                       "note": first.fields["note"], "label": rows[0]["label"], "score": rows[0]["score"]}
+                       "note": first.fields["note"], "label": rows[0]["label"], "score": rows[0]["score"],
+                       "kind": "elicited", "batch": 0}
 
 
 def test_run_export_csv(world):
     text = body(world.client("reviewer").get(f"/api/runs/{world.run_a.pk}/export/?format=csv"))
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert list(rows[0]) == ["id", "split", "claim", "note", "label", "score"]
+    assert list(rows[0]) == ["id", "split", "claim", "note", "label", "score", "kind", "batch"]
     assert [(r["id"], r["label"] == "true", float(r["score"]), r["split"]) for r in rows] == expected_labels(world)
 
 
@@ -187,11 +188,12 @@ def test_jsonl_loads_with_hugging_face_datasets(world, hf_offline):
 
     labels = load_dataset("json", data_files=str(paths["labels"]), split="train", cache_dir=str(hf_offline / "c"))
     assert labels.num_rows == len(world.examples_a)
-    assert set(labels.column_names) == {"id", "split", "claim", "note", "label", "score"}
+    assert set(labels.column_names) == {"id", "split", "claim", "note", "label", "score", "kind", "batch"}
+    assert labels.filter(lambda r: r["kind"] == "filled").num_rows == 2  # a training script can drop them
     assert labels.features["label"].dtype == "bool"
     assert labels[0]["id"] == world.examples_a[0].external_id
     sft = load_dataset("json", data_files=str(paths["sft"]), split="train", cache_dir=str(hf_offline / "c"))
-    assert sft.column_names == ["id", "prompt", "completion"]
+    assert sft.column_names == ["id", "prompt", "completion", "kind", "batch"]
     assert set(sft["completion"]) <= {" True", " False"}
     g = load_dataset("json", data_files=str(gold), split="train", cache_dir=str(hf_offline / "c"))
     assert g.num_rows == len(world.examples_a)
@@ -206,3 +208,63 @@ def test_claim_dataset_with_comparison_style(world):
     run = make_run(b, exs)
     with pytest.raises(export.ExportError, match="prompt and two responses"):
         export.export_run(run, "jsonl", "preference")
+
+
+def _kinds(world) -> dict:
+    """external id -> (kind, batch) of run A's labels, as stored."""
+    return {el.example.external_id: (el.kind, el.batch) for el in world.run_a.labels.select_related("example")}
+
+
+@pytest.mark.parametrize("style", ["labels", "sft"])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_every_run_export_row_says_whether_its_label_was_elicited_or_filled(world, fmt, style):
+    """Run A has two filled labels (examples 3 and 4, batch 1); every row, in every format and style, names
+    its kind and batch, and filled=exclude leaves exactly those two rows out."""
+    client = world.client("reviewer")
+
+    def rows(extra=""):
+        response = client.get(f"/api/runs/{world.run_a.pk}/export/?format={fmt}&style={style}{extra}")
+        if fmt == "jsonl":
+            return jsonl(response)
+        return [{**r, "batch": int(r["batch"])} for r in csv.DictReader(io.StringIO(body(response)))]
+
+    every = rows()
+    stored = _kinds(world)
+    assert {r["id"]: (r["kind"], r["batch"]) for r in every} == stored
+    filled_ids = {ext for ext, (kind, _) in stored.items() if kind == "filled"}
+    assert filled_ids == {world.examples_a[3].external_id, world.examples_a[4].external_id}
+    kept = rows("&filled=exclude")
+    assert [r["id"] for r in kept] == [r["id"] for r in every if r["id"] not in filled_ids]
+    assert {r["kind"] for r in kept} == {"elicited"}
+    assert rows("&filled=include") == every
+
+
+def test_preference_export_rows_carry_kind_and_batch(db):
+    ds, examples, _ = make_dataset("Pairs", 4, task_type="comparison")
+    for ex in examples:
+        ex.fields = {"question": "q", "choice": f"first {ex.position}", "choice_2": f"second {ex.position}"}
+        ex.save(update_fields=["fields"])
+    run = make_run(ds, examples, filled=(1,), batch_size=2)
+    rows = [json.loads(line) for line in "".join(export.export_run(run, "jsonl", "preference")).splitlines()]
+    assert [(r["kind"], r["batch"]) for r in rows] == [("elicited", 0), ("filled", 0), ("elicited", 1), ("elicited", 1)]
+    kept = "".join(export.export_run(run, "jsonl", "preference", export.ExportFilters(filled="exclude")))
+    assert len(kept.splitlines()) == 3 and "first 1" not in kept and "second 1" not in kept
+
+
+@pytest.mark.parametrize("path", ["export/", "export/labelstudio/"])
+def test_a_bad_filled_option_is_refused_naming_the_choices(world, path):
+    response = world.client("reviewer").get(f"/api/runs/{world.run_a.pk}/{path}?filled=no")
+    assert response.status_code == 400
+    assert response.json()["filled"] == ['Expected include or exclude; got "no".']
+    with pytest.raises(export.ExportError, match="filled must be 'include' or 'exclude', got 'drop'"):
+        export.ExportFilters(filled="drop")
+
+
+def test_the_schema_documents_the_filled_option(world):
+    schema = world.client("reviewer").get("/api/schema/?format=json").json()
+    for path in ("/api/runs/{id}/export/", "/api/runs/{id}/export/labelstudio/"):
+        params = {p["name"]: p for p in schema["paths"][path]["get"]["parameters"]}
+        assert params["filled"]["schema"]["enum"] == ["include", "exclude"]
+        assert "filled labels" in params["filled"]["description"]
+    label = schema["components"]["schemas"]["ElicitedLabel"]["properties"]
+    assert {"kind", "batch"} <= set(label)

@@ -16,7 +16,8 @@ ALPACA_FILE = SHARED_DATA / "icm-wen2025" / "test_alpaca.json"
 def _run_with_labels(dataset, labels: dict) -> ElicitationRun:
     run = ElicitationRun.objects.create(dataset=dataset, state="completed", fingerprint="alpaca-export")
     ElicitedLabel.objects.bulk_create(
-        [ElicitedLabel(run=run, example_id=pk, label=label, score=1.5 if label else -1.5) for pk, label in labels.items()]
+        [ElicitedLabel(run=run, example_id=pk, label=label, score=1.5 if label else -1.5,
+                       kind=ElicitedLabel.Kind.ELICITED) for pk, label in labels.items()]
     )
     return run
 
@@ -42,7 +43,7 @@ def test_alpaca_preference_export_round_trips(db, admin_user):
     lines = _export(client, run)
     assert len(lines) == len(examples) == 934
     for line in lines:
-        assert set(line) == {"id", "prompt", "chosen", "rejected"}
+        assert set(line) == {"id", "prompt", "chosen", "rejected", "kind", "batch"} and line["kind"] == "elicited"
         assert (line["prompt"], frozenset((line["chosen"], line["rejected"]))) in source_pairs
         assert line["chosen"] != line["rejected"]
         fields = examples[line["id"]].fields

@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from studio.models import ElicitationRun, ElicitedLabel, RunEvent
+from studio.services import tallies
 
 from tests.support.datasets import make_sst2_dataset
 
@@ -24,8 +25,10 @@ def test_pages_work_under_the_content_security_policy(browser, live_server, arti
     examples = list(ds.examples.order_by("position"))
     run = ElicitationRun.objects.create(dataset=ds, state="completed", fingerprint="csp", example_count=len(examples),
                                         labeled_count=len(examples), iteration=2, example_ids=[e.pk for e in examples])
-    ElicitedLabel.objects.bulk_create([ElicitedLabel(run=run, example=e, label=i % 2 == 0, score=0.5 + i)
+    ElicitedLabel.objects.bulk_create([ElicitedLabel(run=run, example=e, label=i % 2 == 0, score=0.5 + i,
+                                                     kind=ElicitedLabel.Kind.FILLED if i == 1 else ElicitedLabel.Kind.ELICITED)
                                        for i, e in enumerate(examples)])
+    tallies.rebuild(ds)  # the labels above went past the services, as a finishing run's would not
     for i in (1, 2):
         RunEvent.objects.create(run=run, iteration=i, energy=-3.0 * i, labeled_count=len(examples), accuracy=0.5)
 

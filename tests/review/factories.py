@@ -72,9 +72,13 @@ def alpaca_dataset() -> Dataset:
 
 
 def completed_run(dataset: Dataset, split: str = "", *, accuracy: float = 0.8, seed: int = 0,
-                  unlabeled: float = 0.0, events: int = 0) -> ElicitationRun:
+                  unlabeled: float = 0.0, events: int = 0, filled: float = 0.0,
+                  filled_accuracy: float | None = None, batch_size: int | None = None) -> ElicitationRun:
     """A completed ICM run with one ElicitedLabel per example: gold flipped with probability 1 − accuracy,
-    a score whose sign is the label, and optionally some examples left unlabeled."""
+    a score whose sign is the label, and optionally some examples left unlabeled (kind "unlabeled") and some
+    labels filled after the search (kind "filled", right with probability `filled_accuracy`, default
+    `accuracy`); the rest are "elicited". Batches of `batch_size` examples in order (default: one batch). The
+    summary's label_counts are what settling writes."""
     rng = random.Random(seed)
     run = ElicitationRun.objects.create(dataset=dataset, split=split, state=ElicitationRun.State.COMPLETED,
                                         fingerprint=f"test-{dataset.pk}-{seed}-{split}", finished_at=timezone.now(),
@@ -84,21 +88,31 @@ def completed_run(dataset: Dataset, split: str = "", *, accuracy: float = 0.8, s
         qs = qs.filter(split=split)
     gold = dict(GoldLabel.objects.filter(example__in=qs).values_list("example_id", "label"))
     labels = []
-    for ex_id in qs.order_by("pk").values_list("pk", flat=True):
+    for i, ex_id in enumerate(qs.order_by("pk").values_list("pk", flat=True)):
+        batch = i // batch_size if batch_size else 0
         if rng.random() < unlabeled:
-            labels.append(ElicitedLabel(run=run, example_id=ex_id, label=None, score=None))
+            labels.append(ElicitedLabel(run=run, example_id=ex_id, label=None, score=None,
+                                        kind=ElicitedLabel.Kind.UNLABELED, batch=batch))
             continue
+        # drawn only when asked for, so runs without fill keep the seeded labels they always had
+        kind = ElicitedLabel.Kind.FILLED if filled and rng.random() < filled else ElicitedLabel.Kind.ELICITED
+        right = accuracy if kind == ElicitedLabel.Kind.ELICITED or filled_accuracy is None else filled_accuracy
         g = gold.get(ex_id, rng.random() < 0.5)
-        label = g if rng.random() < accuracy else not g
+        label = g if rng.random() < right else not g
         mag = round(rng.uniform(0.05, 6.0), 3)
-        labels.append(ElicitedLabel(run=run, example_id=ex_id, label=label, score=mag if label else -mag))
+        labels.append(ElicitedLabel(run=run, example_id=ex_id, label=label, score=mag if label else -mag,
+                                    kind=kind, batch=batch))
     ElicitedLabel.objects.bulk_create(labels)
+    run.summary = {"label_counts": {
+        "true": sum(1 for e in labels if e.label is True), "false": sum(1 for e in labels if e.label is False),
+        **{k: sum(1 for e in labels if e.kind == k) for k in ElicitedLabel.Kind.values}}}
     if events:
         RunEvent.objects.bulk_create([
             RunEvent(run=run, iteration=i * 10, energy=-50 + 40 * (1 - 0.97 ** i) + rng.uniform(-1, 1),
                      accepted_flips=i * 3, inconsistencies=max(0, 12 - i // 3), labeled_count=min(len(labels), 8 + i),
                      accuracy=0.5 + 0.3 * (1 - 0.95 ** i)) for i in range(events)])
     run.example_count = run.labeled_count = len(labels)
+    run.example_ids = [e.example_id for e in labels]
     last = run.events.order_by("-iteration").first()
     if last:
         run.iteration, run.energy, run.accepted_flips, run.inconsistencies = (

@@ -6,6 +6,16 @@ from rest_framework import serializers
 from studio.services import export
 
 
+def filled_option() -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=export.FILLED, required=False, default="include",
+        error_messages={"invalid_choice": "Expected include or exclude; got \"{input}\"."},
+        help_text="include (default) or exclude the run's filled labels — the model's predictions after the ICM "
+        "search (the run's fill option), not elicited by it. Every row says which it is in `kind` "
+        "(elicited / filled), with the run's `batch`.",
+    )
+
+
 class ExportQuery(serializers.Serializer):
     format = serializers.ChoiceField(choices=export.FORMATS, default="jsonl", help_text="File format.")
     style = serializers.ChoiceField(
@@ -26,6 +36,7 @@ class RunExportQuery(ExportQuery):
         choices=["agree", "disagree"], required=False, default="", allow_blank=True,
         help_text="Only labels that agree / disagree with the people's majority (ties and unvoted left out).",
     )
+    filled = filled_option()
 
     def validate_min_confidence(self, value):
         if value is not None and not math.isfinite(value):
@@ -46,3 +57,4 @@ class HumanExportQuery(ExportQuery):
 class LabelStudioExportQuery(serializers.Serializer):
     split = serializers.CharField(required=False, default="", allow_blank=True, max_length=20,
                                   help_text="Only this split (blank = all).")
+    filled = filled_option()

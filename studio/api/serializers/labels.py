@@ -31,5 +31,10 @@ class ElicitedLabelSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ElicitedLabel
-        fields = ["id", "run", "example", "external_id", "split", "label", "score"]
+        fields = ["id", "run", "example", "external_id", "split", "label", "score", "kind", "batch"]
         read_only_fields = fields
+        extra_kwargs = {
+            "kind": {"help_text": "elicited: labeled by the ICM search; filled: the model's prediction after the "
+                     "search, with the search's labels as demonstrations; unlabeled: neither (label null)."},
+            "batch": {"help_text": "Index of the run's batch that labeled the example."},
+        }

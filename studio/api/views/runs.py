@@ -77,7 +77,7 @@ class RunViewSet(StudioAPIMixin, ExportFormatMixin, mixins.ListModelMixin, mixin
         run = self.get_object()
         q = query(RunExportQuery, request)
         filters = export.ExportFilters(split=q["split"], min_confidence=q["min_confidence"],
-                                       agreement=q["agreement"])
+                                       agreement=q["agreement"], filled=q["filled"])
         chunks = export.export_run(run, q["format"], q["style"], filters)
         name = export.filename(f"{run.dataset.slug}-run{run.pk}", q["style"], q["format"])
         return stream(chunks, export.CONTENT_TYPES[q["format"]], name)
@@ -91,7 +91,7 @@ class RunViewSet(StudioAPIMixin, ExportFormatMixin, mixins.ListModelMixin, mixin
     def export_labelstudio(self, request, pk=None):
         run = self.get_object()
         q = query(LabelStudioExportQuery, request)
-        chunks = labelstudio.export_run_tasks(run, split=q["split"])
+        chunks = labelstudio.export_run_tasks(run, split=q["split"], filled=q["filled"])
         return stream(chunks, "application/json", f"{run.dataset.slug}-run{run.pk}-labelstudio.json")
 
 

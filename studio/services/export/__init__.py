@@ -10,6 +10,7 @@ from . import sources
 from .options import (
     AGREEMENT,
     CONTENT_TYPES,
+    FILLED,
     FORMATS,
     HUMAN_MODES,
     STYLES,
@@ -24,6 +25,7 @@ from .writers import encode
 __all__ = [
     "AGREEMENT",
     "CONTENT_TYPES",
+    "FILLED",
     "FORMATS",
     "HUMAN_MODES",
     "STYLES",
@@ -48,7 +50,8 @@ def run_rows(run: ElicitationRun, style: str, filters: ExportFilters | None = No
     check_format_and_style("jsonl", style)
     filters = filters or ExportFilters()
     check_split(run.dataset, filters.split)
-    shape = Shape(run.dataset, style, ("score",))
+    # every style's rows say how the model got each label: kind (elicited / filled) and the run's batch
+    shape = Shape(run.dataset, style, ("score",), tags=sources.RUN_TAGS)
     return shape.columns, _shaped(shape, sources.run_records(run, filters))
 
 

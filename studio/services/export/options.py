@@ -7,6 +7,8 @@ from studio.services.splits import dataset_splits
 FORMATS = ("jsonl", "csv")
 STYLES = ("labels", "sft", "preference")
 AGREEMENT = ("", "agree", "disagree")
+# A run's filled labels (the model's predictions after the search, not elicited by it): kept or left out.
+FILLED = ("include", "exclude")
 # majority: studio annotators' strict majority (the dashboard's "People's majority"); crowd_majority: the
 # imported crowd votes' majority; annotator: one row per label, naming who gave it.
 HUMAN_MODES = ("majority", "crowd_majority", "annotator")
@@ -21,17 +23,21 @@ class ExportError(Refusal, ValueError):
 @dataclass(frozen=True)
 class ExportFilters:
     """split: only this split ('' = all). min_confidence: only labels with |score| >= it (runs only).
-    agreement: 'agree' / 'disagree' = only labels that match / contradict the people's majority (runs only)."""
+    agreement: 'agree' / 'disagree' = only labels that match / contradict the people's majority (runs only).
+    filled: 'include' / 'exclude' the run's filled labels (runs only)."""
 
     split: str = ""
     min_confidence: float | None = None
     agreement: str = ""
+    filled: str = "include"
 
     def __post_init__(self):
         if self.min_confidence is not None and not self.min_confidence >= 0:
             raise ExportError(f"min_confidence must be a number >= 0, got {self.min_confidence!r}.")
         if self.agreement not in AGREEMENT:
             raise ExportError(f"agreement must be 'agree' or 'disagree', got {self.agreement!r}.")
+        if self.filled not in FILLED:
+            raise ExportError(f"filled must be 'include' or 'exclude', got {self.filled!r}.", "filled")
 
 
 def check_split(dataset, split: str) -> None:

@@ -12,6 +12,7 @@ from .options import ExportFilters
 from .styles import Record
 
 CHUNK_SIZE = 2000
+RUN_TAGS = ("kind", "batch")  # columns every row of a run's export carries, in every style
 EXAMPLE_COLUMNS = ("example__external_id", "example__split", "example__fields", "example__prompt")
 
 
@@ -26,8 +27,11 @@ def majority_examples(dataset: Dataset, split: str, kind: str = "people") -> Que
 
 
 def run_queryset(run: ElicitationRun, filters: ExportFilters) -> QuerySet:
-    """The run's labeled examples in dataset order; examples the search never labeled are left out."""
+    """The run's labeled examples in dataset order; examples the search never labeled are left out, and its
+    filled labels too with filled='exclude'."""
     qs = ElicitedLabel.objects.filter(run=run, label__isnull=False)
+    if filters.filled == "exclude":
+        qs = qs.exclude(kind=ElicitedLabel.Kind.FILLED)
     if filters.split:
         qs = qs.filter(example__split=filters.split)
     if filters.min_confidence is not None:
@@ -41,12 +45,14 @@ def run_queryset(run: ElicitationRun, filters: ExportFilters) -> QuerySet:
             qs = qs.filter(Q(label=True, example__in=said_true) | Q(label=False, example__in=said_false))
         else:
             qs = qs.filter(Q(label=True, example__in=said_false) | Q(label=False, example__in=said_true))
-    return qs.order_by("example__position", "example_id").values_list(*EXAMPLE_COLUMNS, "label", "score")
+    return qs.order_by("example__position", "example_id").values_list(*EXAMPLE_COLUMNS, "label", "score",
+                                                                                *RUN_TAGS)
 
 
 def run_records(run: ElicitationRun, filters: ExportFilters) -> Iterator[Record]:
-    for ext, split, fields, prompt, label, score in run_queryset(run, filters).iterator(chunk_size=CHUNK_SIZE):
-        yield Record(ext, split, fields, prompt, label, {"score": score})
+    for ext, split, fields, prompt, label, score, kind, batch in run_queryset(run, filters).iterator(
+            chunk_size=CHUNK_SIZE):
+        yield Record(ext, split, fields, prompt, label, {"score": score, "kind": kind, "batch": batch})
 
 
 def majority_records(dataset: Dataset, split: str = "", kind: str = "people") -> Iterator[Record]:

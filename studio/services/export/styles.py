@@ -5,6 +5,8 @@
 - sft:        id, prompt (the rendered prompt the model saw), completion (the label word, verbatim).
 - preference: id, prompt, chosen, rejected — for comparison datasets, where a True label means the
               example's first response is the better one.
+
+A source's `tags` (a run's kind and batch) close every style's rows.
 """
 from typing import NamedTuple
 
@@ -72,25 +74,36 @@ def pair_fields(dataset: Dataset) -> tuple[str, str, str]:
 
 
 class Shape:
-    def __init__(self, dataset: Dataset, style: str, extra_columns: tuple[str, ...] = ()):
+    def __init__(self, dataset: Dataset, style: str, extra_columns: tuple[str, ...] = (), tags: tuple[str, ...] = ()):
         self.dataset = dataset
         self.style = style
         self.extra_columns = extra_columns
+        self.tags = tags
         if style == "labels":
-            reserved = set(BASE_COLUMNS) | set(extra_columns)
+            reserved = set(BASE_COLUMNS) | set(extra_columns) | set(tags)
             # A field named like a fixed column is written as field_<name>.
             self.fields = [(k, f"field_{k}" if k in reserved else k) for k in field_keys(dataset)]
-            self.columns = ["id", "split", *(col for _, col in self.fields), "label", *extra_columns]
+            self.columns = ["id", "split", *(col for _, col in self.fields), "label", *extra_columns, *tags]
             self.row = self._labels
         elif style == "sft":
-            self.columns = ["id", "prompt", "completion"]
-            self.row = self._sft
+            self.columns = ["id", "prompt", "completion", *tags]
+            self.row = self._tagged(self._sft) if tags else self._sft
         elif style == "preference":
             self.prompt_field, self.first_field, self.second_field = pair_fields(dataset)
-            self.columns = ["id", "prompt", "chosen", "rejected"]
-            self.row = self._preference
+            self.columns = ["id", "prompt", "chosen", "rejected", *tags]
+            self.row = self._tagged(self._preference) if tags else self._preference
         else:  # options.check_format_and_style runs first; this is a programming error
             raise ExportError(f"unknown style {style!r}")
+
+    def _tagged(self, row):
+        tags = self.tags
+
+        def tagged(r: Record) -> dict:
+            out = row(r)
+            for col in tags:
+                out[col] = r.extra.get(col)
+            return out
+        return tagged
 
     def _labels(self, r: Record) -> dict:
         row = {"id": r.external_id, "split": r.split}
@@ -99,6 +112,8 @@ class Shape:
             row[col] = fields.get(key)
         row["label"] = r.label
         for col in self.extra_columns:
+            row[col] = r.extra.get(col)
+        for col in self.tags:
             row[col] = r.extra.get(col)
         return row
 

@@ -6,6 +6,7 @@ from studio.models import Dataset, Evaluation, HumanLabel
 from studio.services import metrics, tallies
 
 from . import counting
+from .kinds import by_kind
 from .comparison import comparison, evaluation_status
 from .curves import run_curves
 from .sources import (
@@ -37,6 +38,18 @@ def _source_row(source: Source, cells: dict, n_examples: int) -> dict:
     if "ties" in cells:
         row["ties"] = cells["ties"]
         row["voted"] = cells["voted"]
+    return row
+
+
+def _with_kinds(dataset: Dataset, split: str, source: Source, row: dict, counts: dict) -> dict:
+    """A run's row also scores its elicited and filled labels apart (and together), against gold and the
+    people's majority: `by_kind` (see kinds.by_kind)."""
+    if source.kind == "run":
+        pairs = counts["pairs"]
+        pair = pairs.get((source.key, "people"))
+        if pair is None and ("people", source.key) in pairs:
+            pair = _flip(pairs[("people", source.key)])
+        row["by_kind"] = by_kind(dataset, split, source, counts["per_source"][source.key], pair)
     return row
 
 
@@ -129,7 +142,8 @@ def dashboard(dataset: Dataset, split: str | None = None, *, min_labels: int | N
         "n_gold": counts["n_gold"],
         "min_annotator_labels": min_labels,
         "annotators_below_minimum": sum(1 for a in annotators_in(summary) if a["n"] < min_labels),
-        "sources": [_source_row(s, counts["per_source"][s.key], n_examples) for s in sources],
+        "sources": [_with_kinds(dataset, split, s, _source_row(s, counts["per_source"][s.key], n_examples), counts)
+                    for s in sources],
         "kappa": {**_kappa_matrix(pair_sources, counts["pairs"]),
                   "annotators_left_out": max(0, len(annotators) - MAX_KAPPA_ANNOTATORS)},
         "agreement": {

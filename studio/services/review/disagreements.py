@@ -203,7 +203,7 @@ def disagreements(
     total = qs.count() if with_total else None
 
     fields = ["pk", "external_id", "position", "prompt", "fields", "gold_label", "side_a", "side_b",
-              "side_a_score", "side_b_score", "people_t", "people_f", "sort_key"]
+              "side_a_score", "side_b_score", "side_a_kind", "side_b_kind", "people_t", "people_f", "sort_key"]
     if score_src is not None:
         fields.append("model_score_value")
     full = qs.values(*fields)
@@ -223,6 +223,8 @@ def disagreements(
             "text": _preview(dataset, r["fields"], r["prompt"]),
             "a": r["side_a"],
             "b": r["side_b"],
+            "a_kind": r["side_a_kind"],  # a run's label: elicited / filled; None for people and other sources
+            "b_kind": r["side_b_kind"],
             "gold": g,
             "correct": None if g is None else ("a" if r["side_a"] == g else "b"),
             "a_score": r["side_a_score"],

@@ -21,6 +21,7 @@ def example_detail(example: Example) -> dict:
                        "created_at": h.created_at.isoformat()})
     elicited = [
         {"run_id": e.run_id, "run_state": e.run.state, "model": e.run.model, "label": e.label, "score": e.score,
+         "kind": e.kind, "batch": e.batch,
          "finished_at": e.run.finished_at.isoformat() if e.run.finished_at else None}
         for e in ElicitedLabel.objects.filter(example=example).select_related("run").order_by("run_id")
     ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import BooleanField, Case, F, FilteredRelation, FloatField, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, CharField, F, FilteredRelation, FloatField, Q, QuerySet, Value, When
 
 from studio.models import Dataset, ElicitationRun, Evaluation, Example, HumanLabel, Tally
 from studio.services import tallies
@@ -186,16 +186,19 @@ def vote_counts(kind: str) -> dict:
 
 def annotate_source(qs: QuerySet, source: Source, alias: str, *, with_score: bool = False) -> QuerySet:
     """Add column `alias` (the source's label: True / False / NULL) to an Example queryset. People and
-    crowd columns read the example's vote columns (kept on write), so the queryset stays ungrouped."""
+    crowd columns read the example's vote columns (kept on write), so the queryset stays ungrouped.
+    with_score also adds `<alias>_score` and `<alias>_kind` (a run label's kind: elicited / filled /
+    unlabeled; NULL for other sources)."""
     if source.kind == "run":
         rel = f"{alias}_rel"
         qs = qs.alias(**{rel: FilteredRelation("elicited_labels", condition=Q(elicited_labels__run_id=source.run_id))})
         qs = qs.annotate(**{alias: F(f"{rel}__label")})
         if with_score:
-            qs = qs.annotate(**{f"{alias}_score": F(f"{rel}__score")})
+            qs = qs.annotate(**{f"{alias}_score": F(f"{rel}__score"), f"{alias}_kind": F(f"{rel}__kind")})
         return qs
-    if with_score:  # only runs have scores
-        qs = qs.annotate(**{f"{alias}_score": Value(None, output_field=FloatField())})
+    if with_score:  # only runs have scores and label kinds
+        qs = qs.annotate(**{f"{alias}_score": Value(None, output_field=FloatField()),
+                            f"{alias}_kind": Value(None, output_field=CharField())})
     if source.kind == "annotator":
         rel = f"{alias}_rel"
         qs = qs.alias(**{rel: FilteredRelation("human_labels", condition=Q(human_labels__annotator_id=source.annotator_id))})

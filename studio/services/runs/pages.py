@@ -38,6 +38,8 @@ def results_context(run: ElicitationRun) -> dict:
             "external_id": item.example.external_id,
             "text": _example_text(item.example.fields, item.example.prompt),
             "label": item.label,
+            "kind": item.kind,  # elicited / filled / unlabeled
+            "batch": item.batch,
             "score": item.score,
             "gold": gold.label if gold is not None else None,
             "matches": None if gold is None or item.label is None else item.label == gold.label,

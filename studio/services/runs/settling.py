@@ -90,6 +90,9 @@ def _summarize(run_id: int) -> None:
         "accuracy_vs_gold": {"elicited": _accuracy(judged[Kind.ELICITED]), "filled": _accuracy(judged[Kind.FILLED]),
                              "all": _accuracy(judged[Kind.ELICITED] + judged[Kind.FILLED])},
         "batches_coverage": coverage,
+        # more than 90% one label (the engine's DEGENERATE_SHARE), over the whole run
+        "degenerate": bool(counts["true"] + counts["false"]) and max(counts["true"], counts["false"])
+        > 0.9 * (counts["true"] + counts["false"]),
         "unlabeled_after_search": sum(unlabeled) if unlabeled else None,
     }
     ElicitationRun.objects.filter(pk=run_id).update(summary=run.summary)
