@@ -1,6 +1,8 @@
 """What the run pages show (list, live page, results table), gathered here so the views stay thin."""
 from __future__ import annotations
 
+from django.db.models import Count
+
 from studio.models import ElicitationRun, ElicitedLabel
 from studio.services import access, policies
 
@@ -18,6 +20,7 @@ def run_list(user, dataset_id: str | None) -> dict:
     if dataset_id and str(dataset_id).isdigit() and int(dataset_id) < 2**63:  # a bigint id, else no filter
         qs = qs.filter(dataset_id=int(dataset_id))
         dataset = access.reviewable_datasets(user).filter(pk=int(dataset_id)).first()
+    qs = qs.annotate(batch_count=Count("batches"))
     return {"runs": qs.order_by("-created_at")[:200], "dataset": dataset, "can_start": policies.runs.can_start(user, dataset)}
 
 
