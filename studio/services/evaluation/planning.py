@@ -53,7 +53,8 @@ def plan(dataset: Dataset, config: dict) -> dict:
         runs = (ElicitationRun.objects.filter(dataset=dataset, state=ElicitationRun.State.COMPLETED)
                 .filter(Q(split="") | Q(split=train)).order_by("pk"))
         for run in runs:
-            labels = dict(ElicitedLabel.objects.filter(run=run, example__split=train, label__isnull=False)
+            # the search's own labels: filled ones are predictions after it, not elicited
+            labels = dict(ElicitedLabel.objects.filter(run=run, example__split=train, kind=ElicitedLabel.Kind.ELICITED)
                           .values_list("example_id", "label"))
             if labels:
                 conditions.append({"key": f"run:{run.pk}", "kind": "icm", "name": f"ICM run {run.pk}",
