@@ -72,6 +72,7 @@ class ProgressRecorder:
         self.latest: EngineEvent | None = None
         self.written_iteration: int | None = None
         self.last_write = float("-inf")
+        self.totals_interval, self.last_totals = 1.0, clock()
         self.last_cancel_check = float("-inf")
         self.cancel_requested = False
         self.events_written = 0
@@ -117,7 +118,9 @@ class ProgressRecorder:
             event_row(self.run_id, self.index, event, accuracy(self.labels, self.gold)).save()
             self.written_iteration = event.iteration
             self.events_written += 1
-        refresh_run_totals(self.run_id)
+        if self.clock() - self.last_totals >= self.totals_interval:  # the run's sums: a second or so behind
+            refresh_run_totals(self.run_id)
+            self.last_totals = self.clock()
         self.last_write = self.clock()
 
     def flush(self) -> None:
