@@ -59,7 +59,7 @@ def test_the_estimate_uses_the_throughput_measured_on_earlier_batches_of_the_sam
 @pytest.mark.django_db
 def test_a_started_run_records_its_estimate_and_coverage(sst2_dataset, admin_user):
     run = runs.start_run(sst2_dataset, user=admin_user, config=FAST_CONFIG)
-    assert "model tokens at 500 tokens/s (default, no earlier runs" in run.summary["estimate"]["text"]
+    assert "tokens/s (default, no earlier runs of this model" in run.summary["estimate"]["text"]
     assert run.summary["estimate"]["batches"] == 1 and run.summary["estimate"]["workers"] == 1
     assert "iterations are too few" in run.summary["coverage"]["warning"]
 
@@ -110,3 +110,13 @@ def test_durations_read_as_a_person_would_say_them():
     assert estimates.duration_words(12 * 60) == "12 min"
     assert estimates.duration_words(2 * 3600 + 5 * 60) == "2 h 5 min"
     assert estimates.duration_words(3 * 86400 + 4 * 3600) == "3 days 4 h"
+
+
+def test_a_tiny_batch_costs_at_most_every_possible_prompt_once():
+    """Four examples have 4·3³ = 108 possible exact prompts, all kept in the score cache: 3,000 iterations cost
+    no more than scoring each once, while the same iterations over 64 examples are not capped."""
+    tiny = BatchShape(examples=4, prompt_tokens=30.0)
+    capped = _estimate([tiny], {"iterations": 3000})
+    assert capped.tokens <= 108 * 4 * 32
+    assert _estimate([tiny], {"iterations": 10}).tokens < capped.tokens  # a short search stays under the cap
+    assert _estimate([SHAPE], {"iterations": 3000}).tokens > 1000 * capped.tokens
