@@ -189,6 +189,14 @@ STUDIO_MODEL_DEVICE = os.environ.get("STUDIO_MODEL_DEVICE", "auto")
 STUDIO_BACKEND_HOSTS = env_list("STUDIO_BACKEND_HOSTS", [])
 # A run's model given as a path must be inside this folder (names such as smollm2 need no path).
 STUDIO_MODELS_DIR = Path(os.environ.get("STUDIO_MODELS_DIR", VAR_DIR / "models"))
+# Run estimates (studio/services/runs/estimates.py): the throughput assumed before any batch of a model has been
+# measured on that kind of worker (model tokens per second; low, a CPU's), how many worker processes serve the gpu
+# queue (batches run in parallel on them), and the estimated duration above which a person confirms a run.
+# 200: the bundled SmolLM2-135M measured 105-112 tokens/s on one busy CPU core of the 2-core dev machine; the cost
+# model overestimates tokens 1.3-3x (estimates.py), so the default is not far from what such a worker does.
+STUDIO_DEFAULT_TOKENS_PER_SECOND = env_int("STUDIO_DEFAULT_TOKENS_PER_SECOND", 200)
+STUDIO_RUN_WORKERS = env_int("STUDIO_RUN_WORKERS", 1)
+STUDIO_CONFIRM_RUN_SECONDS = env_int("STUDIO_CONFIRM_RUN_SECONDS", 30 * 60)
 
 # --- Input bounds (issue 16): imports, uploads, request bodies ---
 IMPORT_MAX_FIELD_BYTES = int(os.environ.get("IMPORT_MAX_FIELD_BYTES", 1024 * 1024))  # one value of a row

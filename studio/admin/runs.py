@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from studio.models import Dataset, ElicitationRun, ElicitedLabel, Evaluation, RunEvent
 from studio.services import policies, runs
 from studio.services.refusals import Refusal
-from studio.views.run_form import StartRunForm
+from studio.views.run_form import StartRunForm, queued_messages
 
 from .policy import PolicyAdmin
 
@@ -69,10 +69,13 @@ class ElicitationRunAdmin(PolicyAdmin):
             raise PermissionDenied
         form = StartRunForm(request.POST or None, initial={"dataset": request.GET.get("dataset")})
         if request.method == "POST" and form.is_valid():
-            run = form.start(request.user)
-            if run is not None:
-                self.message_user(request, f"Run #{run.pk} queued on {run.dataset.name}.", messages.SUCCESS)
-                return redirect("runs:detail", pk=run.pk)
+            if request.POST.get("preview"):
+                form.plan(request.user)  # the estimate and coverage, on the form; nothing starts
+            else:
+                run = form.start(request.user)
+                if run is not None:
+                    queued_messages(request, run)
+                    return redirect("runs:detail", pk=run.pk)
         context = {**self.admin_site.each_context(request), "title": "Start an ICM run", "form": form,
                    "opts": self.model._meta}
         return TemplateResponse(request, "runs/admin_start.html", context)

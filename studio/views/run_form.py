@@ -13,6 +13,7 @@ from studio.services.splits import dataset_splits
 from studio.services.engine_port import DEVICES, ConfigField, config_fields
 from studio.services.engine_port.config_fields import BOOL, FLOAT, INT, WORD
 from studio.services.refusals import Refusal
+from studio.services.runs.preview import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE
 from studio.services.runs.subsets import SAMPLE_RULE
 
 # Form field names of hyperparameters (cfg_iterations, ...), apart from the run's own fields.
@@ -60,13 +61,24 @@ class StartRunForm(forms.Form):
     device = forms.ChoiceField(choices=[(d, d) for d in DEVICES], initial="auto")
     base_url = forms.CharField(required=False, max_length=500, label="Base URL",
                                help_text="OpenAI-compatible backend only, e.g. http://vllm:8000/v1")
+    # Text, checked by the runs service (one message wherever the value comes from).
+    batch_size = forms.CharField(required=False, initial=DEFAULT_BATCH_SIZE, max_length=20, label="batch size",
+                                 widget=forms.NumberInput(attrs={"step": "1", "min": "1", "max": str(MAX_BATCH_SIZE)}),
+                                 help_text=f"Examples per batch (1 to {MAX_BATCH_SIZE}; blank: {DEFAULT_BATCH_SIZE}). "
+                                 "The run is cut into batches of whole consistency groups, each an independent "
+                                 "search; batches run in parallel on the workers there are.")
+    # Shown only once the run's estimate is above the limit (settings.STUDIO_CONFIRM_RUN_SECONDS).
+    confirm = forms.BooleanField(required=False)
 
-    RUN_FIELDS = ["dataset", "split", "subset", "sample_size", "sample_seed", "model", "backend", "device", "base_url"]
+    RUN_FIELDS = ["dataset", "split", "subset", "sample_size", "sample_seed", "model", "backend", "device", "base_url",
+                  "batch_size"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["model"].initial = settings.STUDIO_MODEL
         self.fields["split"].choices = [("", "every split")] + [(s, s) for s in dataset_splits()]
+        self.preview: runs.RunPreview | None = None  # set once the run has been planned (preview or refusal)
+        self.needs_confirmation = False
         self.hyperparameters = []
         for spec in config_fields():
             if spec.name in HIDDEN_HYPERPARAMETERS:
@@ -89,21 +101,68 @@ class StartRunForm(forms.Form):
                 config[name] = value
         return config
 
+    def _values(self) -> dict:
+        data = self.cleaned_data
+        return dict(split=data.get("split") or "", subset=data["subset"], sample_size=data.get("sample_size"),
+                    sample_seed=data.get("sample_seed"), model=data["model"], backend=data["backend"],
+                    device=data["device"], base_url=data.get("base_url") or "", config=self.chosen_config(),
+                    batch_size=data.get("batch_size"))
+
     def start(self, user) -> ElicitationRun | None:
         """Start the run (form must be valid). A refusal becomes a form error (on the field it names, if the form
-        has it); returns None then."""
-        data = self.cleaned_data
+        has it); returns None then. A run estimated above the limit starts only once the confirm box is ticked;
+        until then the form shows the estimate, the coverage warning and the box."""
         try:
-            return runs.start_run(
-                data["dataset"], user=user, split=data.get("split") or "", subset=data["subset"],
-                sample_size=data.get("sample_size"), sample_seed=data.get("sample_seed"), model=data["model"],
-                backend=data["backend"], device=data["device"], base_url=data.get("base_url") or "",
-                config=self.chosen_config(),
-            )
-        except Refusal as exc:
-            if exc.field in self.hyperparameters:
-                field = CONFIG_PREFIX + exc.field
-            else:
-                field = exc.field if exc.field in self.RUN_FIELDS else None
-            self.add_error(field, exc.message)
+            return runs.start_run(self.cleaned_data["dataset"], user=user, **self._values(),
+                                  confirmed=bool(self.cleaned_data.get("confirm")))
+        except runs.RunNeedsConfirmation as exc:
+            self.preview, self.needs_confirmation = exc.preview, True
+            label = f"I understand this run will take {self.estimate_words()}"
+            self.fields["confirm"].label = self["confirm"].label = label  # the bound field was made by the cleaning
+            self.add_error("confirm", "Tick this box to start a run this long, or change the settings.")
             return None
+        except Refusal as exc:
+            self._refused(exc)
+            return None
+
+    def plan(self, user) -> runs.RunPreview | None:
+        """Plan the run without starting it (form must be valid): its estimate and coverage show on the form."""
+        try:
+            self.preview = runs.preview_run(self.cleaned_data["dataset"], user=user, **self._values())
+        except Refusal as exc:
+            self._refused(exc)
+        return self.preview
+
+    def estimate_words(self) -> str:
+        from studio.services.runs.estimates import about
+
+        return about(self.preview.estimate.seconds) if self.preview else ""
+
+    def confirm_field(self):
+        return self["confirm"]
+
+    def _refused(self, exc: Refusal) -> None:
+        if exc.field in self.hyperparameters:
+            field = CONFIG_PREFIX + exc.field
+        else:
+            field = exc.field if exc.field in self.RUN_FIELDS else None
+        self.add_error(field, exc.message)
+
+
+def queued_messages(request, run: ElicitationRun) -> None:
+    """What the page and the admin say once a run is queued: that it is, its estimate, and its coverage warning."""
+    from django.contrib import messages
+
+    estimate = (run.summary or {}).get("estimate") or {}
+    text = f" Estimated: {estimate['text']}." if estimate.get("text") else ""
+    messages.success(request, f"Run #{run.pk} queued on {run.dataset.name}.{text}")
+    warning = ((run.summary or {}).get("coverage") or {}).get("warning")
+    if warning:
+        messages.warning(request, f"Coverage: {warning}")
+
+
+def confirm_limit() -> str:
+    """The estimated duration above which a run is confirmed before it starts, in words."""
+    from studio.services.runs.estimates import duration_words
+
+    return duration_words(settings.STUDIO_CONFIRM_RUN_SECONDS)

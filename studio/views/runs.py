@@ -11,7 +11,7 @@ from studio.models import ElicitationRun
 from studio.services import policies, runs
 from studio.services.runs import pages
 from studio.views.refusals import flashed
-from studio.views.run_form import StartRunForm
+from studio.views.run_form import StartRunForm, confirm_limit, queued_messages
 
 
 def _visible_run(request, pk: int) -> ElicitationRun:
@@ -40,13 +40,16 @@ def start(request):
     if request.method == "POST":
         form = StartRunForm(request.POST)
         if form.is_valid():
-            run = form.start(request.user)
-            if run is not None:
-                messages.success(request, f"Run #{run.pk} queued on {run.dataset.name}.")
-                return redirect("runs:detail", pk=run.pk)
+            if request.POST.get("preview"):
+                form.plan(request.user)  # the estimate and coverage, on the form; nothing starts
+            else:
+                run = form.start(request.user)
+                if run is not None:
+                    queued_messages(request, run)
+                    return redirect("runs:detail", pk=run.pk)
     else:
         form = StartRunForm(initial={"dataset": request.GET.get("dataset")})
-    return render(request, "runs/start.html", {"form": form})
+    return render(request, "runs/start.html", {"form": form, "confirm_limit": confirm_limit()})
 
 
 @login_required

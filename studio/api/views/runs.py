@@ -1,3 +1,4 @@
+from django.db.models import Count
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -34,6 +35,7 @@ class RunViewSet(StudioAPIMixin, ExportFormatMixin, mixins.ListModelMixin, mixin
         return (
             ElicitationRun.objects.filter(dataset__in=access.reviewable_datasets(self.request.user))
             .select_related("created_by", "dataset")
+            .annotate(batch_count=Count("batches", distinct=True))
             .defer("example_ids")
         )
 
@@ -42,13 +44,19 @@ class RunViewSet(StudioAPIMixin, ExportFormatMixin, mixins.ListModelMixin, mixin
             return [IsAuthenticated(), AdminOnly()]
         return super().get_permissions()
 
-    @extend_schema(summary="Start a run (admins)", request=RunStartSerializer, responses={201: RunSerializer})
+    @extend_schema(
+        summary="Start a run (admins)", request=RunStartSerializer,
+        responses={201: RunSerializer, 409: OpenApiResponse(
+            ERROR, description="The run's estimated duration is above the studio's limit: send confirm=true to "
+            "start it anyway. The body carries `estimate` and `coverage_warning`.")})
     def create(self, request):
         params = RunStartSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         values = dict(params.validated_data)
         dataset = values.pop("dataset")
-        run = runs.start_run(dataset, user=request.user, **values)  # a RunRefused answers 400 (api/errors.py)
+        confirmed = values.pop("confirm")
+        # a RunRefused answers 400, an unconfirmed long run 409 with its estimate (api/errors.py)
+        run = runs.start_run(dataset, user=request.user, confirmed=confirmed, **values)
         return Response(RunSerializer(run).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(

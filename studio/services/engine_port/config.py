@@ -43,3 +43,10 @@ def cpu_exact_limit() -> int:
     from elicitation.scoring import CPU_EXACT_LIMIT
 
     return CPU_EXACT_LIMIT
+
+
+def score_cache_size() -> int:
+    """How many scored prompts a search keeps (a prompt seen again costs no model tokens)."""
+    from elicitation.scoring import DEFAULT_CACHE_SIZE
+
+    return DEFAULT_CACHE_SIZE

@@ -1,59 +1,35 @@
 """Starting and cancelling runs: what the admin, the studio's start page and the API call."""
 from __future__ import annotations
 
-from urllib.parse import urlparse
-
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from studio.models import ElicitationRun, RunBatch
 from studio.services import jobs, policies
-from studio.services.engine_port import DEVICES
-from studio.services.engine_port import ConfigRefused, outbound
 
-from .configuration import build_config, fingerprint
 from .errors import RunRefused
-from .planning import coverage_summary, plan_run
-from .subsets import choose_examples
+from .estimates import duration_words
+from .preview import MAX_BATCH_SIZE, RunPreview, check_batch_size, preview_run  # noqa: F401 (re-exported)
 
 TASK = "studio.tasks.elicitation.run_batch"  # one per batch; routed to the gpu queue by name (settings)
-MAX_BATCH_SIZE = 100_000
 
 
 class RunNotQueued(jobs.QueueUnavailable, RunRefused):
     """The run was created but the broker refused its task: the run is failed, the message says so."""
 
 
-def _check_backend(model: str, backend: str, device: str, base_url: str) -> str:
-    """Refuse a bad backend choice; return the model to store (a model path made absolute)."""
-    if not model.strip():
-        raise RunRefused("model: give the bundled model's name (smollm2), a local path or a model name")
-    if len(model) > 300 or len(base_url) > 500:
-        field = "model" if len(model) > 300 else "base_url"
-        raise RunRefused(f"{field}: too long (at most {300 if field == 'model' else 500} characters)", field)
-    if backend not in ElicitationRun.Backend.values:
-        raise RunRefused(f"backend {backend!r} is not one of {', '.join(ElicitationRun.Backend.values)}")
-    if device not in DEVICES:
-        raise RunRefused(f"device {device!r} is not one of {', '.join(DEVICES)}")
-    if backend == ElicitationRun.Backend.OPENAI:
-        parsed = urlparse(base_url)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise RunRefused(f"base_url: the OpenAI-compatible backend needs an http(s) URL, got {base_url[:200]!r}")
-        _as_run_refusal(outbound.check_base_url, base_url)  # on STUDIO_BACKEND_HOSTS, no credentials in it
-        return model
-    elif base_url:
-        raise RunRefused(f"base_url is only used by the OpenAI-compatible backend, not {backend!r}")
-    if backend == ElicitationRun.Backend.VLLM and device == "cpu":
-        raise RunRefused("device: the vllm backend runs on GPU workers only (device cuda or auto)")
-    return _as_run_refusal(outbound.check_model, model)
+class RunNeedsConfirmation(RunRefused):
+    """The run's estimated duration is above settings.STUDIO_CONFIRM_RUN_SECONDS and the person starting it has
+    not confirmed it: nothing was created. `.preview` holds the estimate and the coverage to show them."""
 
-
-def _as_run_refusal(check, value):
-    try:
-        return check(value)
-    except ConfigRefused as refusal:
-        raise RunRefused(refusal.message, refusal.field) from None
+    def __init__(self, preview: RunPreview):
+        estimate = preview.estimate
+        limit = duration_words(estimate.limit_seconds)
+        message = (f"This run would take {estimate.text}. That is more than {limit} "
+                   "(STUDIO_CONFIRM_RUN_SECONDS): confirm to start it.")
+        super().__init__(message, "confirm", kind="conflict")
+        self.preview = preview
+        self.extra = {"estimate": estimate.to_dict(), "coverage_warning": preview.coverage_warning}
 
 
 def _active_duplicate(fp: str) -> ElicitationRun | None:
@@ -68,70 +44,50 @@ def _duplicate_message(run: ElicitationRun) -> str:
 def start_run(dataset, *, user, split: str = "", subset: str = "all", sample_size: int | None = None,
               sample_seed: int | None = None, model: str | None = None, backend: str = "hf",
               device: str = "auto", base_url: str = "", config: dict | None = None,
-              batch_size: int | None = None) -> ElicitationRun:
+              batch_size: int | str | None = None, confirmed: bool = True) -> ElicitationRun:
     """Create a pending run, cut into batches of whole consistency groups (batch_size examples, default 256),
     and queue one task per batch. Refuses (RunRefused, nothing created) bad values and a second
     start of a configuration that is already pending or running on this dataset. When the broker is down the
-    run is created failed and RunNotQueued (a RunRefused of kind "unavailable") says so."""
-    if user is not None and not policies.runs.can_start(user, dataset):
-        raise RunRefused("only admins start runs", kind="forbidden")
-    model = (model or settings.STUDIO_MODEL).strip()
-    split = split or ""
-    base_url = (base_url or "").strip()
-    model = _check_backend(model, backend, device, base_url)
-    if subset != ElicitationRun.Subset.SAMPLE:
-        sample_size = sample_seed = None
-    elif sample_seed is None:
-        sample_seed = 0
-    batch_size = check_batch_size(batch_size)
-    chosen = choose_examples(dataset, split=split, subset=subset, sample_size=sample_size, sample_seed=sample_seed)
-    example_ids = chosen.ids
-    run_config, notes = build_config(dataset=dataset, model=model, backend=backend, device=device,
-                                     user_config=config, example_count=min(len(example_ids), batch_size))
-    planned, partition_note = plan_run(dataset, example_ids, batch_size=batch_size, seed=run_config["seed"],
-                                       iterations=run_config["iterations"])
-    fp = fingerprint(dataset=dataset.pk, split=split, subset=subset, sample_size=sample_size,
-                     sample_seed=sample_seed, model=model, backend=backend, device=device, base_url=base_url,
-                     config=run_config, batch_size=batch_size)
-    existing = _active_duplicate(fp)
+    run is created failed and RunNotQueued (a RunRefused of kind "unavailable") says so.
+
+    confirmed: whether the person starting it accepted its estimated duration. The form and the API pass what
+    the person said; a run estimated above settings.STUDIO_CONFIRM_RUN_SECONDS that is not confirmed is refused
+    with RunNeedsConfirmation (carrying the preview: estimate and coverage). Other callers start at once."""
+    preview = preview_run(dataset, user=user, split=split, subset=subset, sample_size=sample_size,
+                          sample_seed=sample_seed, model=model, backend=backend, device=device, base_url=base_url,
+                          config=config, batch_size=batch_size)
+    existing = _active_duplicate(preview.fingerprint)
     if existing:
         raise RunRefused(_duplicate_message(existing))
-    summary = {"defaults_applied": notes} if notes else {}
-    summary["coverage"] = coverage_summary(planned, fill=run_config["fill"])
-    if partition_note:
-        summary["partition_warning"] = partition_note
+    if not confirmed and preview.estimate.needs_confirmation:
+        raise RunNeedsConfirmation(preview)
+    return _create(preview, user)
+
+
+def _create(p: RunPreview, user) -> ElicitationRun:
     try:
         with transaction.atomic():
             run = ElicitationRun.objects.create(
-                dataset=dataset, split=split, subset=subset, sample_size=sample_size, sample_seed=sample_seed,
-                model=model, backend=backend, device=device, base_url=base_url, config=run_config,
-                fingerprint=fp, uses_gold_derived_metadata=dataset.gold_derived_metadata,
-                example_ids=example_ids, example_count=len(example_ids), subset_groups=chosen.groups,
-                subset_note=chosen.note, batch_size=batch_size,
-                created_by=user if user is not None and user.is_authenticated else None, summary=summary,
+                dataset=p.dataset, split=p.split, subset=p.subset, sample_size=p.sample_size,
+                sample_seed=p.sample_seed, model=p.model, backend=p.backend, device=p.device, base_url=p.base_url,
+                config=p.config, fingerprint=p.fingerprint, uses_gold_derived_metadata=p.dataset.gold_derived_metadata,
+                example_ids=p.chosen.ids, example_count=len(p.chosen.ids), subset_groups=p.chosen.groups,
+                subset_note=p.chosen.note, batch_size=p.batch_size,
+                created_by=user if user is not None and user.is_authenticated else None, summary=p.summary(),
             )
             batches = RunBatch.objects.bulk_create([
                 RunBatch(run=run, index=b.index, example_ids=b.example_ids, example_count=len(b.example_ids),
                          groups=b.groups, seed=b.seed, oversized=b.oversized, celery_task_id=jobs.new_task_id(),
                          summary={"coverage": b.coverage})
-                for b in planned])
+                for b in p.planned])
             transaction.on_commit(lambda: _queue_batches(run, batches))
     except IntegrityError:
         # Two starts raced past the check above: the partial unique index let only one through.
-        existing = _active_duplicate(fp)
+        existing = _active_duplicate(p.fingerprint)
         if existing:
             raise RunRefused(_duplicate_message(existing)) from None
         raise
     return run
-
-
-def check_batch_size(batch_size) -> int:
-    if batch_size is None or batch_size == "":
-        return 256
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or not 1 <= batch_size <= MAX_BATCH_SIZE:
-        raise RunRefused(f"batch_size: a whole number of examples from 1 to {MAX_BATCH_SIZE}, got {batch_size!r}",
-                         "batch_size")
-    return batch_size
 
 
 def _queue_batches(run: ElicitationRun, batches: list[RunBatch]) -> None:
