@@ -110,8 +110,7 @@ class RunBatch(Job):
                                                          help_text="Left unlabeled by the search (before fill).")
     filled_count = models.PositiveIntegerField(default=0)
     tokens_used = models.BigIntegerField(default=0)
-    seconds_used = models.FloatField(default=0)
-    search_seconds = models.FloatField(default=0, help_text="Seconds in the engine (model load excluded).")
+    seconds_used = models.FloatField(default=0, help_text="Seconds searching (all deliveries; model loads excluded).")
     checkpoint = models.JSONField(null=True, blank=True, help_text="The engine's serialized search state.")
     summary = models.JSONField(default=dict, blank=True)
 

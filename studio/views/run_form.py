@@ -20,6 +20,8 @@ from studio.services.runs.subsets import SAMPLE_RULE
 CONFIG_PREFIX = "cfg_"
 # Settings the studio fills in itself: label words come from the dataset.
 HIDDEN_HYPERPARAMETERS = {"label_words"}
+# Where the studio's default differs from the engine's: fill labels what the search left (marked "filled").
+STUDIO_INITIAL = {"fill": True}
 # Settings whose blank choice means "let the studio choose" (it records the choice in the run).
 STUDIO_DEFAULTED = {
     "calibrate": "studio default (center for the bundled model, else none)",
@@ -34,7 +36,7 @@ def _hyperparameter_field(spec: ConfigField) -> forms.Field:
         help_text = "engine default: none (leave blank)"
     else:
         help_text = f"engine default: {spec.default}"
-    initial = None if spec.optional or spec.name in STUDIO_DEFAULTED else spec.default
+    initial = None if spec.optional or spec.name in STUDIO_DEFAULTED else STUDIO_INITIAL.get(spec.name, spec.default)
     if spec.kind == WORD:
         blank = [("", STUDIO_DEFAULTED[spec.name])] if spec.name in STUDIO_DEFAULTED else []
         widget = forms.Select(choices=blank + [(c, c) for c in spec.choices])

@@ -133,7 +133,7 @@ def test_starting_a_run_while_the_broker_is_down_fails_it_and_says_so(broker, da
     assert started.status_code == 201, started.content
     again = ElicitationRun.objects.get(pk=started.json()["id"])
     assert again.state == "pending" and again.error == ""
-    assert broker.queued_task_ids("gpu") == [again.celery_task_id]
+    assert broker.queued_task_ids("gpu") == [b.celery_task_id for b in again.batches.all()]
 
 
 def test_starting_an_evaluation_while_the_broker_is_down_fails_it_and_frees_the_dataset(broker, dataset, admin,

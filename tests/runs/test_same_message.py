@@ -82,5 +82,6 @@ def test_the_stored_config_loads_back_as_an_equal_engine_config(sst2_dataset, ad
     assert isinstance(loaded, ICMConfig)
     assert loaded == engine_port.parse_config(
         {**FAST_CONFIG, "alpha": 12.5, "max_demos": 3},
-        defaults={"label_words": [sst2_dataset.true_word, sst2_dataset.false_word], "calibrate": "center"})
+        defaults={"label_words": [sst2_dataset.true_word, sst2_dataset.false_word], "calibrate": "center",
+                  "fill": True})
     assert loaded.to_dict() == run.config and loaded.alpha == 12.5 and loaded.max_demos == 3

@@ -89,8 +89,8 @@ def _claim_locked(batch_id: int, task_id: str, worker: str):
             # The worker that had it died: resume from the checkpoint, replaying the iterations after it.
             done = _checkpoint_iteration(batch.checkpoint)
             forget_events_after(batch, done)
-            if batch.checkpoint is None:
-                batch.tokens_used = 0
+            if batch.checkpoint is None:  # it starts over: its tokens and time so far are not kept
+                batch.tokens_used, batch.seconds_used = 0, 0.0
             log.warning("batch %s of run %s: resuming after a lost worker (%s) from iteration %s", batch.index,
                         run.pk, batch.worker, done)
         jobs.begin(batch, task_id=task_id)
