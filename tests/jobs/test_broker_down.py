@@ -211,4 +211,4 @@ def test_the_start_page_shows_the_broker_error_and_starts_once_it_is_back(broker
     page = client.post("/runs/start/", _start_form(dataset))
     again = ElicitationRun.objects.exclude(pk=run.pk).get()
     assert page.status_code == 302 and page["Location"] == f"/runs/{again.pk}/"
-    assert broker.queued_task_ids("gpu") == [again.celery_task_id]
+    assert broker.queued_task_ids("gpu") == [b.celery_task_id for b in again.batches.all()]

@@ -197,7 +197,7 @@ def test_a_finished_run_shows_accuracy_for_elicited_and_filled_labels_apart(clie
     lo, hi = wilson_interval(1, 2)
     assert " ".join(rows["filled"]) == f"Filled (predicted after the search) 50.0% 1 / 2 {100 * lo:.1f}% – {100 * hi:.1f}%"
     assert rows["all"][:5] == ["All", "labeled", "71.4%", "5", "/"]
-    assert "5 elicited by the search, 2 filled by prediction after it" in html
+    assert "5 elicited</span> · <span id=\"count-filled\">2 filled" in html
     # The live page's JSON carries the same numbers for a page that watched the run end.
     data = client.get(f"/runs/{run.pk}/progress.json").json()
     assert data["accuracy_vs_gold"]["filled"]["n"] == 2 and data["eta_seconds"] is None
