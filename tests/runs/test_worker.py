@@ -80,7 +80,7 @@ def test_two_batches_run_on_two_workers_at_the_same_time(start_worker, admin_use
     start_worker("left")
     start_worker("right")
     ds = make_sst2_dataset(name="Sixteen", n=16)
-    run = runs.start_run(ds, user=admin_user, batch_size=8, config={**FAST_CONFIG, "iterations": 30})
+    run = runs.start_run(ds, user=admin_user, batch_size=8, config={**FAST_CONFIG, "iterations": 8})
     assert run.batches.count() == 2
     wait_for(lambda: _both_running_on_two_workers(run), 480, "both batches searching on two workers at once")
     wait_for(lambda: _state(run) in ElicitationRun.FINISHED_STATES, 900, "the run to finish")
