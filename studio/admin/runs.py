@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from studio.models import Dataset, ElicitationRun, ElicitedLabel, Evaluation, RunEvent
 from studio.services import policies, runs
 from studio.services.refusals import Refusal
-from studio.views.run_form import StartRunForm, queued_messages
+from studio.views.run_form import StartRunForm, submit
 
 from .policy import PolicyAdmin
 
@@ -68,14 +68,10 @@ class ElicitationRunAdmin(PolicyAdmin):
         if not policies.runs.can_start(request.user):
             raise PermissionDenied
         form = StartRunForm(request.POST or None, initial={"dataset": request.GET.get("dataset")})
-        if request.method == "POST" and form.is_valid():
-            if request.POST.get("preview"):
-                form.plan(request.user)  # the estimate and coverage, on the form; nothing starts
-            else:
-                run = form.start(request.user)
-                if run is not None:
-                    queued_messages(request, run)
-                    return redirect("runs:detail", pk=run.pk)
+        if request.method == "POST":
+            run = submit(request, form)
+            if run is not None:
+                return redirect("runs:detail", pk=run.pk)
         context = {**self.admin_site.each_context(request), "title": "Start an ICM run", "form": form,
                    "opts": self.model._meta}
         return TemplateResponse(request, "runs/admin_start.html", context)

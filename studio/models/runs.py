@@ -7,7 +7,24 @@ from django.db.models.functions import Abs
 from .jobs import Job
 
 
-class ElicitationRun(Job):
+class SearchProgress(models.Model):
+    """Where an ICM search stands: a batch's own, and on its run the sums over the run's batches
+    (studio.services.runs.progress.refresh_run_totals)."""
+
+    example_count = models.PositiveIntegerField(default=0)
+    iteration = models.PositiveIntegerField(default=0)
+    accepted_flips = models.PositiveIntegerField(default=0)
+    energy = models.FloatField(null=True, blank=True)
+    inconsistencies = models.PositiveIntegerField(null=True, blank=True)
+    labeled_count = models.PositiveIntegerField(default=0)
+    tokens_used = models.BigIntegerField(default=0)
+    seconds_used = models.FloatField(default=0, help_text="Seconds searching (all deliveries; model loads excluded).")
+
+    class Meta:
+        abstract = True
+
+
+class ElicitationRun(Job, SearchProgress):
     class Subset(models.TextChoices):
         ALL = "all", "All examples of the split"
         SAMPLE = "sample", "A seeded random sample"
@@ -55,15 +72,7 @@ class ElicitationRun(Job):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
     )
 
-    # Progress, updated while it runs.
-    example_count = models.PositiveIntegerField(default=0)
-    iteration = models.PositiveIntegerField(default=0)
-    accepted_flips = models.PositiveIntegerField(default=0)
-    energy = models.FloatField(null=True, blank=True)
-    inconsistencies = models.PositiveIntegerField(null=True, blank=True)
-    labeled_count = models.PositiveIntegerField(default=0)
-    tokens_used = models.BigIntegerField(default=0)
-    seconds_used = models.FloatField(default=0)
+    # Progress (SearchProgress): the sums over its batches, updated while they run.
 
     summary = models.JSONField(default=dict, blank=True)
 
@@ -81,9 +90,9 @@ class ElicitationRun(Job):
         return f"Run {self.pk} on {self.dataset} ({self.state})"
 
 
-class RunBatch(Job):
+class RunBatch(Job, SearchProgress):
     """One batch of a run: an independent ICM search over whole consistency groups, with its own seed, Celery
-    task, lease and checkpoint. The run is the sum of its batches (studio.services.runs.batches)."""
+    task, lease and checkpoint. The run is the sum of its batches (studio.services.runs.settling)."""
 
     class Phase(models.TextChoices):
         QUEUED = "queued", "Waiting for a worker"
@@ -100,17 +109,9 @@ class RunBatch(Job):
     oversized = models.BooleanField(default=False, help_text="One consistency group larger than the batch size.")
     phase = models.CharField(max_length=20, choices=Phase.choices, default=Phase.QUEUED)
 
-    example_count = models.PositiveIntegerField(default=0)
-    iteration = models.PositiveIntegerField(default=0)
-    accepted_flips = models.PositiveIntegerField(default=0)
-    energy = models.FloatField(null=True, blank=True)
-    inconsistencies = models.PositiveIntegerField(null=True, blank=True)
-    labeled_count = models.PositiveIntegerField(default=0)
     unlabeled_after_search = models.PositiveIntegerField(null=True, blank=True,
                                                          help_text="Left unlabeled by the search (before fill).")
     filled_count = models.PositiveIntegerField(default=0)
-    tokens_used = models.BigIntegerField(default=0)
-    seconds_used = models.FloatField(default=0, help_text="Seconds searching (all deliveries; model loads excluded).")
     checkpoint = models.JSONField(null=True, blank=True, help_text="The engine's serialized search state.")
     summary = models.JSONField(default=dict, blank=True)
 

@@ -151,6 +151,20 @@ class StartRunForm(forms.Form):
         self.add_error(field, exc.message)
 
 
+def submit(request, form: StartRunForm) -> ElicitationRun | None:
+    """What the start page and the admin's start view do with a posted form: "Estimate first" plans the run onto
+    the form; otherwise the run starts and the page says so. Returns the run once it is queued."""
+    if not form.is_valid():
+        return None
+    if request.POST.get("preview"):
+        form.plan(request.user)  # the estimate and coverage, on the form; nothing starts
+        return None
+    run = form.start(request.user)
+    if run is not None:
+        queued_messages(request, run)
+    return run
+
+
 def queued_messages(request, run: ElicitationRun) -> None:
     """What the page and the admin say once a run is queued: that it is, its estimate, and its coverage warning."""
     from django.contrib import messages

@@ -11,7 +11,7 @@ from studio.models import ElicitationRun
 from studio.services import policies, runs
 from studio.services.runs import pages
 from studio.views.refusals import flashed
-from studio.views.run_form import StartRunForm, confirm_limit, queued_messages
+from studio.views.run_form import StartRunForm, confirm_limit, submit
 
 
 def _visible_run(request, pk: int) -> ElicitationRun:
@@ -39,14 +39,9 @@ def start(request):
     _require(policies.runs.can_start(request.user))
     if request.method == "POST":
         form = StartRunForm(request.POST)
-        if form.is_valid():
-            if request.POST.get("preview"):
-                form.plan(request.user)  # the estimate and coverage, on the form; nothing starts
-            else:
-                run = form.start(request.user)
-                if run is not None:
-                    queued_messages(request, run)
-                    return redirect("runs:detail", pk=run.pk)
+        run = submit(request, form)
+        if run is not None:
+            return redirect("runs:detail", pk=run.pk)
     else:
         form = StartRunForm(initial={"dataset": request.GET.get("dataset")})
     return render(request, "runs/start.html", {"form": form, "confirm_limit": confirm_limit()})

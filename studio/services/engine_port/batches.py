@@ -18,6 +18,7 @@ class PlannedBatch:
     seed: int
     oversized: bool
     coverage: dict  # elicitation.Coverage.to_dict(), plus "warning" (None when enough)
+    prompt_chars: int  # characters of its examples' prompts, in all (for the time estimate)
 
 
 def plan_batches(rows: Iterable[tuple], consistency: str, *, batch_size: int, seed: int,
@@ -36,5 +37,6 @@ def plan_batches(rows: Iterable[tuple], consistency: str, *, batch_size: int, se
         planned.append(PlannedBatch(index=i, example_ids=[int(x) for x in ids],
                                     groups=len({group_of[x] for x in ids}), seed=batch_seed(seed, i),
                                     oversized=i in parts.oversized,
-                                    coverage={**cov.to_dict(), "warning": cov.warning()}))
+                                    coverage={**cov.to_dict(), "warning": cov.warning()},
+                                    prompt_chars=sum(len(e.prompt) for e in sub.examples)))
     return planned, parts.warning()

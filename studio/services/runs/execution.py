@@ -15,13 +15,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from studio.env import env_int
-from studio.models import ElicitationRun, Example, RunBatch
+from studio.models import ElicitationRun, RunBatch
 from studio.services import engine_port, jobs
 from studio.services.jobs import error_text, lease
 
 from .progress import ProgressRecorder, forget_events_after, gold_for, progress_fields
 from .results import write_labels
 from .settling import batch_failed, settle_run
+from .subsets import example_rows
 
 log = logging.getLogger(__name__)
 State = ElicitationRun.State
@@ -112,17 +113,11 @@ def _checkpoint_iteration(checkpoint: dict | None) -> int:
     return checkpoint_iteration(checkpoint)
 
 
-def _examples(batch: RunBatch):
-    rows = dict((pk, (pk, prompt, group, key)) for pk, prompt, group, key in
-                Example.objects.filter(pk__in=batch.example_ids).values_list("pk", "prompt", "group", "key"))
-    return [rows[pk] for pk in batch.example_ids if pk in rows]
-
-
 def _work(batch: RunBatch, worker: str, get_backend: BackendGetter, heartbeat: lease.Heartbeat) -> Outcome:
     from studio.services.engine_port import work
 
     run = batch.run
-    problem = work.problem_of(_examples(batch), run.dataset.consistency)
+    problem = work.problem_of(example_rows(batch.example_ids), run.dataset.consistency)
     config = engine_port.load_config(run.config).replace(seed=batch.seed)
     began = time.monotonic()
     backend, reused = get_backend(model=run.model, kind=run.backend, device=run.device, base_url=run.base_url or None)
@@ -164,8 +159,7 @@ def _finish(batch_id: int, worker: str, result, recorder: ProgressRecorder, mode
         batch.labeled_count = sum(1 for v in labels.values() if v is not None)
         batch.filled_count = len(filled)
         if not result.stopped:
-            batch.unlabeled_after_search = int(summary.get("unlabeled", 0)) if "unlabeled" in summary else (
-                len(labels) - batch.labeled_count + len(filled))
+            batch.unlabeled_after_search = summary["unlabeled"]  # left by the search, before fill
         batch.tokens_used = int(summary.get("tokens") or batch.tokens_used) + int(summary.get("fill_tokens") or 0)
         batch.seconds_used = recorder.elapsed()
         batch.summary = {**batch.summary, "search": _json_safe(summary), "model_load": model_note}

@@ -2,15 +2,14 @@
 run's seed), and whether each batch's iterations can visit every example once in expectation."""
 from __future__ import annotations
 
-from studio.models import Example
 from studio.services.engine_port.batches import PlannedBatch, plan_batches
+
+from .subsets import example_rows
 
 
 def plan_run(dataset, example_ids: list[int], *, batch_size: int, seed: int,
              iterations: int) -> tuple[list[PlannedBatch], str | None]:
-    rows = dict((pk, (pk, prompt, group, key)) for pk, prompt, group, key in
-                Example.objects.filter(pk__in=example_ids).values_list("pk", "prompt", "group", "key"))
-    return plan_batches([rows[pk] for pk in example_ids], dataset.consistency, batch_size=batch_size, seed=seed,
+    return plan_batches(example_rows(example_ids), dataset.consistency, batch_size=batch_size, seed=seed,
                         iterations=iterations)
 
 

@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from django.conf import settings
-from django.db.models.functions import Length
-
-from studio.models import ElicitationRun, Example
+from studio.models import ElicitationRun
 from studio.services import policies
 from studio.services.engine_port import DEVICES, ConfigRefused, outbound
 from studio.services.engine_port.batches import PlannedBatch
@@ -139,12 +137,7 @@ def preview_run(dataset, *, user, split: str = "", subset: str = "all", sample_s
 
 def _shapes(planned: list[PlannedBatch]) -> list[BatchShape]:
     """Each batch's size, mean prompt length in tokens (characters / 4) and examples expected never drawn."""
-    ids = [pk for b in planned for pk in b.example_ids]
-    chars = dict(Example.objects.filter(pk__in=ids).annotate(chars=Length("prompt")).values_list("pk", "chars"))
-    shapes = []
-    for b in planned:
-        n = len(b.example_ids)
-        mean = sum(chars.get(pk, 0) for pk in b.example_ids) / n / CHARS_PER_TOKEN if n else 0.0
-        shapes.append(BatchShape(examples=n, prompt_tokens=mean,
-                                 expected_unvisited=float(b.coverage.get("expected_unvisited") or 0.0)))
-    return shapes
+    return [BatchShape(examples=len(b.example_ids),
+                       prompt_tokens=b.prompt_chars / len(b.example_ids) / CHARS_PER_TOKEN if b.example_ids else 0.0,
+                       expected_unvisited=float(b.coverage.get("expected_unvisited") or 0.0))
+            for b in planned]

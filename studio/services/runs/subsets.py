@@ -123,6 +123,13 @@ def choose_example_ids(dataset, *, split: str, subset: str, sample_size: int | N
                            sample_seed=sample_seed).ids
 
 
+def example_rows(ids: list[int]) -> list[tuple]:
+    """(pk, prompt, group, key) of these examples, in the order of `ids`: what the engine's Problem is built
+    from, at planning and in the worker."""
+    rows = {row[0]: row for row in Example.objects.filter(pk__in=ids).values_list("pk", "prompt", "group", "key")}
+    return [rows[pk] for pk in ids if pk in rows]
+
+
 def run_examples(run: ElicitationRun) -> QuerySet[Example]:
     """The run's example subset, in a stable order (dataset position)."""
     return Example.objects.filter(pk__in=run.example_ids).order_by("position", "pk")
