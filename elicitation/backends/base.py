@@ -77,3 +77,12 @@ class BackendMixin:
     @property
     def max_tokens(self) -> int | None:
         return self.context_length
+
+    def chat_prompt(self, text: str) -> str | None:
+        """`text` as a user turn in the model's chat template, ending where the assistant's reply begins; None
+        when the model has no chat template (or the backend cannot apply one)."""
+        tokenizer = getattr(self, "tokenizer", None)
+        if tokenizer is None or not getattr(tokenizer, "chat_template", None):
+            return None
+        return tokenizer.apply_chat_template([{"role": "user", "content": text}], tokenize=False,
+                                             add_generation_prompt=True)

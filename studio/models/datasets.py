@@ -39,6 +39,9 @@ class Dataset(models.Model):
         "Runs on it leak the answer: for replicating the paper only.",
     )
     source = models.TextField(blank=True, help_text="Origin, credit and license of the data.")
+    zero_shot_preamble = models.TextField(
+        blank=True, help_text="Text put before each test prompt in evaluations' zero-shot conditions, e.g. a "
+        "helpful-honest-harmless assistant prompt. Many-shot prompts do not get it.")
     # Annotation queue settings.
     annotation_overlap = models.PositiveSmallIntegerField(
         default=1, help_text="How many distinct annotators should label each example."

@@ -7,7 +7,7 @@ DASH = "—"
 
 @register.filter
 def pct(value, digits=1):
-    if value is None:
+    if value is None or value == "":
         return DASH
     return f"{100 * float(value):.{int(digits)}f}%"
 
@@ -18,6 +18,21 @@ def ci(acc):
     if not acc or acc.get("ci_low") is None:
         return ""
     return f"[{100 * acc['ci_low']:.1f}, {100 * acc['ci_high']:.1f}]"
+
+
+@register.filter
+def points(value):
+    """A difference of proportions in percentage points, signed: "+12.0"."""
+    if value is None or value == "":
+        return DASH
+    return f"{100 * float(value):+.1f}"
+
+
+@register.filter
+def pvalue(value):
+    if value is None or value == "":
+        return DASH
+    return "< 0.001" if float(value) < 0.001 else f"{float(value):.3f}"
 
 
 @register.filter

@@ -50,7 +50,7 @@ def dashboard(request, slug):
         return _refused(request, dataset, refusal)
     return render(request, "review/dashboard.html", {
         "dataset": dataset, "data": data, "is_admin": access.is_admin(request.user),
-        "evaluation_defaults": evaluation.DEFAULTS,
+        "evaluation_defaults": evaluation.DEFAULTS, "evaluation_kinds": evaluation.KINDS,
     })
 
 
@@ -127,3 +127,10 @@ def start_evaluation(request, slug):
         ev = evaluation.start_evaluation(dataset, user=request.user, options=request.POST)
         messages.success(request, f"Evaluation {ev.pk} queued on the gpu queue; this page shows it when it completes.")
     return redirect("review:dashboard", dataset.slug)
+
+
+@login_required
+def evaluation_status(request, slug):
+    """The dataset's newest evaluation's state and progress (the page polls it and reloads when it finishes)."""
+    dataset = _reviewable(request, slug)
+    return JsonResponse({"evaluation": review.newest_evaluation_status(dataset)})

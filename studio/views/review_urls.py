@@ -13,4 +13,5 @@ urlpatterns = [
     path("<slug:slug>/examples/<int:pk>/", review.example, name="example"),
     path("<slug:slug>/runs/<int:run_id>/", review.run_curves, name="run_curves"),
     path("<slug:slug>/evaluations/", review.start_evaluation, name="start_evaluation"),
+    path("<slug:slug>/evaluations/latest.json", review.evaluation_status, name="evaluation_status"),
 ]

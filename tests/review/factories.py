@@ -140,31 +140,45 @@ def annotate(dataset: Dataset, users, example_ids, *, accuracy: float, seed: int
 
 
 def evaluation_with_results(dataset: Dataset, runs, *, test_split: str = "test", n_test: int = 120,
-                            accuracies: dict | None = None, seed: int = 0):
-    """A completed Evaluation whose results are written directly (what the evaluation task stores):
-    predictions per condition of which exactly round(accuracy * n) match gold (seeded choice of which)."""
+                            accuracies: dict | None = None, seed: int = 0, repeats: int = 3):
+    """A completed Evaluation whose results are written directly, in the format the evaluation task stores
+    (summarized by the service's own summarize): per condition and repeat, predictions of which exactly
+    round(accuracy * n) match gold (a seeded choice of which, per repeat for many-shot conditions)."""
     from studio.models import Evaluation
+    from studio.services.evaluation.summary import summarize
 
     rng = random.Random(seed)
     accuracies = accuracies or {"zero-shot": 0.55, "random": 0.55, "people": 0.65, "gold": 0.85}
     gold = dict(GoldLabel.objects.filter(example__dataset=dataset, example__split=test_split)
                 .order_by("example__position").values_list("example_id", "label"))
     ids = list(gold)[:n_test]
-    names = {"zero-shot": "Zero-shot", "random": "Random labels", "people": "People's majority", "gold": "Gold labels"}
-    entries = []
+    names = {"zero-shot": "Zero-shot", "random": "Random labels", "people": "People's labels", "gold": "Gold labels"}
+    train = list(Example.objects.filter(dataset=dataset, split="train").order_by("position").values_list("pk", flat=True))
+    demo_ids = [rng.sample(train, min(8, len(train))) for _ in range(repeats)]
+    conditions, correct = [], {}
     for key, acc in list(accuracies.items()) + [(f"run:{r.pk}", 0.8) for r in runs]:
-        right = set(rng.sample(range(len(ids)), round(acc * len(ids))))
-        preds = [gold[i] if k in right else not gold[i] for k, i in enumerate(ids)]
         kind = "icm" if key.startswith("run:") else key
-        entries.append({"key": key, "kind": kind, "name": names.get(key, f"ICM run {key[4:]}"),
-                        "run_id": int(key[4:]) if kind == "icm" else None, "n_demos": 0 if key == "zero-shot" else 8,
-                        "demo_true": 4, "predictions": preds,
-                        "scores": [round(rng.uniform(0.1, 3), 3) * (1 if p else -1) for p in preds]})
+        draws = 1 if kind == "zero-shot" else repeats
+        rows = []
+        for _ in range(draws):
+            right = set(rng.sample(range(len(ids)), round(acc * len(ids))))
+            rows.append([k in right for k in range(len(ids))])
+        rows = rows * repeats if draws == 1 else rows
+        correct[key] = rows
+        conditions.append({"key": key, "kind": kind, "name": names.get(key, f"ICM run {key[4:]}"),
+                           "run_id": int(key[4:]) if kind == "icm" else None, "model": "smollm2", "other_model": False,
+                           "marks": [], "n_demos": 0 if kind == "zero-shot" else len(demo_ids[0]), "consistency": None,
+                           "predictions": [[gold[i] if ok else not gold[i] for ok, i in zip(r, ids)] for r in rows]})
+    summary = summarize(conditions, correct, seed=seed)
     return Evaluation.objects.create(
         dataset=dataset, state=Evaluation.State.COMPLETED, finished_at=timezone.now(),
-        config={"train_split": "train", "test_split": test_split, "max_demos": 8, "max_test": n_test, "seed": seed,
-                "calibrate": "none", "model": "smollm2", "demos_per_condition": 8, "demos_trimmed_for_context": False},
-        results={"test_split": test_split, "train_split": "train", "example_ids": ids, "sources": entries})
+        config={"train_split": "train", "test_split": test_split, "max_demos": None, "max_test": n_test, "seed": seed,
+                "repeats": repeats, "calibrate": "center", "model": "smollm2", "conditions": [], "runs": []},
+        results={"test_split": test_split, "train_split": "train", "test_ids": ids, "n_test": len(ids),
+                 "repeats": [{"index": r, "seed": seed + r, "demo_ids": d, "n_demos": len(d),
+                              "trimmed_for_context": False} for r, d in enumerate(demo_ids)],
+                 "conditions": conditions, **summary, "skipped": [], "excluded_runs": [], "missing": [],
+                 "demo_pool": {"size": len(train), "candidates": len(train)}})
 
 
 def sst2_review_dataset(train: int = 8, test: int = 4, name: str = "sst2-review") -> Dataset:

@@ -1,62 +1,108 @@
-"""Which test examples and which demonstrations (with which labels) each condition uses (database only)."""
+"""What an evaluation scores (database only): its test items, its label sources, and per repeat one seeded
+draw of demonstration example ids that every many-shot condition uses — only the labels differ (the paired
+design). The ids come from the train examples every label source has labeled (or the `demo_pool_ids` given);
+what each source lacks is reported."""
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass, field
 
-from django.db.models import Q
+from studio.models import Dataset, Example, GoldLabel
 
-from studio.models import Dataset, ElicitationRun, ElicitedLabel, Example, GoldLabel
-from studio.services.review import people_majority
+from .eligibility import choose_runs
+from .errors import EvaluationRefused
+from .sources import LabelSource, label_sources
+
+ZERO_SHOT = {"zero-shot": "Zero-shot", "zero-shot-chat": "Zero-shot chat"}
 
 
-def plan(dataset: Dataset, config: dict) -> dict:
-    """Which test examples and which demonstrations (with which labels) each condition uses."""
-    train, test = config["train_split"], config["test_split"]
-    seed = int(config["seed"])
-    # test examples: those with gold, a seeded sample of at most max_test, in dataset order
-    test_ids = list(GoldLabel.objects.filter(example__dataset=dataset, example__split=test)
-                    .order_by("example__position").values_list("example_id", flat=True))
-    if len(test_ids) > config["max_test"]:
-        keep = set(random.Random(seed).sample(test_ids, config["max_test"]))
-        test_ids = [i for i in test_ids if i in keep]
+@dataclass
+class Condition:
+    key: str
+    kind: str
+    name: str
+    labels: dict[int, bool] | None = None  # None: zero-shot (no demonstrations) or random (drawn per repeat)
+    run_id: int | None = None
+    model: str = ""                         # the model that scores this condition
+    marks: list[str] = field(default_factory=list)
 
-    train_ids = list(Example.objects.filter(dataset=dataset, split=train).order_by("pk").values_list("pk", flat=True))
-    order = train_ids[:]
-    random.Random(seed).shuffle(order)
-    k = config["max_demos"]
+    @property
+    def many_shot(self) -> bool:
+        return self.kind not in ("zero-shot", "zero-shot-chat", "model")
 
-    def first_k(labels: dict[int, bool]) -> list[tuple[int, bool]]:
-        out = []
-        for ex_id in order:
-            if ex_id in labels:
-                out.append((ex_id, labels[ex_id]))
-                if len(out) == k:
-                    break
-        return out
 
-    label_rng = random.Random(seed + 1)
-    conditions = [{"key": "zero-shot", "kind": "zero-shot", "name": "Zero-shot", "demos": []}]
-    if k:
-        coins = [True] * (min(k, len(order)) // 2) + [False] * (min(k, len(order)) - min(k, len(order)) // 2)
-        label_rng.shuffle(coins)  # half true, as the engine's random-labels baseline
-        conditions.append({"key": "random", "kind": "random", "name": "Random labels",
-                           "demos": list(zip(order[:k], coins))})
-        gold = dict(GoldLabel.objects.filter(example__dataset=dataset, example__split=train)
-                    .values_list("example_id", "label"))
-        if gold:
-            conditions.append({"key": "gold", "kind": "gold", "name": "Gold labels", "demos": first_k(gold)})
-        # the review's people's majority: studio annotators' votes, ties left unlabeled
-        people = {pk: label for pk, label in people_majority(dataset, train).values_list("pk", "majority")
-                  if label is not None}
-        if people:
-            conditions.append({"key": "people", "kind": "people", "name": "People's majority", "demos": first_k(people)})
-        runs = (ElicitationRun.objects.filter(dataset=dataset, state=ElicitationRun.State.COMPLETED)
-                .filter(Q(split="") | Q(split=train)).order_by("pk"))
-        for run in runs:
-            # the search's own labels: filled ones are predictions after it, not elicited
-            labels = dict(ElicitedLabel.objects.filter(run=run, example__split=train, kind=ElicitedLabel.Kind.ELICITED)
-                          .values_list("example_id", "label"))
-            if labels:
-                conditions.append({"key": f"run:{run.pk}", "kind": "icm", "name": f"ICM run {run.pk}",
-                                   "run_id": run.pk, "demos": first_k(labels)})
-    return {"test_ids": test_ids, "conditions": conditions, "train_size": len(train_ids)}
+@dataclass
+class Repeat:
+    index: int
+    seed: int
+    order: list[int]                 # the demonstration ids, in prompt order (before fitting the context)
+    random_labels: dict[int, bool]   # the random-labels condition's labels for these ids
+
+
+@dataclass
+class Plan:
+    test_ids: list[int]
+    conditions: list[Condition]
+    sources: list[LabelSource]
+    repeats: list[Repeat]
+    pool_size: int
+    candidates: int
+    missing: list[dict]
+    excluded_runs: list[dict]
+    train_size: int
+
+
+def test_items(dataset: Dataset, config: dict) -> list[int]:
+    """The given test ids, else a seeded sample of at most max_test test examples with gold, in dataset order."""
+    if config.get("test_ids"):
+        return list(config["test_ids"])
+    ids = list(GoldLabel.objects.filter(example__dataset=dataset, example__split=config["test_split"])
+               .order_by("example__position").values_list("example_id", flat=True))
+    if len(ids) > config["max_test"]:
+        keep = set(random.Random(config["seed"]).sample(ids, config["max_test"]))
+        ids = [i for i in ids if i in keep]
+    return ids
+
+
+def _conditions(config: dict, sources: list[LabelSource]) -> list[Condition]:
+    kinds = set(config["conditions"])
+    out = [Condition(k, k, name, model=config["model"]) for k, name in ZERO_SHOT.items() if k in kinds]
+    out += [Condition(f"model:{m}", "model", f"Zero-shot, {m}", model=m) for m in config.get("model_conditions", [])]
+    if "random" in kinds:
+        out.append(Condition("random", "random", "Random labels", model=config["model"]))
+    out += [Condition(s.key, s.kind, s.name, labels=s.labels, run_id=s.run_id, model=config["model"], marks=s.marks)
+            for s in sources]
+    return out
+
+
+def plan(dataset: Dataset, config: dict) -> Plan:
+    runs, excluded = choose_runs(dataset, config)
+    sources = label_sources(dataset, config, runs)
+    train_ids = list(Example.objects.filter(dataset=dataset, split=config["train_split"])
+                     .order_by("position").values_list("pk", flat=True))
+    candidates = list(config["demo_pool_ids"]) if config.get("demo_pool_ids") else train_ids
+    pool = [i for i in candidates if all(i in s.labels for s in sources)]
+    missing = [{"key": s.key, "name": s.name, "count": sum(1 for i in candidates if i not in s.labels)}
+               for s in sources]
+    missing = [m for m in missing if m["count"]]
+    conditions = _conditions(config, sources)
+    if sources and not pool:
+        have = "; ".join(f"{s.name} {sum(1 for i in candidates if i in s.labels)}" for s in sources)
+        raise EvaluationRefused(f"no train example is labeled by every label source, so no demonstrations can be "
+                                f"shared (labeled among {len(candidates)}: {have}). Leave a source out (conditions) "
+                                "or label more.", "conditions")
+    repeats = []
+    cap = config.get("max_demos")
+    for r in range(config["repeats"]):
+        seed = config["seed"] + r
+        order = pool[:]
+        random.Random(seed).shuffle(order)
+        if cap is not None:
+            order = order[:cap]
+        coins = [True] * (len(order) // 2) + [False] * (len(order) - len(order) // 2)
+        random.Random(seed + 1_000_003).shuffle(coins)  # random labels: half true, a draw of its own per repeat
+        repeats.append(Repeat(r, seed, order, dict(zip(order, coins))))
+    test_ids = test_items(dataset, config)
+    if not test_ids:
+        raise EvaluationRefused(f"the {config['test_split']!r} split has no examples with gold labels", "test_split")
+    return Plan(test_ids, conditions, sources, repeats, len(pool), len(candidates), missing, excluded, len(train_ids))

@@ -1,5 +1,6 @@
 """Review: the model against people against gold. Label sources, the dashboard's numbers, the
 disagreement table (keyset pages) and the example detail, as plain functions over the ORM."""
+from .comparison import comparison, newest_evaluation_status
 from .curves import run_curves
 from .dashboard import dashboard, rater_agreement
 from .disagreements import GOLD_FILTERS, PAGE_SIZE, SORTS, decode_cursor, default_pair, disagreements, encode_cursor
@@ -19,6 +20,8 @@ __all__ = [
     "GOLD_FILTERS",
     "PAGE_SIZE",
     "SORTS",
+    "comparison",
+    "newest_evaluation_status",
     "default_pair",
     "ReviewError",
     "Source",

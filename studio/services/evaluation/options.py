@@ -1,0 +1,165 @@
+"""An evaluation's options, checked against the dataset before anything is written: each bad value is refused
+with a message naming it. Options come from a form (a QueryDict), the API (JSON) or the `evaluate` command."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.conf import settings
+
+from studio.models import Dataset, Example, GoldLabel
+from studio.services import engine_port
+from studio.services.engine_port import outbound
+from studio.services.splits import dataset_splits
+
+from .errors import EvaluationRefused
+
+# Prompting conditions: what the demonstrations' labels are (none for the zero-shot ones).
+KINDS = ("zero-shot", "zero-shot-chat", "random", "people", "crowd", "icm", "gold")
+DEFAULTS = {
+    "train_split": "train",
+    "test_split": "test",
+    "max_demos": None,   # as many as fit in the model's context
+    "max_test": 200,
+    "repeats": 3,
+    "seed": 0,
+    "calibrate": None,   # the runs' calibration (see eligibility.default_calibration)
+}
+LIMITS = {"max_demos": (0, 1024), "max_test": (1, 100_000), "seed": (0, 2**31 - 1), "repeats": (1, 10),
+          "min_labels": (1, 1_000_000)}
+CALIBRATIONS = ("none", "center")
+MAX_IDS = 100_000
+MAX_MODEL_CONDITIONS = 4
+
+
+def _list(options: Mapping, name: str) -> list:
+    """A list option from JSON (a list), a form (repeated fields) or text ("1, 2 3")."""
+    if hasattr(options, "getlist"):
+        values = options.getlist(name)
+    else:
+        values = options.get(name)
+        if values is None:
+            return []
+        if not isinstance(values, (list, tuple)):
+            values = [values]
+    out = []
+    for value in values:
+        if isinstance(value, str):
+            out.extend(part for part in value.replace(",", " ").split() if part)
+        elif value not in (None, ""):
+            out.append(value)
+    return out
+
+
+def _ids(options: Mapping, name: str) -> list[int] | None:
+    raw = _list(options, name)
+    if not raw:
+        return None
+    if len(raw) > MAX_IDS:
+        raise EvaluationRefused(f"{name}: at most {MAX_IDS} ids; got {len(raw)}", name)
+    ids = []
+    for value in raw:
+        if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.isdigit())):
+            raise EvaluationRefused(f"{name} must list whole-number ids; got {str(value)[:40]!r}", name)
+        ids.append(int(value))
+    return list(dict.fromkeys(ids))
+
+
+def _int(options: Mapping, name: str):
+    raw = options.get(name)
+    if raw in (None, ""):
+        return None
+    if isinstance(raw, bool):
+        raise EvaluationRefused(f"{name} must be a whole number; got {raw!r}", name)
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise EvaluationRefused(f"{name} must be a whole number; got {str(raw)[:40]!r}", name) from None
+    lo, hi = LIMITS[name]
+    if not lo <= value <= hi:
+        raise EvaluationRefused(f"{name} must be between {lo} and {hi}; got {value}", name)
+    return value
+
+
+def _check_model(model: str, field: str) -> str:
+    try:
+        return outbound.check_model(model)
+    except engine_port.ConfigRefused as refusal:
+        raise EvaluationRefused(refusal.message, field) from None
+
+
+def validate_options(dataset: Dataset, options: Mapping | None) -> dict:
+    """The evaluation's config from the options given (the defaults for the rest). Refuses, naming the option."""
+    options = options or {}
+    config = dict(DEFAULTS)
+    for name in ("train_split", "test_split", "calibrate"):
+        value = options.get(name)
+        if value not in (None, ""):
+            config[name] = str(value).strip()
+    for name in LIMITS:
+        value = _int(options, name)
+        if value is not None:
+            config[name] = value
+    config.setdefault("min_labels", None)
+    if config["calibrate"] is not None and config["calibrate"] not in CALIBRATIONS:
+        raise EvaluationRefused(f"calibrate must be one of {', '.join(CALIBRATIONS)}; got {config['calibrate']!r}",
+                                "calibrate")
+    config["model"] = _check_model(str(options.get("model") or settings.STUDIO_MODEL).strip(), "model")
+    config["backend"] = str(options.get("backend") or "hf")
+    if config["backend"] != "hf":
+        # an evaluation needs exact log-odds of the label words: the in-process scorer gives them
+        raise EvaluationRefused(f"backend: evaluations run on the hf backend; got {config['backend']!r}", "backend")
+    config["device"] = str(options.get("device") or settings.STUDIO_MODEL_DEVICE)
+    if config["device"] not in engine_port.DEVICES:
+        raise EvaluationRefused(f"device {config['device']!r} is not one of {', '.join(engine_port.DEVICES)}", "device")
+    config["base_url"] = ""
+
+    kinds = [str(k) for k in _list(options, "conditions")]
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown:
+        raise EvaluationRefused(f"conditions: {', '.join(map(repr, unknown))} not among {', '.join(KINDS)}",
+                                "conditions")
+    config["conditions"] = list(dict.fromkeys(kinds)) or list(KINDS)
+    models = [str(m).strip() for m in _list(options, "model_conditions")]
+    if len(models) > MAX_MODEL_CONDITIONS:
+        raise EvaluationRefused(f"model_conditions: at most {MAX_MODEL_CONDITIONS} other models; got {len(models)}",
+                                "model_conditions")
+    config["model_conditions"] = [_check_model(m, "model_conditions") for m in dict.fromkeys(models)]
+    config["runs"] = _ids(options, "runs") or []
+
+    splits = dataset_splits(dataset)
+    have = ", ".join(repr(s) for s in splits) or "none"
+    if config["test_split"] not in splits:
+        raise EvaluationRefused(
+            f"dataset {dataset.slug!r} has no {config['test_split']!r} split to measure accuracy on (its splits: {have}). "
+            "The comparison needs a held-out test split with gold labels: import the dataset with one, "
+            "or name another split as test_split.", "test_split")
+    if config["train_split"] not in splits:
+        raise EvaluationRefused(
+            f"dataset {dataset.slug!r} has no {config['train_split']!r} split to take demonstrations from "
+            f"(its splits: {have})", "train_split")
+    if config["train_split"] == config["test_split"]:
+        raise EvaluationRefused("train_split and test_split must differ: demonstrations would include test examples",
+                                "test_split")
+    if not GoldLabel.objects.filter(example__dataset=dataset, example__split=config["test_split"]).exists():
+        raise EvaluationRefused(f"the {config['test_split']!r} split has no gold labels: accuracy cannot be measured",
+                                "test_split")
+    config["test_ids"] = _checked_ids(dataset, _ids(options, "test_ids"), config["test_split"], "test_ids", gold=True)
+    config["demo_pool_ids"] = _checked_ids(dataset, _ids(options, "demo_pool_ids"), config["train_split"],
+                                           "demo_pool_ids", gold=False)
+    return config
+
+
+def _checked_ids(dataset: Dataset, ids: list[int] | None, split: str, name: str, *, gold: bool) -> list[int] | None:
+    """Ids that must all be this dataset's examples in this split (with gold, for test items)."""
+    if ids is None:
+        return None
+    qs = Example.objects.filter(dataset=dataset, split=split, pk__in=ids)
+    if gold:
+        qs = qs.filter(gold__isnull=False)
+    found = set(qs.values_list("pk", flat=True))
+    missing = [i for i in ids if i not in found]
+    if missing:
+        what = f"examples of the {split!r} split{' with gold labels' if gold else ''}"
+        raise EvaluationRefused(f"{name}: {len(missing)} id{'s are' if len(missing) != 1 else ' is'} not {what} of "
+                                f"{dataset.slug!r} (e.g. {', '.join(map(str, missing[:5]))})", name)
+    return ids
