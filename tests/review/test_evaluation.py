@@ -1,11 +1,9 @@
 """The paper's comparison as a Celery task: what an admin may start, which demonstrations each condition
 gets, and — on a real worker with the bundled model — a tiny evaluation end to end."""
-import math
-
 import pytest
 
-from studio.models import Dataset, ElicitedLabel, Evaluation, Example, GoldLabel, HumanLabel
-from studio.services import evaluation, review
+from studio.models import Dataset, Evaluation, Example, GoldLabel, HumanLabel
+from studio.services import evaluation
 from tests.review import factories
 from tests.waiting import wait_for
 
@@ -65,36 +63,96 @@ def test_the_task_goes_to_the_gpu_queue():
     assert route["queue"].name == "gpu"
 
 
-def test_plan_gives_every_condition_train_demonstrations_labeled_by_its_source(reviewed):
-    ds = reviewed.dataset
-    config = evaluation.validate_options(ds, {"max_demos": "12", "max_test": "30", "seed": "3"})
-    plan = evaluation.plan(ds, config)
-    by_key = {c["key"]: c for c in plan["conditions"]}
-    assert list(by_key) == ["zero-shot", "random", "gold", "people", f"run:{reviewed.run.pk}"]
-    train = set(Example.objects.filter(dataset=ds, split="train").values_list("pk", flat=True))
-    test_gold = set(GoldLabel.objects.filter(example__dataset=ds, example__split="test").values_list("example_id", flat=True))
-    assert len(plan["test_ids"]) == 30 and set(plan["test_ids"]) <= test_gold
-    assert by_key["zero-shot"]["demos"] == []
-    gold = dict(GoldLabel.objects.filter(example_id__in=train).values_list("example_id", "label"))
-    run = dict(ElicitedLabel.objects.filter(run=reviewed.run, example_id__in=train).values_list("example_id", "label"))
-    people = _people_majority(train)
-    for key, truth in (("gold", gold), (f"run:{reviewed.run.pk}", run), ("people", people)):
-        demos = by_key[key]["demos"]
-        assert len(demos) == 12 and {i for i, _ in demos} <= train, key
-        assert all(label == truth[i] for i, label in demos), f"{key} demonstrations carry {key}'s labels"
-    # gold, the run and random labels cover every train example, so they get the very same examples
-    assert [i for i, _ in by_key["gold"]["demos"]] == [i for i, _ in by_key["random"]["demos"]] == \
-        [i for i, _ in by_key[f"run:{reviewed.run.pk}"]["demos"]]
-    assert evaluation.plan(ds, config) == plan, "seeded"
-    assert evaluation.plan(ds, {**config, "seed": 4})["test_ids"] != plan["test_ids"]
-
-
 def _people_majority(ids):
     votes = {}
     for ex, label in HumanLabel.objects.filter(example_id__in=ids, source="annotator").values_list("example_id", "label"):
         t, f = votes.get(ex, (0, 0))
         votes[ex] = (t + label, f + (not label))
     return {ex: t > f for ex, (t, f) in votes.items() if t != f}
+
+
+def _train_run(ds, *, seed=5, model="smollm2", calibrate="center"):
+    run = factories.completed_run(ds, "train", accuracy=0.8, seed=seed)
+    run.model = model
+    run.config = {**run.config, "calibrate": calibrate}
+    run.save()
+    return run
+
+
+def test_every_many_shot_condition_gets_the_same_demonstration_ids_in_a_repeat(reviewed):
+    ds = reviewed.dataset
+    run = _train_run(ds)
+    config = evaluation.validate_options(ds, {"max_demos": "12", "max_test": "30", "seed": "3", "calibrate": "center"})
+    p = evaluation.plan(ds, config)
+    keys = [c.key for c in p.conditions]
+    assert keys == ["zero-shot", "zero-shot-chat", "random", "people", "crowd", f"run:{run.pk}", "gold"]
+    from studio.services.evaluation.executing import _demos
+
+    many = [c for c in p.conditions if c.many_shot]
+    train = set(Example.objects.filter(dataset=ds, split="train").values_list("pk", flat=True))
+    people = _people_majority(train)
+    assert len(p.repeats) == 3
+    for r in p.repeats:
+        assert len(r.order) == 12 and set(r.order) <= set(people), "drawn from examples every source labeled"
+        ids = {c.key: [i for i, _ in _demos(c, r, r.order)] for c in many}
+        assert all(v == r.order for v in ids.values()), "only the labels differ between conditions"
+        gold = dict(GoldLabel.objects.filter(example_id__in=r.order).values_list("example_id", "label"))
+        assert dict(_demos(next(c for c in many if c.kind == "gold"), r, r.order)) == gold
+        assert dict(_demos(next(c for c in many if c.kind == "people"), r, r.order)) == {i: people[i] for i in r.order}
+    assert p.repeats[0].order != p.repeats[1].order, "each repeat draws again"
+    # the people labeled 60 train pairs' examples only: the pool is theirs, and what the others lack is said
+    assert p.pool_size == len(people)
+    assert {m["key"] for m in p.missing} == {"people"} and p.missing[0]["count"] == len(train) - len(people)
+    again = evaluation.plan(ds, config)
+    assert [r.order for r in again.repeats] == [r.order for r in p.repeats], "seeded"
+
+
+def test_ineligible_runs_are_left_out_with_their_reasons(reviewed):
+    ds = reviewed.dataset
+    good = _train_run(ds, seed=6)
+    other_model = _train_run(ds, seed=7, model="other-model")
+    uncalibrated = _train_run(ds, seed=8, calibrate="none")
+    config = evaluation.validate_options(ds, {"calibrate": "center"})
+    p = evaluation.plan(ds, config)
+    assert [c.run_id for c in p.conditions if c.kind == "icm"] == [good.pk]
+    reasons = {e["run_id"]: e["reason"] for e in p.excluded_runs}
+    assert "also searched 466 examples outside the 'train' split" in reasons[reviewed.run.pk]
+    assert reasons[other_model.pk] == "model other-model, not the evaluation's smollm2"
+    assert reasons[uncalibrated.pk] == "calibrated 'none', the evaluation 'center'"
+    # chosen by name, a run of another model is included and marked
+    chosen = evaluation.plan(ds, evaluation.validate_options(ds, {"calibrate": "center", "runs": [other_model.pk]}))
+    icm = [c for c in chosen.conditions if c.kind == "icm"]
+    assert [c.run_id for c in icm] == [other_model.pk] and icm[0].marks == ["model other-model, not the evaluation's smollm2"]
+    assert {e["run_id"]: e["reason"] for e in chosen.excluded_runs}[good.pk] == "not among the runs chosen"
+
+
+def test_the_calibration_defaults_to_the_runs(reviewed):
+    ds = reviewed.dataset
+    ev = evaluation.start_evaluation(ds, options={}, enqueue=False)
+    assert ev.config["calibrate"] == "center"  # the bundled model's runs are centered
+
+
+@pytest.mark.parametrize("options,message", [
+    ({"repeats": "0"}, "repeats must be between 1 and 10; got 0"),
+    ({"runs": "999999"}, "runs: no ICM run 999999 on dataset"),
+    ({"conditions": "gold, vibes"}, "conditions: 'vibes' not among"),
+    ({"test_ids": "999998 999999"}, "test_ids: 2 ids are not examples of the 'test' split with gold labels"),
+    ({"model": "/etc/passwd"}, "model: a model given as a path must be inside the models directory"),
+])
+def test_bad_evaluation_options_are_refused_by_name(reviewed, options, message):
+    before = Evaluation.objects.count()
+    with pytest.raises(evaluation.EvaluationRefused, match=message):
+        evaluation.start_evaluation(reviewed.dataset, options=options)
+    assert Evaluation.objects.count() == before
+
+
+def test_no_shared_demonstrations_is_refused_with_the_counts(reviewed):
+    ds = reviewed.dataset
+    train = list(Example.objects.filter(dataset=ds, split="train").order_by("position").values_list("pk", flat=True))
+    config = evaluation.validate_options(ds, {"demo_pool_ids": train[-10:], "conditions": "people gold"})
+    with pytest.raises(evaluation.EvaluationRefused, match=r"no train example is labeled by every label source.*"
+                       r"People's labels 0; Gold labels 10"):
+        evaluation.plan(ds, config)
 
 
 def test_only_admins_start_evaluations_from_the_dashboard(reviewed, client, django_user_model,
@@ -112,31 +170,35 @@ def test_only_admins_start_evaluations_from_the_dashboard(reviewed, client, djan
 
 @pytest.mark.slow
 def test_demonstrations_are_trimmed_alike_to_fit_the_models_context(reviewed):
-    """The bundled model's tokenizer and context window: 200 alpaca demonstrations do not fit, so every
+    """The bundled model's tokenizer and context window: every alpaca demonstration does not fit, so every
     condition keeps the same, smaller number, and the longest resulting prompt fits."""
     from elicitation import load_backend
+    from studio.services.evaluation.executing import _demos
 
     backend = load_backend(model="smollm2", kind="hf", device="cpu")
-    config = evaluation.validate_options(reviewed.dataset, {"max_demos": "200", "max_test": "20"})
-    plan = evaluation.plan(reviewed.dataset, config)
-    ids = list(dict.fromkeys([*plan["test_ids"], *(i for c in plan["conditions"] for i, _ in c["demos"])]))
+    config = evaluation.validate_options(reviewed.dataset, {"max_test": "20", "conditions": "random gold crowd"})
+    p = evaluation.plan(reviewed.dataset, config)
+    r = p.repeats[0]
+    assert len(r.order) > 200  # no cap: every train example every source labeled
+    ids = list(dict.fromkeys([*p.test_ids, *r.order]))
     texts = dict(Example.objects.filter(pk__in=ids).values_list("pk", "prompt"))
     prompts = evaluation.ManyShotPrompts({i: texts[i] for i in ids}, (" True", " False"))
-    keep = evaluation.fit_to_context(plan["conditions"], plan["test_ids"], prompts, backend.count_tokens,
-                                     backend.context_length)
-    assert 0 < keep < 200
-    for c in plan["conditions"]:
-        longest = max(backend.count_tokens(prompts.prompt(c["demos"][:keep], i)) for i in plan["test_ids"])
-        assert longest <= backend.context_length, c["key"]
+    many = [{"demos": _demos(c, r, r.order)} for c in p.conditions if c.many_shot]
+    keep = evaluation.fit_to_context(many, p.test_ids, prompts, backend.count_tokens, backend.context_length)
+    assert 0 < keep < len(r.order)
+    for c in many:
+        longest = max(backend.count_tokens(prompts.prompt(c["demos"][:keep], i)) for i in p.test_ids)
+        assert longest <= backend.context_length
     # the cap is tight: for some condition, one more demonstration would (nearly) overflow
     assert max(backend.count_tokens(prompts.prompt(c["demos"][:keep + 1], i))
-               for c in plan["conditions"] if c["demos"] for i in plan["test_ids"]) > backend.context_length - 60
+               for c in many for i in p.test_ids) > backend.context_length - 60
 
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_tiny_evaluation_runs_on_a_worker_with_the_bundled_model(start_worker, client, admin_user):
-    """Real Celery worker (Redis, PostgreSQL), real SmolLM2 on CPU: 3 test sentences, 4 demonstrations."""
+    """Real Celery worker (Redis, PostgreSQL), real SmolLM2 on CPU: 3 test sentences, 4 demonstrations, 2 repeats.
+    The ICM run's labels are written by the test factory (the search itself is tested in tests/runs)."""
     ds = factories.sst2_review_dataset(train=8, test=3)
     run = factories.completed_run(ds, "train", accuracy=0.75, seed=2)
     users = factories.annotators(2, prefix="sst")
@@ -145,7 +207,8 @@ def test_a_tiny_evaluation_runs_on_a_worker_with_the_bundled_model(start_worker,
     worker = start_worker("review")
 
     client.force_login(admin_user)
-    response = client.post(f"/review/{ds.slug}/evaluations/", {"max_demos": "4", "max_test": "3", "seed": "1"},
+    response = client.post(f"/review/{ds.slug}/evaluations/", {"max_demos": "4", "max_test": "3", "seed": "1",
+                                                               "repeats": "2"},
                            follow=True)
     assert "queued on the gpu queue" in response.content.decode()
     ev = Evaluation.objects.get(dataset=ds)
@@ -153,24 +216,30 @@ def test_a_tiny_evaluation_runs_on_a_worker_with_the_bundled_model(start_worker,
                        "the evaluation to finish")
     ev.refresh_from_db()
     assert ev.state == "completed", ev.error + worker.log()[-3000:]
-    keys = [s["key"] for s in ev.results["sources"]]
-    assert keys == ["zero-shot", "random", "gold", "people", f"run:{run.pk}"]
-    for s in ev.results["sources"]:
-        assert len(s["predictions"]) == len(s["scores"]) == 3 and all(math.isfinite(x) for x in s["scores"])
-        assert s["predictions"] == [x > 0 for x in s["scores"]]
-        assert s["n_demos"] == (0 if s["key"] == "zero-shot" else 4)
+    res = ev.results
+    keys = [c["key"] for c in res["conditions"]]
+    assert keys == ["zero-shot", "zero-shot-chat", "random", "people", f"run:{run.pk}", "gold"]
+    assert len(res["repeats"]) == 2 and all(r["n_demos"] == 4 for r in res["repeats"])
+    assert res["repeats"][0]["demo_ids"] != res["repeats"][1]["demo_ids"]
+    gold = dict(GoldLabel.objects.filter(example__dataset=ds).values_list("example_id", "label"))
+    for c in res["conditions"]:
+        assert len(c["predictions"]) == 2 and all(len(p) == 3 for p in c["predictions"])
+        accs = [sum(y == gold[i] for y, i in zip(p, res["test_ids"])) / 3 for p in c["predictions"]]
+        assert [r["accuracy"] for r in c["per_repeat"]] == pytest.approx(accs)
+        assert c["mean"] == pytest.approx(sum(accs) / 2)
+        assert c["n_demos"] == (0 if c["kind"].startswith("zero-shot") else 4)
+    assert res["verdict"].endswith("on 3 test items.") and f"ICM run {run.pk}'s labels" in res["verdict"]
+    assert len(res["comparisons"]) == 15  # every pair of the 6 conditions
 
-    # the worker's zero-shot score is the engine's log-odds for the bare test prompt
+    # the worker's zero-shot prediction is the sign of the engine's calibrated log-odds for the bare test prompt
     from elicitation import load_backend
 
     backend = load_backend(model="smollm2", kind="hf", device="cpu")
-    prompt = Example.objects.get(pk=ev.results["example_ids"][0]).prompt
-    direct = backend.score([evaluation.ManyShotPrompts({0: prompt}, (ds.true_word, ds.false_word)).prompt([], 0)],
-                           ds.true_word, ds.false_word)[0]
-    assert ev.results["sources"][0]["scores"][0] == pytest.approx(direct, abs=1e-3)
+    prompts = [Example.objects.get(pk=i).prompt for i in res["test_ids"]]
+    raw = backend.score(prompts, ds.true_word, ds.false_word)
+    centered = [x - sum(raw) / len(raw) for x in raw]  # the evaluation is calibrated as the run: center
+    assert res["conditions"][0]["predictions"][0] == [x > 0 for x in centered]
 
-    cmp = review.dashboard(ds, "test")["comparison"]
-    gold = dict(GoldLabel.objects.filter(example__dataset=ds).values_list("example_id", "label"))
-    for bar, s in zip(sorted(cmp["bars"], key=lambda b: keys.index(b["key"])), ev.results["sources"]):
-        expected = sum(p == gold[i] for p, i in zip(s["predictions"], ev.results["example_ids"])) / 3
-        assert bar["accuracy"] == pytest.approx(expected)
+    client.force_login(admin_user)
+    html = client.get(f"/review/{ds.slug}/?split=test").content.decode()
+    assert 'id="verdict"' in html and "on 3 test items" in html
