@@ -164,6 +164,12 @@ def _refuse_unless(step: Step, action: str) -> None:
         raise StudyRefused(f"{step.title} cannot be started now. {reason}", kind="conflict")
 
 
+def _copy(source: Study, target: Study, names: list[str]) -> None:
+    """Keep the caller's study object in step with the row just written (a later save must not undo it)."""
+    for name in names:
+        setattr(target, name, getattr(source, name))
+
+
 def _locked(study: Study) -> Study:
     return Study.objects.select_for_update().select_related("dataset").get(pk=study.pk)
 
@@ -180,7 +186,9 @@ def open_labeling(study: Study, *, user) -> Study:
                                "first (the queue serves one study at a time)", kind="conflict")
         locked.labeling_open, locked.labeling_opened_at, locked.labeling_closed_at = True, timezone.now(), None
         locked.save(update_fields=["labeling_open", "labeling_opened_at", "labeling_closed_at"])
+        _copy(locked, study, ["labeling_open", "labeling_opened_at", "labeling_closed_at"])
         Dataset.objects.filter(pk=locked.dataset_id).update(annotation_overlap=locked.annotators_per_item)
+        study.dataset.annotation_overlap = locked.dataset.annotation_overlap = locked.annotators_per_item
     return locked
 
 
@@ -194,6 +202,7 @@ def close_labeling(study: Study, *, user) -> Study:
             raise StudyRefused("labeling is not open for this study", kind="conflict")
         locked.labeling_open, locked.labeling_closed_at = False, timezone.now()
         locked.save(update_fields=["labeling_open", "labeling_closed_at"])
+        _copy(locked, study, ["labeling_open", "labeling_closed_at"])
     return locked
 
 
@@ -221,6 +230,7 @@ def start_icm(study: Study, *, user, confirmed: bool = True) -> ElicitationRun:
         run = start_run(locked.dataset, user=user, confirmed=confirmed, **_run_values(locked))
         locked.run = run
         locked.save(update_fields=["run"])
+        study.run = run
     return run
 
 
@@ -271,4 +281,5 @@ def start_study_evaluation(study: Study, *, user, enqueue: bool = True) -> Evalu
         ev = start_evaluation(locked.dataset, user=user, options=evaluation_options(locked), enqueue=enqueue)
         locked.evaluation = ev
         locked.save(update_fields=["evaluation"])
+        study.evaluation = ev
     return ev
