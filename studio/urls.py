@@ -10,6 +10,7 @@ urlpatterns = [
     path("annotate/", include("studio.views.annotate_urls")),
     path("review/", include("studio.views.review_urls")),
     path("runs/", include("studio.views.runs_urls")),
+    path("studies/", include("studio.views.studies_urls")),
     path("account/", include("studio.views.account_urls")),
     path("api/", include("studio.api.urls")),
 ]

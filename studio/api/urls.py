@@ -9,6 +9,7 @@ from .views.examples import ExampleViewSet
 from .views.human_labels import HumanLabelViewSet
 from .views.imports import ImportJobViewSet
 from .views.runs import ElicitedLabelViewSet, RunViewSet
+from .views.studies import StudyViewSet
 
 router = DefaultRouter()
 router.register("datasets", DatasetViewSet, basename="dataset")
@@ -17,6 +18,7 @@ router.register("human-labels", HumanLabelViewSet, basename="humanlabel")
 router.register("runs", RunViewSet, basename="run")
 router.register("elicited-labels", ElicitedLabelViewSet, basename="elicitedlabel")
 router.register("imports", ImportJobViewSet, basename="importjob")
+router.register("studies", StudyViewSet, basename="study")
 
 AUTH = StudioAPIMixin.authentication_classes
 

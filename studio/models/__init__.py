@@ -6,6 +6,7 @@ from .import_jobs import ImportJob
 from .labels import AnnotationClaim, HumanLabel, Skip
 from .membership import Membership
 from .runs import ElicitationRun, ElicitedLabel, RunBatch, RunEvent
+from .studies import Study
 from .tallies import Tally
 
 __all__ = [
@@ -23,5 +24,6 @@ __all__ = [
     "RunBatch",
     "RunEvent",
     "Skip",
+    "Study",
     "Tally",
 ]

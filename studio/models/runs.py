@@ -29,6 +29,7 @@ class ElicitationRun(Job, SearchProgress):
         ALL = "all", "All examples of the split"
         SAMPLE = "sample", "A seeded random sample"
         HUMAN_LABELED = "human_labeled", "Examples with human labels"
+        IDS = "ids", "Chosen examples (a study's pool)"
 
     class Backend(models.TextChoices):
         HF = "hf", "transformers"

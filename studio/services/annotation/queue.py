@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from studio.models import AnnotationClaim, Dataset, Example, HumanLabel, Skip, Tally
 from studio.services import access
+from studio.services.studies.queue_scope import open_study, queue_items
 
 from .errors import AnnotationError
 
@@ -42,8 +43,12 @@ def annotator_dataset(user, slug: str) -> Dataset:
     return dataset
 
 
-def queue_examples(dataset: Dataset):
-    """The examples people annotate on this dataset: its annotation split, or all of them."""
+def queue_examples(dataset: Dataset, user=None):
+    """The examples people annotate on this dataset: its annotation split, or all of them; while a study's
+    labeling is open, the study's items for its annotators (studio.services.studies.queue_scope)."""
+    study_items = queue_items(dataset, user)
+    if study_items is not None:
+        return study_items
     qs = Example.objects.filter(dataset=dataset)
     if dataset.annotation_split:
         qs = qs.filter(split=dataset.annotation_split)
@@ -74,7 +79,7 @@ def _candidates(user, dataset: Dataset, now):
     user labeled or skipped, so the first batch costs a few index reads however large the pool."""
     k = dataset.annotation_overlap
     return (
-        queue_examples(dataset)
+        queue_examples(dataset, user)
         .filter(people_votes__lt=k)
         .exclude(Exists(HumanLabel.objects.filter(annotator=user, example=OuterRef("pk"))))
         .exclude(Exists(Skip.objects.filter(annotator=user, example=OuterRef("pk"))))
@@ -113,7 +118,7 @@ def claim_for(user, example: Example, now) -> AnnotationClaim:
 def _held(user, dataset: Dataset, now) -> Example | None:
     """The example this user already holds (a reload, or the one shown before an undo), most recent first."""
     claims = (
-        AnnotationClaim.objects.filter(annotator=user, example__in=queue_examples(dataset), expires_at__gt=now)
+        AnnotationClaim.objects.filter(annotator=user, example__in=queue_examples(dataset, user), expires_at__gt=now)
         .exclude(Exists(HumanLabel.objects.filter(annotator=user, example=OuterRef("example"))))
         .exclude(Exists(Skip.objects.filter(annotator=user, example=OuterRef("example"))))
         .select_related("example", "example__dataset")
@@ -132,6 +137,8 @@ def _held(user, dataset: Dataset, now) -> Example | None:
 def _labeled_everything(user, dataset: Dataset) -> bool:
     """Whether `user` has labeled every example of the queue, read from the tallies: the candidate walk would
     otherwise pass over every one of them to find nothing (2 s at 1,000,000 examples)."""
+    if open_study(dataset) is not None:  # the tallies count splits, not a study's items
+        return False
     cells = Tally.objects.filter(dataset=dataset, b_kind=Tally.Kind.NONE)
     if dataset.annotation_split:
         cells = cells.filter(split=dataset.annotation_split)

@@ -22,7 +22,7 @@ runs = RunPolicy()
 evaluations = EvaluationPolicy()
 imports = ImportPolicy()
 exports = ExportPolicy()
-studies = StudyPolicy()  # a slot: studies don't exist yet; until they do, only admins may touch them
+studies = StudyPolicy()  # read: the dataset's reviewers; write and start steps: admins
 administration = Policy()  # what belongs to no one resource (API tokens of any user): studio admins
 
 POLICIES = {p.name: p for p in (datasets, runs, evaluations, imports, exports, studies)}

@@ -70,6 +70,13 @@ class ExportPolicy(Policy):
 
 
 class StudyPolicy(Policy):
-    """Studies don't exist yet. When they do, their rules go here (and only here)."""
+    """A study shows people's accuracy against gold and the runs' labels: its dataset's reviewers read it;
+    admins create, change and start its steps."""
 
     name = "studies"
+
+    def can_view(self, user, study) -> bool:
+        return access.can_review(user, study.dataset)
+
+    def can_start(self, user, study=None) -> bool:
+        return access.is_admin(user)

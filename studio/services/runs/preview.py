@@ -105,7 +105,7 @@ def _as_run_refusal(check, value):
 def preview_run(dataset, *, user, split: str = "", subset: str = "all", sample_size: int | None = None,
                 sample_seed: int | None = None, model: str | None = None, backend: str = "hf",
                 device: str = "auto", base_url: str = "", config: dict | None = None,
-                batch_size: int | str | None = None) -> RunPreview:
+                batch_size: int | str | None = None, example_ids: list[int] | None = None) -> RunPreview:
     """The run start_run would create with these values (same checks, same refusals, naming the field), with
     its coverage and estimated duration. Writes nothing; does not look for a duplicate active run."""
     if user is not None and not policies.runs.can_start(user, dataset):
@@ -119,7 +119,8 @@ def preview_run(dataset, *, user, split: str = "", subset: str = "all", sample_s
     elif sample_seed is None:
         sample_seed = 0
     batch_size = check_batch_size(batch_size)
-    chosen = choose_examples(dataset, split=split, subset=subset, sample_size=sample_size, sample_seed=sample_seed)
+    chosen = choose_examples(dataset, split=split, subset=subset, sample_size=sample_size, sample_seed=sample_seed,
+                             example_ids=example_ids)
     run_config, notes = build_config(dataset=dataset, model=model, backend=backend, device=device,
                                      user_config=config, example_count=min(len(chosen.ids), batch_size))
     planned, partition_note = plan_run(dataset, chosen.ids, batch_size=batch_size, seed=run_config["seed"],
@@ -128,7 +129,8 @@ def preview_run(dataset, *, user, split: str = "", subset: str = "all", sample_s
                             base_url=base_url)
     fp = fingerprint(dataset=dataset.pk, split=split, subset=subset, sample_size=sample_size,
                      sample_seed=sample_seed, model=model, backend=backend, device=device, base_url=base_url,
-                     config=run_config, batch_size=batch_size)
+                     config=run_config, batch_size=batch_size,
+                     **({"example_ids": chosen.ids} if subset == ElicitationRun.Subset.IDS else {}))
     return RunPreview(dataset=dataset, split=split, subset=subset, sample_size=sample_size, sample_seed=sample_seed,
                       model=model, backend=backend, device=device, base_url=base_url, batch_size=batch_size,
                       chosen=chosen, config=run_config, notes=notes, planned=planned, partition_note=partition_note,

@@ -44,7 +44,8 @@ def _duplicate_message(run: ElicitationRun) -> str:
 def start_run(dataset, *, user, split: str = "", subset: str = "all", sample_size: int | None = None,
               sample_seed: int | None = None, model: str | None = None, backend: str = "hf",
               device: str = "auto", base_url: str = "", config: dict | None = None,
-              batch_size: int | str | None = None, confirmed: bool = True) -> ElicitationRun:
+              batch_size: int | str | None = None, confirmed: bool = True,
+              example_ids: list[int] | None = None) -> ElicitationRun:
     """Create a pending run, cut into batches of whole consistency groups (batch_size examples, default 256),
     and queue one task per batch. Refuses (RunRefused, nothing created) bad values and a second
     start of a configuration that is already pending or running on this dataset. When the broker is down the
@@ -52,10 +53,12 @@ def start_run(dataset, *, user, split: str = "", subset: str = "all", sample_siz
 
     confirmed: whether the person starting it accepted its estimated duration. The form and the API pass what
     the person said; a run estimated above settings.STUDIO_CONFIRM_RUN_SECONDS that is not confirmed is refused
-    with RunNeedsConfirmation (carrying the preview: estimate and coverage). Other callers start at once."""
+    with RunNeedsConfirmation (carrying the preview: estimate and coverage). Other callers start at once.
+
+    subset "ids" with example_ids: exactly those examples (whole groups, inside the split): a study's ICM pool."""
     preview = preview_run(dataset, user=user, split=split, subset=subset, sample_size=sample_size,
                           sample_seed=sample_seed, model=model, backend=backend, device=device, base_url=base_url,
-                          config=config, batch_size=batch_size)
+                          config=config, batch_size=batch_size, example_ids=example_ids)
     existing = _active_duplicate(preview.fingerprint)
     if existing:
         raise RunRefused(_duplicate_message(existing))

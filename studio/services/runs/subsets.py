@@ -86,8 +86,30 @@ def _sample(rows, groups: dict[object, list[int]], *, size: int, seed: int, wher
     return ChosenExamples(ids=ids, groups=len(chosen), note=note)
 
 
+def _chosen_ids(rows, groups: dict[object, list[int]], example_ids, *, where: str) -> ChosenExamples:
+    """subset "ids": exactly these examples (a study's ICM pool), which must lie in `where` and form whole
+    groups."""
+    try:
+        wanted = {int(pk) for pk in example_ids or ()}
+    except (TypeError, ValueError):
+        raise RunRefused("example_ids: expected a list of example ids (whole numbers)", "example_ids") from None
+    if not wanted:
+        raise RunRefused("example_ids: subset 'ids' needs at least one example id", "example_ids")
+    outside = wanted - {pk for pk, _ in rows}
+    if outside:
+        raise RunRefused(f"example_ids: {len(outside)} of them are not in {where} (e.g. {min(outside)})",
+                         "example_ids")
+    chosen = [g for g in groups.values() if wanted.intersection(g)]
+    broken = [g for g in chosen if not wanted.issuperset(g)]
+    if broken:
+        raise RunRefused(f"example_ids: {len(broken)} consistency group(s) are cut (e.g. example {broken[0][0]} "
+                         "is left out of its group); give whole groups", "example_ids")
+    ids = _in_dataset_order(rows, chosen)
+    return ChosenExamples(ids=ids, groups=len(chosen), note=f"{len(ids)} chosen examples: {_count_words(chosen)}")
+
+
 def choose_examples(dataset, *, split: str, subset: str, sample_size: int | None,
-                    sample_seed: int | None) -> ChosenExamples:
+                    sample_seed: int | None, example_ids: list[int] | None = None) -> ChosenExamples:
     if subset not in Subset.values:
         raise RunRefused(f"subset {subset!r} is not one of {', '.join(Subset.values)}")
     qs = Example.objects.filter(dataset=dataset)
@@ -101,6 +123,8 @@ def choose_examples(dataset, *, split: str, subset: str, sample_size: int | None
     if not rows:
         raise RunRefused(f"{where} has no examples to label")
     groups = _groups(rows)
+    if subset == Subset.IDS:
+        return _chosen_ids(rows, groups, example_ids, where=where)
     if subset == Subset.HUMAN_LABELED:
         labeled = set(qs.filter(human_labels__isnull=False).values_list("pk", flat=True))
         if not labeled:

@@ -1,0 +1,39 @@
+from rest_framework import serializers
+
+from studio.models import Dataset, Study
+from studio.services.studies import TEMPLATES
+
+
+class StudySerializer(serializers.ModelSerializer):
+    created_by = serializers.CharField(source="created_by.username", read_only=True, allow_null=True)
+    dataset = serializers.PrimaryKeyRelatedField(read_only=True)
+    annotators = serializers.SlugRelatedField(slug_field="username", many=True, read_only=True)
+
+    class Meta:
+        model = Study
+        fields = ["id", "name", "dataset", "template", "train_split", "test_split", "human_condition",
+                  "icm_pool_size", "icm_pool_seed", "icm_pool_ids", "people_train_size", "people_train_ids",
+                  "test_size", "test_seed", "test_ids", "annotators_per_item", "annotators", "model", "settings",
+                  "repeats", "labeling_open", "run", "evaluation", "created_by", "created_at"]
+        read_only_fields = fields
+
+
+class StudyCreateSerializer(serializers.Serializer):
+    """Blank values take the template's; the studies service checks every value and names a bad one."""
+
+    dataset = serializers.PrimaryKeyRelatedField(queryset=Dataset.objects.all())
+    template = serializers.ChoiceField(choices=list(TEMPLATES))
+    name = serializers.CharField(max_length=200)
+    icm_pool_size = serializers.IntegerField(required=False)
+    icm_pool_seed = serializers.IntegerField(required=False)
+    people_train_size = serializers.IntegerField(required=False)
+    test_size = serializers.IntegerField(required=False)
+    test_seed = serializers.IntegerField(required=False)
+    annotators_per_item = serializers.IntegerField(required=False)
+    annotators = serializers.ListField(child=serializers.CharField(), required=False,
+                                       help_text="Usernames (or user ids); none = anyone annotating the dataset.")
+    model = serializers.CharField(required=False)
+    settings = serializers.DictField(required=False, help_text="The ICM run's hyperparameters.")
+    repeats = serializers.IntegerField(required=False)
+    train_split = serializers.CharField(required=False)
+    test_split = serializers.CharField(required=False)

@@ -1,0 +1,72 @@
+"""A study: the paper's model-vs-people protocol over one dataset (Wen et al. 2025 §4.3) — which train
+examples ICM labels, which train and test items people label (k each), the model and its settings, the
+evaluation's repeats — and the ICM run and evaluation it started. Chosen once at creation (whole consistency
+groups, seeded) and frozen, like a run's examples."""
+from django.conf import settings as conf
+from django.db import models
+
+
+class Study(models.Model):
+    class HumanCondition(models.TextChoices):
+        PEOPLE = "people", "The studio's annotators label the study's items"
+        CROWD = "crowd", "The dataset's imported crowd votes"
+
+    name = models.CharField(max_length=200, unique=True)
+    dataset = models.ForeignKey("studio.Dataset", on_delete=models.CASCADE, related_name="studies")
+    template = models.CharField(max_length=40, help_text="The template it was made from (a preset's key, or custom).")
+    train_split = models.CharField(max_length=20, default="train")
+    test_split = models.CharField(max_length=20, default="test")
+    human_condition = models.CharField(max_length=20, choices=HumanCondition.choices,
+                                       default=HumanCondition.PEOPLE)
+
+    icm_pool_size = models.PositiveIntegerField(help_text="Examples requested for ICM (whole groups, never more).")
+    icm_pool_seed = models.IntegerField(default=0)
+    icm_pool_ids = models.JSONField(default=list, blank=True, help_text="Train example pks ICM labels.")
+    people_train_size = models.PositiveIntegerField(default=0)
+    people_train_ids = models.JSONField(
+        default=list, blank=True,
+        help_text="Train example pks people label (inside the ICM pool: the same items get every condition's "
+        "labels, so demonstrations are paired).")
+    test_size = models.PositiveIntegerField()
+    test_seed = models.IntegerField(default=0)
+    test_ids = models.JSONField(default=list, blank=True, help_text="Test example pks (whole groups, with gold).")
+
+    annotators_per_item = models.PositiveSmallIntegerField(default=5, help_text="k: distinct people per item.")
+    annotators = models.ManyToManyField(
+        conf.AUTH_USER_MODEL, blank=True, related_name="studies",
+        help_text="Who labels; none chosen = anyone who annotates the dataset.")
+
+    model = models.CharField(max_length=500, default="smollm2")
+    settings = models.JSONField(default=dict, blank=True, help_text="The ICM run's hyperparameters (as the run form).")
+    repeats = models.PositiveSmallIntegerField(default=3, help_text="Evaluation repeats (demonstration draws).")
+
+    labeling_open = models.BooleanField(default=False, help_text="The annotation queue serves the study's items.")
+    labeling_opened_at = models.DateTimeField(null=True, blank=True)
+    labeling_closed_at = models.DateTimeField(null=True, blank=True)
+
+    run = models.ForeignKey("studio.ElicitationRun", null=True, blank=True, on_delete=models.SET_NULL,
+                            related_name="studies")
+    evaluation = models.ForeignKey("studio.Evaluation", null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="studies")
+    created_by = models.ForeignKey(conf.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="studies_created")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "studies"
+        constraints = [
+            # The queue serves one study's items at a time on a dataset.
+            models.UniqueConstraint(fields=["dataset"], condition=models.Q(labeling_open=True),
+                                    name="study_one_open_labeling_per_dataset"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def people_item_ids(self) -> list[int]:
+        """What people label: the people's train items, then the test items."""
+        if self.human_condition != self.HumanCondition.PEOPLE:
+            return []
+        return list(self.people_train_ids) + list(self.test_ids)

@@ -1,0 +1,199 @@
+"""Creating a study: every value checked, the items chosen (whole consistency groups, seeded, with
+studio.services.runs.subsets' group logic), then one row written — or a StudyRefused naming the field and
+nothing written. `plan_study` does all but the write (the admin's form and the page's form show its refusals
+on their fields)."""
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from studio.models import Dataset, Example, GoldLabel, Membership, Study
+from studio.services import policies
+from studio.services.engine_port import ConfigRefused, parse_config
+from studio.services.runs import RunRefused
+from studio.services.runs.preview import check_backend
+from studio.services.runs.subsets import _count_words, _groups, _sample
+from studio.services.splits import dataset_splits
+
+from .errors import StudyRefused
+from .templates import CUSTOM, TEMPLATES
+
+FIELDS = ("name", "train_split", "test_split", "icm_pool_size", "icm_pool_seed", "people_train_size", "test_size",
+          "test_seed", "annotators_per_item", "annotators", "model", "settings", "repeats")
+MAX_K = 50
+MAX_REPEATS = 20
+
+
+def _whole(values: dict, name: str, lo: int, hi: int) -> int:
+    raw = values[name]
+    if isinstance(raw, str) and raw.strip().lstrip("-").isdigit() and len(raw.strip()) < 12:
+        raw = int(raw.strip())
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise StudyRefused(f"{name}: expected a whole number, got {raw!r}", name)
+    if not lo <= raw <= hi:
+        raise StudyRefused(f"{name}: must be from {lo} to {hi}, got {raw}", name)
+    return raw
+
+
+def _rows(dataset: Dataset, split: str, ids=None) -> list[tuple]:
+    qs = Example.objects.filter(dataset=dataset, split=split)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return list(qs.order_by("position", "pk").values_list("pk", "group"))
+
+
+def _draw(rows, *, size: int, seed: int, where: str, field: str) -> list[int]:
+    """`size` examples of whole groups from `rows` (seeded), as subsets' sample does; its refusal renamed."""
+    if size == 0:
+        return []
+    if not rows:
+        raise StudyRefused(f"{field}: {where} has no examples", field)
+    try:
+        return _sample(rows, _groups(rows), size=size, seed=seed, where=where).ids
+    except RunRefused as refusal:
+        raise StudyRefused(refusal.message.replace("sample_size", field, 1), field) from None
+
+
+def _annotators(dataset: Dataset, raw) -> list:
+    """The chosen people: each must annotate the dataset (a membership), so the queue can serve them."""
+    User = get_user_model()
+    if raw in (None, "", []):
+        return []
+    if not isinstance(raw, (list, tuple)) and not hasattr(raw, "__iter__"):
+        raise StudyRefused("annotators: expected a list of users", "annotators")
+    users = []
+    for item in raw:
+        if isinstance(item, User):
+            users.append(item)
+            continue
+        user = (User.objects.filter(pk=item).first() if isinstance(item, int) or str(item).isdigit()
+                else User.objects.filter(username=item).first())
+        if user is None:
+            raise StudyRefused(f"annotators: there is no user {item!r}", "annotators")
+        users.append(user)
+    members = set(Membership.objects.filter(dataset=dataset, role=Membership.Role.ANNOTATOR,
+                                            user__in=users).values_list("user_id", flat=True))
+    outside = [u.get_username() for u in users if u.pk not in members]
+    if outside:
+        raise StudyRefused(f"annotators: {', '.join(outside)} do not annotate {dataset.name} (give them the "
+                           "annotator role on it first)", "annotators")
+    return list({u.pk: u for u in users}.values())
+
+
+def plan_study(dataset: Dataset, template: str, overrides: dict | None = None) -> dict:
+    """The study's field values (items chosen), checked; StudyRefused naming the field otherwise. Writes nothing."""
+    if template not in TEMPLATES:
+        raise StudyRefused(f"template: {template!r} is not one of {', '.join(TEMPLATES)}", "template")
+    spec = TEMPLATES[template]
+    if spec.preset is not None and dataset.preset != spec.preset:
+        raise StudyRefused(f"template: {template!r} is for the {spec.preset!r} preset's dataset; {dataset.name} "
+                           f"is {'the ' + repr(dataset.preset) + ' preset' if dataset.preset else 'not a preset'} "
+                           f"(use {CUSTOM!r})", "template")
+    overrides = dict(overrides or {})
+    unknown = sorted(set(overrides) - set(FIELDS))
+    if unknown:
+        raise StudyRefused(f"{unknown[0]}: not a study setting (settings: {', '.join(FIELDS)})", unknown[0])
+    values = {**spec.defaults(), "name": "", "annotators": [], "model": "smollm2",
+              **{k: v for k, v in overrides.items() if v is not None}}
+
+    name = str(values["name"] or "").strip()
+    if not name:
+        raise StudyRefused("name: give the study a name", "name")
+    if len(name) > 200:
+        raise StudyRefused("name: at most 200 characters", "name")
+    if Study.objects.filter(name=name).exists():
+        raise StudyRefused(f"name: a study named {name!r} already exists", "name", kind="conflict")
+
+    splits = dataset_splits(dataset)
+    have = ", ".join(repr(s) for s in splits) or "none"
+    for field in ("train_split", "test_split"):
+        values[field] = str(values[field] or "").strip()
+        if values[field] not in splits:
+            raise StudyRefused(f"{field}: {dataset.name} has no split {values[field]!r} (its splits: {have})", field)
+    if values["train_split"] == values["test_split"]:
+        raise StudyRefused("test_split: must differ from train_split (demonstrations would include test items)",
+                           "test_split")
+
+    crowd = values["human_condition"] == Study.HumanCondition.CROWD
+    pool_size = _whole(values, "icm_pool_size", 1, 100_000)
+    pool_seed = _whole(values, "icm_pool_seed", 0, 2**31 - 1)
+    people_size = _whole(values, "people_train_size", 0, 100_000)
+    test_size = _whole(values, "test_size", 1, 100_000)
+    test_seed = _whole(values, "test_seed", 0, 2**31 - 1)
+    k = _whole(values, "annotators_per_item", 0 if crowd else 1, MAX_K)
+    repeats = _whole(values, "repeats", 1, MAX_REPEATS)
+    if crowd and (people_size or k):
+        raise StudyRefused("people_train_size: this template's human condition is the imported crowd votes; "
+                           "nobody labels in the studio (people_train_size and annotators_per_item must be 0)",
+                           "people_train_size")
+    if not crowd and people_size == 0:
+        raise StudyRefused("people_train_size: people need train items to label (the people's labels' "
+                           "demonstrations); give at least one group's worth", "people_train_size")
+    if people_size > pool_size:
+        raise StudyRefused(f"people_train_size: {people_size} is more than the ICM pool's {pool_size}: the people's "
+                           "train items lie inside the pool (paired demonstrations)", "people_train_size")
+
+    train_where = f"split {values['train_split']!r} of {dataset.name}"
+    pool = _draw(_rows(dataset, values["train_split"]), size=pool_size, seed=pool_seed, where=train_where,
+                 field="icm_pool_size")
+    people = _draw(_rows(dataset, values["train_split"], pool), size=people_size, seed=pool_seed,
+                   where=f"the ICM pool ({len(pool)} examples)", field="people_train_size")
+    test_rows = [r for r in _rows(dataset, values["test_split"])]
+    with_gold = set(GoldLabel.objects.filter(example__dataset=dataset, example__split=values["test_split"])
+                    .values_list("example_id", flat=True))
+    test_rows = [r for r in test_rows if r[0] in with_gold]
+    test = _draw(test_rows, size=test_size, seed=test_seed,
+                 where=f"split {values['test_split']!r} of {dataset.name} (examples with gold)", field="test_size")
+    if crowd and not Example.objects.filter(Q(crowd_true__gt=0) | Q(crowd_false__gt=0), pk__in=pool).exists():
+        raise StudyRefused(f"template: {dataset.name} has no crowd votes on its train items", "template")
+
+    model = str(values["model"] or "").strip()
+    try:
+        model = check_backend(model, "hf", "auto", "")
+    except RunRefused as refusal:
+        raise StudyRefused(refusal.message, "model") from None
+    run_settings = values["settings"] or {}
+    try:
+        parse_config(run_settings)
+    except ConfigRefused as refusal:
+        raise StudyRefused(f"settings: {refusal.message}", "settings") from None
+    annotators = [] if crowd else _annotators(dataset, values["annotators"])
+    if annotators and len(annotators) < k:
+        raise StudyRefused(f"annotators: {k} annotators per item needs at least {k} people; {len(annotators)} "
+                           "chosen", "annotators")
+    return {
+        "name": name, "dataset": dataset, "template": template, "train_split": values["train_split"],
+        "test_split": values["test_split"], "human_condition": values["human_condition"],
+        "icm_pool_size": pool_size, "icm_pool_seed": pool_seed, "icm_pool_ids": pool,
+        "people_train_size": people_size, "people_train_ids": people, "test_size": test_size,
+        "test_seed": test_seed, "test_ids": test, "annotators_per_item": k, "model": model,
+        "settings": dict(run_settings), "repeats": repeats, "annotators": annotators,
+    }
+
+
+def create_study(dataset: Dataset, template: str, overrides: dict | None = None, *, user) -> Study:
+    """A study from `template` over `dataset`, with `overrides` (see FIELDS). Admins only. StudyRefused naming
+    the field, and nothing written, for any bad value."""
+    if not policies.studies.can_write(user):
+        raise StudyRefused("only admins create studies", kind="forbidden")
+    values = plan_study(dataset, template, overrides)
+    annotators = values.pop("annotators")
+    try:
+        with transaction.atomic():
+            study = Study.objects.create(**values, created_by=user if user and user.is_authenticated else None)
+            study.annotators.set(annotators)
+    except IntegrityError:
+        raise StudyRefused(f"name: a study named {values['name']!r} already exists", "name", kind="conflict") from None
+    return study
+
+
+def describe_items(study: Study) -> dict:
+    """'128 whole pairs = 256 examples' for each of the study's item sets."""
+    out = {}
+    for key in ("icm_pool_ids", "people_train_ids", "test_ids"):
+        ids = set(getattr(study, key))
+        rows = list(Example.objects.filter(pk__in=ids).order_by("position", "pk").values_list("pk", "group"))
+        groups = list(_groups(rows).values())
+        out[key] = f"{_count_words(groups)} = {len(ids)} examples" if ids else "none"
+    return out

@@ -1,0 +1,128 @@
+"""A study's results: each annotator's accuracy on the test items, the people's majority, and the evaluation's
+conditions (zero-shot, zero-shot chat, many-shot with the people's / the crowd's, ICM's and gold labels), each
+with its 95% interval and n; the verdict sentence; the same numbers as CSV and JSON.
+
+People are scored per judgement: on a comparison dataset a pair is one judgement (a person sees one order; a
+label on the other order counts as the negated judgement on the first), scored against gold once. Annotators'
+intervals are Wilson's (studio.services.metrics); the conditions' are the evaluation's own (bootstrap over test
+items, docs: EVAL_CONTRACT)."""
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+
+from django.contrib.auth import get_user_model
+
+from studio.models import Dataset, Evaluation, Example, GoldLabel, HumanLabel, Study
+from studio.services.export.writers import neutralize
+from studio.services.metrics import accuracy_with_ci
+
+from .errors import StudyRefused
+
+CONDITION_ORDER = ("zero-shot", "zero-shot-chat", "people", "crowd", "icm", "gold")
+KIND_NAMES = {"zero-shot": "Zero-shot", "zero-shot-chat": "Zero-shot chat", "people": "Many-shot, people's labels",
+              "crowd": "Many-shot, crowd's labels", "icm": "Many-shot, ICM's labels", "gold": "Many-shot, gold labels"}
+COLUMNS = ("group", "key", "name", "accuracy", "ci_low", "ci_high", "n", "correct", "interval")
+
+
+def _reference(study: Study, test_ids: list[int]) -> tuple[dict[int, tuple[object, bool]], dict[object, bool]]:
+    """example -> (unit, flip) and unit -> gold. A unit is a pair (its first example in dataset order is the
+    reference; the other order's label is flipped onto it) on a comparison dataset, else the example."""
+    rows = list(Example.objects.filter(pk__in=test_ids).order_by("position", "pk").values_list("pk", "group"))
+    gold = dict(GoldLabel.objects.filter(example_id__in=test_ids).values_list("example_id", "label"))
+    by_pair = study.dataset.consistency == Dataset.Consistency.COMPARISON
+    where: dict[int, tuple[object, bool]] = {}
+    unit_gold: dict[object, bool] = {}
+    first_of: dict[object, int] = {}
+    for pk, group in rows:
+        unit = group if by_pair and group else pk
+        ref = first_of.setdefault(unit, pk)
+        where[pk] = (unit, ref != pk)
+        if ref == pk and pk in gold:
+            unit_gold[unit] = gold[pk]
+    return where, unit_gold
+
+
+def people_scores(study: Study, test_ids: list[int]) -> tuple[list[dict], dict | None]:
+    """Each annotator's accuracy on the test units (one dot each) and the people's majority (ties left out)."""
+    where, unit_gold = _reference(study, test_ids)
+    judgements: dict[int, dict[object, bool]] = defaultdict(dict)  # annotator -> unit -> label on the reference
+    for annotator_id, example_id, label in (HumanLabel.objects.filter(
+            source=HumanLabel.Source.ANNOTATOR, example_id__in=list(where)).order_by("example_id")
+            .values_list("annotator_id", "example_id", "label")):
+        unit, flip = where[example_id]
+        judgements[annotator_id].setdefault(unit, label != flip)  # the first judgement on a pair counts once
+    names = dict(get_user_model().objects.filter(pk__in=list(judgements)).values_list("pk", "username"))
+    rows = []
+    votes: dict[object, list[int]] = defaultdict(lambda: [0, 0])
+    for annotator_id in sorted(judgements, key=lambda a: names.get(a, "")):
+        scored = {u: v for u, v in judgements[annotator_id].items() if u in unit_gold}
+        for unit, value in scored.items():
+            votes[unit][int(value)] += 1
+        correct = sum(1 for u, v in scored.items() if v == unit_gold[u])
+        rows.append({"group": "annotator", "key": f"annotator:{annotator_id}", "name": names.get(annotator_id, "?"),
+                     **_acc(correct, len(scored))})
+    if not votes:
+        return rows, None
+    decided = {u: v[1] > v[0] for u, v in votes.items() if v[0] != v[1]}
+    correct = sum(1 for u, v in decided.items() if v == unit_gold[u])
+    majority = {"group": "people", "key": "people-majority", "name": "People's majority", **_acc(correct, len(decided)),
+                "ties": len(votes) - len(decided)}
+    return rows, majority
+
+
+def _acc(correct: int, n: int) -> dict:
+    a = accuracy_with_ci(correct, n)
+    return {"accuracy": a["accuracy"], "ci_low": a["ci_low"], "ci_high": a["ci_high"], "n": n, "correct": correct,
+            "interval": "Wilson 95%"}
+
+
+def condition_rows(study: Study, results: dict) -> list[dict]:
+    """The evaluation's conditions the figure shows: zero-shot, zero-shot chat, the human condition, the study's
+    ICM run and gold, in that order, each with the evaluation's own mean and 95% interval."""
+    rows = []
+    for c in results.get("conditions", []):
+        kind = c.get("kind")
+        if kind not in CONDITION_ORDER:
+            continue
+        if kind == "icm" and study.run_id is not None and c.get("run_id") != study.run_id:
+            continue
+        rows.append({"group": "condition", "key": c.get("key") or kind, "kind": kind,
+                     "name": KIND_NAMES[kind] + (f" (run #{c['run_id']})" if kind == "icm" and c.get("run_id") else ""),
+                     "accuracy": c.get("mean"), "ci_low": c.get("ci_low"), "ci_high": c.get("ci_high"),
+                     "n": c.get("n"), "correct": None, "n_demos": c.get("n_demos"),
+                     "repeats": len(c.get("per_repeat") or []),
+                     "interval": "95% bootstrap over test items (the evaluation's)"})
+    rows.sort(key=lambda r: CONDITION_ORDER.index(r["kind"]))
+    return rows
+
+
+def study_results(study: Study) -> dict:
+    """The figure's rows and the verdict; StudyRefused until the study's evaluation has completed."""
+    ev = study.evaluation
+    if ev is None or ev.state != Evaluation.State.COMPLETED:
+        state = "not started" if ev is None else ev.state
+        raise StudyRefused(f"The results come from the study's evaluation, which is {state}.", kind="conflict")
+    results = ev.results or {}
+    test_ids = list(results.get("test_ids") or study.test_ids)
+    annotators, majority = people_scores(study, test_ids) if study.human_condition == "people" else ([], None)
+    rows = annotators + ([majority] if majority else []) + condition_rows(study, results)
+    return {"study": {"id": study.pk, "name": study.name, "dataset": study.dataset.name, "template": study.template},
+            "evaluation_id": ev.pk, "run_id": study.run_id, "n_test": results.get("n_test", len(test_ids)),
+            "verdict": results.get("verdict") or "", "rows": rows}
+
+
+def results_csv(data: dict) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    for row in data["rows"]:
+        writer.writerow([_cell(row.get(c)) for c in COLUMNS])
+    return out.getvalue()
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    return neutralize(value) if isinstance(value, str) else value  # a username may start with "-" or "+"

@@ -1,0 +1,285 @@
+"""A study's steps, their live state, what each waits for, and the next thing to do; and starting each step.
+
+people label the study's items → ICM labels the train pool → the evaluation scores every condition on the test
+items → results. ICM does not need the people's labels (it may run while they label); the evaluation needs
+both; the results need the evaluation. A step that is not ready says what it waits for, and starting it is
+refused (StudyRefused) with that sentence."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from studio.models import Dataset, ElicitationRun, Evaluation, Example, Study
+from studio.services import policies
+from studio.services.evaluation import start_evaluation
+from studio.services.runs import RunRefused, preview_run, start_run
+from studio.services.runs.estimates import about, tokens_words
+
+from .errors import StudyRefused
+from .progress import labeling_progress
+
+CONDITIONS = ["zero-shot", "zero-shot-chat", "icm", "gold"]  # plus the human condition (people or crowd)
+MODEL_CONTEXT_TOKENS = 8192  # the rough estimate's cap on a many-shot prompt (SmolLM2's context)
+
+WAITING, READY, RUNNING, DONE, FAILED, NOT_NEEDED = "waiting", "ready", "running", "done", "failed", "not needed"
+
+
+@dataclass
+class Step:
+    key: str
+    title: str
+    state: str
+    depends_on: str                  # in words
+    summary: str                     # one line: where it stands
+    blocked: str | None = None       # why it cannot start yet (None when it can or is under way)
+    actions: list[str] = field(default_factory=list)   # what an admin may do now
+    detail: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _job_state(job) -> str:
+    if job is None:
+        return READY
+    if job.state in (job.State.PENDING, job.State.RUNNING):
+        return RUNNING
+    return DONE if job.state == job.State.COMPLETED else FAILED
+
+
+def people_step(study: Study) -> Step:
+    if study.human_condition == Study.HumanCondition.CROWD:
+        return Step("people", "People label", NOT_NEEDED, "nothing",
+                    "Not needed: the dataset's imported crowd votes are the human condition.")
+    p = labeling_progress(study)
+    done = p["all_done"] or (study.labeling_closed_at is not None and not study.labeling_open)
+    words = f"{p['complete_units']} of {p['units']} {p['unit_word']} have {p['k']} people's labels"
+    if done:
+        state, summary = DONE, words + ("" if p["all_done"] else " (labeling closed)")
+    elif study.labeling_open:
+        state, summary = RUNNING, f"Labeling is open: {words}."
+    else:
+        state, summary = READY, f"Labeling is not open yet ({p['units']} {p['unit_word']}, {p['k']} people each)."
+    actions = ["close_labeling"] if study.labeling_open else ([] if p["all_done"] else ["open_labeling"])
+    return Step("people", "People label", state, "nothing", summary, actions=actions, detail=p)
+
+
+def icm_step(study: Study) -> Step:
+    run = study.run
+    state = _job_state(run)
+    detail = {"run_id": run.pk if run else None, "examples": len(study.icm_pool_ids)}
+    if run is None:
+        summary = f"Not started: ICM will label the train pool ({len(study.icm_pool_ids)} examples)."
+    else:
+        batches = list(run.batches.values_list("state", flat=True))
+        detail.update(run_state=run.state, batches=len(batches), labeled=run.labeled_count,
+                      batches_done=sum(1 for s in batches if s == ElicitationRun.State.COMPLETED))
+        summary = (f"Run #{run.pk} {run.state}: {detail['batches_done']} of {len(batches)} batch"
+                   f"{'es' if len(batches) != 1 else ''} done, {run.labeled_count} of {run.example_count} labeled.")
+        if run.error:
+            summary += f" {run.error}"
+    actions = ["start_icm"] if state in (READY, FAILED) else []
+    return Step("icm", "ICM labels the train pool", state, "nothing (it may run while people label)", summary,
+                actions=actions, detail=detail)
+
+
+def evaluation_step(study: Study, people: Step, icm: Step) -> Step:
+    ev = study.evaluation
+    state = _job_state(ev)
+    waits = []
+    if people.state not in (DONE, NOT_NEEDED):
+        waits.append("the people's labels (finish or close labeling)")
+    if icm.state != DONE:
+        waits.append("the ICM run")
+    blocked = ("Waits for " + " and ".join(waits) + ".") if waits and state in (READY, FAILED) else None
+    if blocked:
+        state = WAITING
+    detail = {"evaluation_id": ev.pk if ev else None, "repeats": study.repeats, "test_items": len(study.test_ids)}
+    if ev is None:
+        summary = blocked or f"Ready: {study.repeats} repeats over {len(study.test_ids)} test items."
+    else:
+        detail["evaluation_state"] = ev.state
+        summary = f"Evaluation #{ev.pk} {ev.state}." + (f" {ev.error}" if ev.error else "")
+    actions = ["start_evaluation"] if state in (READY, FAILED) else []
+    return Step("evaluation", "The evaluation", state, "the people's labels and the ICM run", summary,
+                blocked=blocked, actions=actions, detail=detail)
+
+
+def results_step(study: Study, evaluation: Step) -> Step:
+    if evaluation.state == DONE:
+        return Step("results", "Results", DONE, "the evaluation", "The figure and its numbers are below.")
+    return Step("results", "Results", WAITING, "the evaluation", "Waits for the evaluation.",
+                blocked="Waits for the evaluation to complete.")
+
+
+def study_steps(study: Study) -> list[Step]:
+    study = Study.objects.select_related("dataset", "run", "evaluation").get(pk=study.pk)
+    people = people_step(study)
+    icm = icm_step(study)
+    evaluation = evaluation_step(study, people, icm)
+    return [people, icm, evaluation, results_step(study, evaluation)]
+
+
+NEXT_WORDS = {
+    "open_labeling": "Open labeling for the people.",
+    "start_icm": "Start the ICM run over the train pool.",
+    "start_evaluation": "Start the evaluation.",
+}
+
+
+def next_thing(steps: list[Step]) -> str:
+    """One sentence: what to do (or wait for) now."""
+    by_key = {s.key: s for s in steps}
+    if by_key["results"].state == DONE:
+        return "Done: read the results."
+    for step in steps:
+        for action in step.actions:
+            if action in NEXT_WORDS:
+                return NEXT_WORDS[action]
+    running = [s for s in steps if s.state == RUNNING]
+    if running:
+        return "Wait: " + "; ".join(s.summary for s in running)
+    return next((s.blocked for s in steps if s.blocked), "")
+
+
+def snapshot(study: Study) -> dict:
+    """What the study page polls: every step and the next thing to do."""
+    steps = study_steps(study)
+    return {"id": study.pk, "name": study.name, "next": next_thing(steps), "steps": [s.to_dict() for s in steps]}
+
+
+# ---- starting the steps --------------------------------------------------------------------------------------
+
+def _require_admin(user) -> None:
+    if not policies.studies.can_start(user):
+        raise StudyRefused("only admins start a study's steps", kind="forbidden")
+
+
+def _refuse_unless(step: Step, action: str) -> None:
+    if action not in step.actions:
+        reason = step.blocked or f"{step.title}: {step.summary}"
+        raise StudyRefused(f"{step.title} cannot be started now. {reason}", kind="conflict")
+
+
+def _copy(source: Study, target: Study, names: list[str]) -> None:
+    """Keep the caller's study object in step with the row just written (a later save must not undo it)."""
+    for name in names:
+        setattr(target, name, getattr(source, name))
+
+
+def _locked(study: Study) -> Study:
+    return Study.objects.select_for_update().select_related("dataset").get(pk=study.pk)
+
+
+def open_labeling(study: Study, *, user) -> Study:
+    """The annotation queue serves the study's items (k people each, its annotators) from now on."""
+    _require_admin(user)
+    _refuse_unless(people_step(study), "open_labeling")
+    with transaction.atomic():
+        locked = _locked(study)
+        other = Study.objects.filter(dataset=locked.dataset, labeling_open=True).exclude(pk=locked.pk).first()
+        if other:
+            raise StudyRefused(f"study {other.name!r} is labeling on {locked.dataset.name}; close its labeling "
+                               "first (the queue serves one study at a time)", kind="conflict")
+        locked.labeling_open, locked.labeling_opened_at, locked.labeling_closed_at = True, timezone.now(), None
+        locked.save(update_fields=["labeling_open", "labeling_opened_at", "labeling_closed_at"])
+        _copy(locked, study, ["labeling_open", "labeling_opened_at", "labeling_closed_at"])
+        Dataset.objects.filter(pk=locked.dataset_id).update(annotation_overlap=locked.annotators_per_item)
+        study.dataset.annotation_overlap = locked.dataset.annotation_overlap = locked.annotators_per_item
+    return locked
+
+
+def close_labeling(study: Study, *, user) -> Study:
+    """The queue goes back to the dataset's annotation split; the people's step counts as done with what they
+    labeled."""
+    _require_admin(user)
+    with transaction.atomic():
+        locked = _locked(study)
+        if not locked.labeling_open:
+            raise StudyRefused("labeling is not open for this study", kind="conflict")
+        locked.labeling_open, locked.labeling_closed_at = False, timezone.now()
+        locked.save(update_fields=["labeling_open", "labeling_closed_at"])
+        _copy(locked, study, ["labeling_open", "labeling_closed_at"])
+    return locked
+
+
+def _run_values(study: Study) -> dict:
+    return {"split": study.train_split, "subset": ElicitationRun.Subset.IDS, "example_ids": study.icm_pool_ids,
+            "model": study.model, "config": study.settings or None}
+
+
+def icm_estimate(study: Study, *, user) -> str:
+    """The ICM run's estimated duration in words (as the run form shows it), or why it cannot start."""
+    try:
+        return preview_run(study.dataset, user=user, **_run_values(study)).estimate.text
+    except RunRefused as refusal:
+        return f"cannot start: {refusal}"
+
+
+def start_icm(study: Study, *, user, confirmed: bool = True) -> ElicitationRun:
+    """Start ICM over the study's train pool (start_run with exactly those examples) and link the run."""
+    _require_admin(user)
+    _refuse_unless(icm_step(study), "start_icm")
+    with transaction.atomic():
+        locked = _locked(study)
+        if locked.run_id and _job_state(locked.run) in (RUNNING, DONE):
+            raise StudyRefused(f"the study's run #{locked.run_id} is already {locked.run.state}", kind="conflict")
+        run = start_run(locked.dataset, user=user, confirmed=confirmed, **_run_values(locked))
+        locked.run = run
+        locked.save(update_fields=["run"])
+        study.run = run
+    return run
+
+
+def evaluation_options(study: Study) -> dict:
+    """The evaluation's options (docs: EVAL_CONTRACT): the study's test items, its runs, repeats, and the
+    demonstrations drawn from items every condition has a label for (paired: the people's train items lie in
+    the ICM pool; with crowd votes, the pool itself)."""
+    pool = set(study.icm_pool_ids)
+    if study.human_condition == Study.HumanCondition.PEOPLE:
+        demo_pool = [pk for pk in study.people_train_ids if pk in pool]
+    else:
+        demo_pool = list(study.icm_pool_ids)
+    options = {"train_split": study.train_split, "test_split": study.test_split, "test_ids": list(study.test_ids),
+               "demo_pool_ids": demo_pool, "runs": [study.run_id] if study.run_id else [],
+               "repeats": study.repeats, "model": study.model,
+               "conditions": CONDITIONS[:2] + [study.human_condition] + CONDITIONS[2:]}
+    return options
+
+
+def evaluation_estimate(study: Study) -> str:
+    """A rough duration: prompts = test items × (2 zero-shot conditions + 3 many-shot × repeats), each many-shot
+    prompt as long as the demonstrations the model's context holds."""
+    n_test, pool = len(study.test_ids), evaluation_options(study)["demo_pool_ids"]
+    chars = [len(p) for p in Example.objects.filter(pk__in=list(pool) + list(study.test_ids)).values_list(
+        "prompt", flat=True)]
+    per = (sum(chars) / len(chars) / 4) if chars else 0
+    many_shot = min(per * (len(pool) + 1), MODEL_CONTEXT_TOKENS)
+    prompts_many = n_test * 3 * study.repeats
+    tokens = n_test * 2 * per + prompts_many * many_shot
+    seconds = tokens / max(float(settings.STUDIO_DEFAULT_TOKENS_PER_SECOND), 1e-9)
+    return (f"{about(seconds)} (rough: {n_test * 2 + prompts_many:,} prompts, {tokens_words(tokens)} tokens at "
+            f"{settings.STUDIO_DEFAULT_TOKENS_PER_SECOND} tokens/s)")
+
+
+def start_study_evaluation(study: Study, *, user, enqueue: bool = True) -> Evaluation:
+    """Start the evaluation once the people's labels and the ICM run are done, and link it."""
+    _require_admin(user)
+    steps = study_steps(study)
+    _refuse_unless(steps[2], "start_evaluation")
+    if study.human_condition == Study.HumanCondition.PEOPLE and not steps[0].detail.get("labels"):
+        raise StudyRefused("The evaluation cannot be started now: the people have labeled none of the study's items.",
+                           kind="conflict")
+    with transaction.atomic():
+        locked = _locked(study)
+        if locked.evaluation_id and _job_state(locked.evaluation) in (RUNNING, DONE):
+            raise StudyRefused(f"the study's evaluation #{locked.evaluation_id} is already {locked.evaluation.state}",
+                               kind="conflict")
+        ev = start_evaluation(locked.dataset, user=user, options=evaluation_options(locked), enqueue=enqueue)
+        locked.evaluation = ev
+        locked.save(update_fields=["evaluation"])
+        study.evaluation = ev
+    return ev
