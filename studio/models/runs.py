@@ -31,6 +31,11 @@ class ElicitationRun(Job, SearchProgress):
         HUMAN_LABELED = "human_labeled", "Examples with human labels"
         IDS = "ids", "Chosen examples (a study's pool)"
 
+        @classmethod
+        def person_choices(cls):
+            """The subsets a person picks in the run form or the runs API; "ids" is set by a study."""
+            return [c for c in cls.choices if c[0] != cls.IDS]
+
     class Backend(models.TextChoices):
         HF = "hf", "transformers"
         VLLM = "vllm", "vLLM (in-process, GPU)"

@@ -53,7 +53,7 @@ def _hyperparameter_field(spec: ConfigField) -> forms.Field:
 class StartRunForm(forms.Form):
     dataset = forms.ModelChoiceField(queryset=Dataset.objects.all())
     split = forms.ChoiceField(required=False, help_text="Blank: every split.")
-    subset = forms.ChoiceField(choices=ElicitationRun.Subset.choices, initial=ElicitationRun.Subset.ALL)
+    subset = forms.ChoiceField(choices=ElicitationRun.Subset.person_choices(), initial=ElicitationRun.Subset.ALL)
     sample_size = forms.IntegerField(required=False, min_value=1,
                                      help_text="For a random sample: how many examples. " + SAMPLE_RULE)
     sample_seed = forms.IntegerField(required=False, initial=0, help_text="For a random sample: its seed.")

@@ -60,7 +60,7 @@ class RunStartSerializer(serializers.Serializer):
     dataset = IdField(queryset=Dataset.objects.all())
     split = serializers.CharField(required=False, allow_blank=True, default="", max_length=20,
                                   help_text="Blank = every split.")
-    subset = serializers.ChoiceField(choices=ElicitationRun.Subset.choices, default=ElicitationRun.Subset.ALL)
+    subset = serializers.ChoiceField(choices=ElicitationRun.Subset.person_choices(), default=ElicitationRun.Subset.ALL)
     sample_size = serializers.IntegerField(required=False, allow_null=True, min_value=1,
                                            help_text=f"For subset=sample: how many examples. {SAMPLE_RULE} The run "
                                            "keeps this request as sample_size and the size taken as example_count.")
