@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from .base import StudioAPIMixin, not_found
 from .views.datasets import DatasetViewSet
+from .views.evaluations import EvaluationViewSet
 from .views.examples import ExampleViewSet
 from .views.human_labels import HumanLabelViewSet
 from .views.imports import ImportJobViewSet
@@ -17,6 +18,7 @@ router.register("human-labels", HumanLabelViewSet, basename="humanlabel")
 router.register("runs", RunViewSet, basename="run")
 router.register("elicited-labels", ElicitedLabelViewSet, basename="elicitedlabel")
 router.register("imports", ImportJobViewSet, basename="importjob")
+router.register("evaluations", EvaluationViewSet, basename="evaluation")
 
 AUTH = StudioAPIMixin.authentication_classes
 
