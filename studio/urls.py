@@ -14,3 +14,7 @@ urlpatterns = [
     path("account/", include("studio.views.account_urls")),
     path("api/", include("studio.api.urls")),
 ]
+
+# Styled pages with the refusal's message and a way back (DEBUG off; tests run with it off too).
+handler403 = "studio.views.errors.permission_denied"
+handler404 = "studio.views.errors.page_not_found"

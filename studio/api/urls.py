@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from .base import StudioAPIMixin, not_found
 from .views.datasets import DatasetViewSet
+from .views.evaluations import EvaluationViewSet
 from .views.examples import ExampleViewSet
 from .views.human_labels import HumanLabelViewSet
 from .views.imports import ImportJobViewSet
@@ -19,6 +20,7 @@ router.register("runs", RunViewSet, basename="run")
 router.register("elicited-labels", ElicitedLabelViewSet, basename="elicitedlabel")
 router.register("imports", ImportJobViewSet, basename="importjob")
 router.register("studies", StudyViewSet, basename="study")
+router.register("evaluations", EvaluationViewSet, basename="evaluation")
 
 AUTH = StudioAPIMixin.authentication_classes
 

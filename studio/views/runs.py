@@ -4,11 +4,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from studio.models import ElicitationRun
-from studio.services import policies, runs
+from studio.services import access, policies, runs
 from studio.services.runs import pages
 from studio.views.refusals import flashed
 from studio.views.run_form import StartRunForm, confirm_limit, submit
@@ -16,9 +16,9 @@ from studio.views.run_form import StartRunForm, confirm_limit, submit
 
 def _visible_run(request, pk: int) -> ElicitationRun:
     """Admins and the dataset's reviewers see a run (its labels and its accuracy against gold); others get 404."""
-    run = get_object_or_404(ElicitationRun.objects.select_related("dataset", "created_by"), pk=pk)
-    if not policies.runs.can_view(request.user, run):
-        raise Http404("No such run.")
+    run = ElicitationRun.objects.select_related("dataset", "created_by").filter(pk=pk).first()
+    if run is None or not policies.runs.can_view(request.user, run):
+        raise Http404("No such run.")  # the same answer for a run that exists but is not yours to see
     return run
 
 
@@ -27,9 +27,16 @@ def _require(allowed: bool) -> None:
         raise PermissionDenied("Only admins start and cancel runs.")
 
 
+NO_ACCESS = ("You have no access to ICM runs: they are shown to studio admins and to the reviewers of a dataset. "
+             "Ask an admin to make you a reviewer if you need to see them.")
+
+
 @login_required
 @require_GET
 def run_list(request):
+    # Someone who may see no run at all is told so, not shown "No runs yet." while runs exist.
+    if not (access.is_admin(request.user) or access.reviewable_datasets(request.user).exists()):
+        raise PermissionDenied(NO_ACCESS)
     dataset_id = request.GET.get("dataset") or None
     return render(request, "runs/list.html", pages.run_list(request.user, dataset_id))
 
