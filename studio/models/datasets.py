@@ -39,6 +39,11 @@ class Dataset(models.Model):
         "Runs on it leak the answer: for replicating the paper only.",
     )
     source = models.TextField(blank=True, help_text="Origin, credit and license of the data.")
+    max_chars = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(20)],
+        help_text="Longest text of one field in a prompt, in characters: longer ones are cut at a word boundary "
+        "and end in \" […]\". Blank = no limit. Annotators always see the whole text.",
+    )
     # Annotation queue settings.
     annotation_overlap = models.PositiveSmallIntegerField(
         default=1, help_text="How many distinct annotators should label each example."
