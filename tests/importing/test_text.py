@@ -87,3 +87,23 @@ def test_a_bad_max_chars_is_refused_and_imports_nothing():
         import_file(_upload([{"id": "a", "text": "x", "label": True}]), name="Tiny", mapping="id=id,text=text",
                     max_chars=5)
     assert info.value.field == "max_chars" and db_state() == before
+
+
+def test_the_dataset_admin_sets_max_chars_and_renders_the_prompts_again(admin_user):
+    ds = import_file(_upload([{"id": "a", "text": "one two three four five six seven eight nine ten", "label": True}]),
+                     name="Admin cut", mapping="id=id,text=text,label=label", prompt_template="T: {text}\nI think")
+    client = Client()
+    client.force_login(admin_user)
+    url = f"/admin/studio/dataset/{ds.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {k: ("" if v is None else v) for k, v in form.initial.items() if k in form.fields}
+    data.update({"display_fields": json.dumps(ds.display_fields), "memberships-TOTAL_FORMS": 0,
+                 "memberships-INITIAL_FORMS": 0, "max_chars": 25})
+    data = {k: v for k, v in data.items() if v is not False}
+    assert client.post(url, data).status_code == 302
+    assert ds.examples.get().prompt == "T: one two three four five" + CUT_MARK + "\nI think"
+
+    refused = client.post(url, {**data, "prompt_template": "T: {nope}\nI think"})
+    assert refused.status_code == 200 and "{nope}" in refused.content.decode()
+    ds.refresh_from_db()
+    assert ds.prompt_template == "T: {text}\nI think"
