@@ -11,6 +11,8 @@ from studio.models import Dataset, Example, GoldLabel, Membership
 from studio.services import import_jobs, policies
 from studio.services.importing import FORMATS, ImportFailed, detect_format
 from studio.services.importing.limits import size_text
+from studio.services.importing.rerender import check_prompt_settings, rerender_prompts
+from studio.services.importing.text import MIN_MAX_CHARS
 from studio.services.refusals import Refusal
 from studio.views.refusals import form_error
 
@@ -50,6 +52,8 @@ class DatasetImportForm(forms.Form):
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}))
     source_credit = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
                                     help_text="Origin, credit and license of the data.")
+    max_chars = forms.IntegerField(required=False, min_value=MIN_MAX_CHARS, label="Max characters in prompts",
+                                   help_text=Dataset._meta.get_field("max_chars").help_text)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -85,6 +89,23 @@ class DatasetImportForm(forms.Form):
         return mapping
 
 
+class DatasetForm(forms.ModelForm):
+    """The dataset's change form: a new prompt template or max_chars is checked against its examples' fields."""
+
+    class Meta:
+        model = Dataset
+        fields = "__all__"
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk and {"prompt_template", "max_chars"} & set(self.changed_data) and "prompt_template" in data:
+            try:
+                check_prompt_settings(self.instance, data["prompt_template"], data.get("max_chars"))
+            except ImportFailed as e:
+                self.add_error(e.field if e.field in ("prompt_template", "max_chars") else None, e.message)
+        return data
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 1
@@ -100,6 +121,7 @@ class DatasetAdmin(PolicyAdmin):
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
+    form = DatasetForm
     change_list_template = "admin/studio/dataset/change_list.html"
 
     def get_urls(self):
@@ -119,7 +141,7 @@ class DatasetAdmin(PolicyAdmin):
                     "mapping": form.mapping(), "task_type": data["task_type"], "consistency": data["consistency"],
                     "split": data["split"], "prompt_template": data["prompt_template"].replace("\r\n", "\n"),
                     "question": data["question"], "description": data["description"],
-                    "source_credit": data["source_credit"],
+                    "source_credit": data["source_credit"], "max_chars": data["max_chars"],
                 }
                 job = import_jobs.create_job(request.user, data["file"], name=data["name"], fmt=form.file_format(),
                                              options=options)
@@ -137,6 +159,12 @@ class DatasetAdmin(PolicyAdmin):
             "has_view_permission": self.has_view_permission(request),
         }
         return TemplateResponse(request, "admin/studio/dataset/import_form.html", context)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"prompt_template", "max_chars"} & set(form.changed_data):
+            n = rerender_prompts(obj)  # stored prompts follow the new template / limit (runs read them)
+            self.message_user(request, f"{n:,} prompt(s) rendered again with the new settings.", messages.INFO)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_examples=Count("examples"))

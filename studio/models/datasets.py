@@ -42,6 +42,11 @@ class Dataset(models.Model):
     zero_shot_preamble = models.TextField(
         blank=True, help_text="Text put before each test prompt in evaluations' zero-shot conditions, e.g. a "
         "helpful-honest-harmless assistant prompt. Many-shot prompts do not get it.")
+    max_chars = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(20)],
+        help_text="Longest text of one field in a prompt, in characters: longer ones are cut at a word boundary "
+        "and end in \" […]\". Blank = no limit. Annotators always see the whole text.",
+    )
     # Annotation queue settings.
     annotation_overlap = models.PositiveSmallIntegerField(
         default=1, help_text="How many distinct annotators should label each example."

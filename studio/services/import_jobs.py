@@ -9,6 +9,7 @@ from django.utils import timezone
 from studio.models import Dataset, ImportJob
 from studio.services import importing, jobs, labelstudio
 from studio.services.importing.prompts import check_template
+from studio.services.importing.text import check_max_chars
 from studio.services.refusals import Refusal
 
 log = logging.getLogger(__name__)
@@ -17,7 +18,7 @@ TASK = "studio.tasks.imports.run_import"  # the default queue (settings route on
 
 # Options each kind of upload takes (everything else is refused, so a typo is not silently ignored).
 FILE_OPTIONS = {"mapping", "task_type", "consistency", "split", "prompt_template", "question", "description",
-                "display_fields", "true_word", "false_word", "source_credit"}
+                "display_fields", "true_word", "false_word", "source_credit", "max_chars"}
 LABELSTUDIO_OPTIONS = {"true_choice", "from_name", "split", "task_type", "question", "prompt_template",
                        "display_fields", "description"}
 
@@ -47,6 +48,7 @@ def _check(name: str, fmt: str, options: dict) -> None:
         mapping = importing.parse_mapping(options["mapping"])
         if options.get("prompt_template"):
             check_template(options["prompt_template"], list(mapping.fields))
+        check_max_chars(options.get("max_chars"))
     except importing.ImportFailed as exc:
         raise JobRefused(exc.message, exc.field or "mapping") from None
 

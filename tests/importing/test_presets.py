@@ -10,6 +10,7 @@ from django.db.models import Count
 from studio.models import GoldLabel, HumanLabel
 from studio.services.importing import ImportFailed, import_preset
 from studio.services.importing.presets import PRESETS
+from studio.services.importing.prompts import render
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +37,7 @@ def check_common(ds, rows):
     for e, _ in rows:
         assert not GOLD_GIVEAWAYS & set(e.fields)
         assert set(ds.display_fields) <= set(e.fields)
-        assert e.prompt == ds.prompt_template.format_map(e.fields)
+        assert e.prompt == render(ds.prompt_template, e.fields, ds.max_chars)
         assert e.split in ("train", "test")
     assert len(rows) == GoldLabel.objects.filter(example__dataset=ds).count()
 

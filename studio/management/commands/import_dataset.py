@@ -30,6 +30,9 @@ class Command(BaseCommand):
         preset.add_argument("--keys", help="alternative consistency keys; truthfulqa: 'official' (gold-derived)")
         preset.add_argument("--skip-existing", action="store_true",
                             help="do nothing (instead of failing) when the preset is already imported")
+        parser.add_argument("--max-chars", type=int, metavar="N",
+                            help="cut each field's text in prompts at N characters (a word boundary, marked \" […]\"); "
+                                 "0 = no limit. Default: the preset's (blog-gender: 600), none for files")
         own = parser.add_argument_group("your own file")
         own.add_argument("--name", help="the new dataset's name")
         own.add_argument("--map", action="append", metavar="NAME=COLUMN,...",
@@ -49,7 +52,7 @@ class Command(BaseCommand):
         own.add_argument("--false-word", help="default ' False'")
         own.add_argument("--source-credit", help="origin, credit and license of the data")
 
-    def handle(self, *args, source, list, keys, skip_existing, **options):
+    def handle(self, *args, source, list, keys, skip_existing, max_chars, **options):
         if list or not source:
             for name, spec in PRESETS.items():
                 self.stdout.write(f"{name:<24} {spec.title}")
@@ -61,7 +64,8 @@ class Command(BaseCommand):
             if source in PRESETS:
                 if given:
                     raise CommandError(f"--{given[0].replace('_', '-')} is for your own files, not presets")
-                import_preset(source, keys=keys, stdout=self.stdout, skip_existing=skip_existing)
+                extra = {} if max_chars is None else {"max_chars": max_chars or None}
+                import_preset(source, keys=keys, stdout=self.stdout, skip_existing=skip_existing, **extra)
             elif Path(source).exists():
                 if keys:
                     raise CommandError("--keys is for presets")
@@ -77,7 +81,7 @@ class Command(BaseCommand):
                     question=options["question"] or "", description=options["description"] or "",
                     display_fields=display, true_word=options["true_word"] or " True",
                     false_word=options["false_word"] or " False", source_credit=options["source_credit"] or "",
-                    stdout=self.stdout,
+                    max_chars=max_chars or None, stdout=self.stdout,
                 )
             else:
                 raise CommandError(f"{source!r} is neither a preset ({', '.join(PRESETS)}) nor an existing file")

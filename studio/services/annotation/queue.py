@@ -6,6 +6,11 @@ re-counts in a fresh statement, so two transactions can never both take the last
 through the example's vote count (kept on write, see studio.services.tallies), never by recounting. Handing out skips
 rows another transaction holds (SKIP LOCKED) instead of queueing behind it. On SQLite (the embedded demo)
 row locks are no-ops and the database's single writer serializes the writes instead.
+
+Pairs: the two orders of one comparison (twins, see studio.services.tallies.twins) are one item. A person is
+shown one order, picked by a hash of (person, pair), never both; the other order's label is implied. So the
+invariant above is per pair: labels on either order + others' claims on either order <= k (an example's
+people_votes already counts its twin's labels), and every path locks both rows, in id order.
 """
 import time
 from datetime import timedelta
@@ -16,7 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from studio.models import AnnotationClaim, Dataset, Example, HumanLabel, Skip, Tally
-from studio.services import access
+from studio.services import access, tallies
 from studio.services.studies.queue_scope import open_study, queue_items
 
 from .errors import AnnotationError
@@ -66,11 +71,20 @@ def _count(qs):
     )
 
 
-def taken_slots(example_id: int, user, now) -> int:
-    """Labels from annotators plus unexpired claims by anyone but `user` (a fresh read; call under the lock)."""
-    labels = annotator_labels().filter(example_id=example_id).count()
-    held = AnnotationClaim.objects.filter(example_id=example_id, expires_at__gt=now).exclude(annotator=user).count()
+def taken_slots(pair: list[int], user, now) -> int:
+    """Labels from annotators plus unexpired claims by anyone but `user` on an example and its twin (`pair`,
+    tallies.pair_ids; a fresh read: call under the lock)."""
+    labels = annotator_labels().filter(example_id__in=pair).values("annotator").distinct().count()  # people
+    held = AnnotationClaim.objects.filter(example_id__in=pair, expires_at__gt=now).exclude(annotator=user).count()
     return labels + held
+
+
+def _either(model, user, twins: bool) -> Exists:
+    """Whether `user` has a `model` row (label, skip) on the example, or on its twin."""
+    mine = model.objects.filter(annotator=user)
+    if not twins:
+        return Exists(mine.filter(example=OuterRef("pk")))
+    return Exists(mine.filter(Q(example=OuterRef("pk")) | Q(example=OuterRef("twin"))))
 
 
 def _candidates(user, dataset: Dataset, now):
@@ -78,27 +92,27 @@ def _candidates(user, dataset: Dataset, now):
     example's own vote count (kept on write) walks an index in that order; NOT EXISTS probes skip what the
     user labeled or skipped, so the first batch costs a few index reads however large the pool."""
     k = dataset.annotation_overlap
+    twins = tallies.has_twins(dataset)
+    held = AnnotationClaim.objects.filter(expires_at__gt=now).exclude(annotator=user)
+    n_held = _count(held.filter(example=OuterRef("pk")))
+    if twins:  # others' claims on the twin take a slot of the pair too
+        n_held = n_held + _count(held.filter(example=OuterRef("twin")))
     return (
-        queue_examples(dataset, user)
-        .filter(people_votes__lt=k)
-        .exclude(Exists(HumanLabel.objects.filter(annotator=user, example=OuterRef("pk"))))
-        .exclude(Exists(Skip.objects.filter(annotator=user, example=OuterRef("pk"))))
-        .alias(
-            n_held=_count(
-                AnnotationClaim.objects.filter(example=OuterRef("pk"), expires_at__gt=now).exclude(annotator=user)
-            ),
-        )
+        tallies.with_twin(queue_examples(dataset, user).filter(people_votes__lt=k), dataset)
+        .exclude(_either(HumanLabel, user, twins))
+        .exclude(_either(Skip, user, twins))
+        .alias(n_held=n_held)
         .filter(**{"people_votes__lt": k - F("n_held")})
         .order_by("-people_votes", "position", "pk")
     )
 
 
-def _still_free(example: Example, user, dataset: Dataset, now) -> bool:
-    if HumanLabel.objects.filter(annotator=user, example=example).exists():
+def _still_free(pair: list[int], user, dataset: Dataset, now) -> bool:
+    if HumanLabel.objects.filter(annotator=user, example_id__in=pair).exists():
         return False
-    if Skip.objects.filter(annotator=user, example=example).exists():
+    if Skip.objects.filter(annotator=user, example_id__in=pair).exists():
         return False
-    return taken_slots(example.pk, user, now) < dataset.annotation_overlap
+    return taken_slots(pair, user, now) < dataset.annotation_overlap
 
 
 def claim_ttl(dataset: Dataset) -> timedelta:
@@ -125,7 +139,8 @@ def _held(user, dataset: Dataset, now) -> Example | None:
         .order_by("-claimed_at", "-pk")
     )
     for claim in claims:
-        if annotator_labels().filter(example_id=claim.example_id).count() >= dataset.annotation_overlap:
+        pair = tallies.pair_ids(claim.example)
+        if annotator_labels().filter(example_id__in=pair).count() >= dataset.annotation_overlap:
             claim.delete()  # overlap was lowered under it: the example is done
             continue
         claim.expires_at = now + claim_ttl(dataset)
@@ -135,16 +150,27 @@ def _held(user, dataset: Dataset, now) -> Example | None:
 
 
 def _labeled_everything(user, dataset: Dataset) -> bool:
-    """Whether `user` has labeled every example of the queue, read from the tallies: the candidate walk would
+    """Whether `user` has labeled every item (example, or pair of twins) of the queue, read from the tallies: the
+    candidate walk would
     otherwise pass over every one of them to find nothing (2 s at 1,000,000 examples)."""
     if open_study(dataset) is not None:  # the tallies count splits, not a study's items
         return False
-    cells = Tally.objects.filter(dataset=dataset, b_kind=Tally.Kind.NONE)
+    cells = Tally.objects.filter(dataset=dataset, b_kind=Tally.Kind.NONE, a_label=False)  # twins' mirrors left out
     if dataset.annotation_split:
         cells = cells.filter(split=dataset.annotation_split)
     counts = cells.aggregate(mine=Sum("n", filter=Q(a_kind=Tally.Kind.ANNOTATOR, a_ref=user.pk)),
                              examples=Sum("n", filter=Q(a_kind=Tally.Kind.VOTES_PEOPLE)))
     return bool(counts["examples"]) and (counts["mine"] or 0) >= counts["examples"]
+
+
+def _shown_order(user, dataset: Dataset, group: str, pair: list[int], candidate: int) -> int:
+    """Which example of `pair` this user sees: their order (tallies.chosen_order) when it is in the queue."""
+    if len(pair) == 1:
+        return candidate
+    target = tallies.chosen_order(user.pk, dataset.pk, group, pair)
+    if target != candidate and dataset.annotation_split and not queue_examples(dataset).filter(pk=target).exists():
+        return candidate  # the twin sits outside the annotated split
+    return target
 
 
 def next_example(user, dataset: Dataset) -> Example | None:
@@ -159,18 +185,25 @@ def next_example(user, dataset: Dataset) -> Example | None:
             return held
         locked_out = False
         with transaction.atomic():
-            ids = list(_candidates(user, dataset, now).values_list("pk", flat=True)[:CANDIDATE_BATCH])
-            if not ids:
+            rows = list(_candidates(user, dataset, now).values_list("pk", "group", "twin")[:CANDIDATE_BATCH])
+            if not rows:
                 return None
-            for pk in ids:
-                # of=("self",): lock only this example's row, never the dataset's (every claim would queue on it).
+            seen = set()
+            for pk, group, twin in rows:
+                pair = sorted([pk, twin]) if twin else [pk]
+                if pair[0] in seen:  # both orders of one pair came back: one item
+                    continue
+                seen.add(pair[0])
+                target = _shown_order(user, dataset, group, pair, pk)
+                # of=("self",): lock only these rows, never the dataset's (every claim would queue on it).
                 # NO KEY UPDATE, as recording takes it: a finishing run's key-share locks do not hide examples.
-                example = (Example.objects.select_for_update(skip_locked=True, of=("self",), no_key=True)
-                           .filter(pk=pk).first())
-                if example is None:  # someone else is claiming or labeling it right now
+                locked = list(Example.objects.select_for_update(skip_locked=True, of=("self",), no_key=True)
+                              .filter(pk__in=pair).order_by("pk"))
+                if len(locked) < len(pair):  # someone else is claiming or labeling it right now
                     locked_out = True
                     continue
-                if _still_free(example, user, dataset, now):
+                if _still_free(pair, user, dataset, now):
+                    example = next(e for e in locked if e.pk == target)
                     example.dataset = dataset
                     claim_for(user, example, now)
                     return example

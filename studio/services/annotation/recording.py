@@ -53,12 +53,15 @@ def _time_spent(client_seconds: float | None, claim: AnnotationClaim, now) -> fl
     return round(min(value, MAX_SECONDS), 3)
 
 
-def _lock(example: Example) -> None:
-    """The example's row lock, after the dataset's tally share lock (tallies.keeping's order). NO KEY UPDATE
-    still excludes every other writer of this example, but not the key-share locks a finishing run's inserts
-    hold on its examples (that run then waits for this label, never the other way round)."""
+def _lock(example: Example) -> list[int]:
+    """The row locks of the example and its twin (in id order, as the queue takes them), after the dataset's
+    tally share lock (tallies.keeping's order); returns their ids. NO KEY UPDATE still excludes every other
+    writer of these examples, but not the key-share locks a finishing run's inserts hold on its examples (that
+    run then waits for this label, never the other way round)."""
     tallies.share_lock(example.dataset_id)
-    Example.objects.select_for_update(no_key=True).filter(pk=example.pk).first()
+    pair = tallies.pair_ids(example)
+    list(Example.objects.select_for_update(no_key=True).filter(pk__in=pair).order_by("pk").values_list("pk"))
+    return pair
 
 
 def _own_claim(user, example: Example, now) -> AnnotationClaim:
@@ -67,7 +70,7 @@ def _own_claim(user, example: Example, now) -> AnnotationClaim:
         raise AnnotationError(
             f"Example {example.pk} was not handed to you. Ask for the next example instead.", kind="forbidden"
         )
-    if claim.expires_at <= now and taken_slots(example.pk, user, now) >= example.dataset.annotation_overlap:
+    if claim.expires_at <= now and taken_slots(tallies.pair_ids(example), user, now) >= example.dataset.annotation_overlap:
         raise AnnotationError(
             "Your hold on this example expired and other annotators have given it all its labels meanwhile.",
             kind="conflict",
@@ -85,7 +88,7 @@ def submit_label(user, example: Example, label: bool, seconds: float | None = No
     seconds = check_seconds(seconds)
     now = timezone.now()
     with transaction.atomic():
-        _lock(example)
+        pair = _lock(example)
         existing = HumanLabel.objects.filter(annotator=user, example=example).first()
         if existing is not None:
             if existing.label != label:
@@ -97,8 +100,11 @@ def submit_label(user, example: Example, label: bool, seconds: float | None = No
             return existing
         if Skip.objects.filter(annotator=user, example=example).exists():
             raise AnnotationError("You skipped this example; it is no longer yours to label.", kind="conflict")
+        if HumanLabel.objects.filter(annotator=user, example_id__in=pair).exists():
+            raise AnnotationError("You already judged this pair in its other order; its label here is implied.",
+                                  kind="conflict")
         claim = _own_claim(user, example, now)
-        if annotator_labels().filter(example=example).count() >= dataset.annotation_overlap:
+        if annotator_labels().filter(example_id__in=pair).count() >= dataset.annotation_overlap:
             raise AnnotationError("This example already has all the labels it needs.", kind="conflict")
         with tallies.keeping(example):
             stored = HumanLabel.objects.create(

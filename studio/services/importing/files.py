@@ -10,6 +10,7 @@ from studio.models import Dataset
 from .errors import ImportFailed
 from .mapping import parse_mapping, mapped_rows
 from .prompts import check_template, default_template
+from .text import check_max_chars
 from .readers import FORMATS, detect_format, open_source, read_records
 from .writer import create_dataset, write_rows
 
@@ -18,10 +19,11 @@ def import_file(source, *, name: str, fmt: str | None = None, mapping, task_type
                 consistency: str = "none", split: str = "train", prompt_template: str | None = None,
                 question: str = "", description: str = "", display_fields: list[str] | None = None,
                 true_word: str = " True", false_word: str = " False", source_credit: str = "",
-                gold_derived_metadata: bool = False, stdout=None) -> Dataset:
+                gold_derived_metadata: bool = False, max_chars: int | None = None, stdout=None) -> Dataset:
     """Create a Dataset from `source` (a path or an open binary file). All or nothing: on the first bad
     row it raises ImportFailed naming the row and field, and nothing is written."""
     fm = parse_mapping(mapping)
+    max_chars = check_max_chars(max_chars)
     field_names = list(fm.fields)
     if task_type not in Dataset.TaskType.values:
         raise ImportFailed(f"unknown task type {task_type!r}: expected one of {', '.join(Dataset.TaskType.values)}",
@@ -60,7 +62,7 @@ def import_file(source, *, name: str, fmt: str | None = None, mapping, task_type
             dataset = create_dataset(
                 name=name, task_type=task_type, consistency=consistency, description=description,
                 question=question, prompt_template=template, true_word=true_word, false_word=false_word,
-                display_fields=shown, gold_derived_metadata=gold_derived_metadata,
+                display_fields=shown, gold_derived_metadata=gold_derived_metadata, max_chars=max_chars,
                 source=source_credit or (f"Imported from {filename}" if filename else "Imported from a file"),
             )
             rows = mapped_rows(records, fm, default_split=split)

@@ -5,6 +5,7 @@ from studio.models import Dataset
 
 from .errors import DatasetExists, ImportFailed
 from .presets import PRESET_DATA_DIR, PRESETS
+from .text import check_max_chars
 from .writer import create_dataset, write_rows
 
 
@@ -18,10 +19,17 @@ def get_preset(name: str, keys: str | None = None):
     return spec
 
 
-def import_preset(name: str, *, keys: str | None = None, stdout=None, skip_existing: bool = False) -> Dataset:
+KEEP = object()  # max_chars: the preset's own default
+
+
+def import_preset(name: str, *, keys: str | None = None, stdout=None, skip_existing: bool = False,
+                  max_chars=KEEP) -> Dataset:
     """Load a preset into a new Dataset. A preset (variant) already in the database is refused, or with
-    skip_existing returned as it is."""
+    skip_existing returned as it is. `max_chars` overrides the preset's prompt text limit (None: no limit)."""
     spec = get_preset(name, keys)
+    attrs = spec.dataset_attrs(keys)
+    if max_chars is not KEEP:
+        attrs["max_chars"] = check_max_chars(max_chars)
     title = spec.dataset_title(keys)
     existing = Dataset.objects.filter(name=title).first()
     if existing is not None and existing.preset != name:
@@ -45,7 +53,7 @@ def import_preset(name: str, *, keys: str | None = None, stdout=None, skip_exist
             raise ImportFailed(f"the preset's data file is missing: {PRESET_DATA_DIR / relative}")
     try:
         with transaction.atomic():
-            dataset = create_dataset(name=title, **spec.dataset_attrs(keys))
+            dataset = create_dataset(name=title, **attrs)
             counts = write_rows(dataset, spec.build(PRESET_DATA_DIR, keys))
     except IntegrityError:
         # Another process imported it between our check and our insert.

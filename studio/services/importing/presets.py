@@ -51,6 +51,7 @@ class PresetSpec:
     true_word: str = " True"
     false_word: str = " False"
     key_variants: dict = field(default_factory=dict)
+    max_chars: int | None = None  # Dataset.max_chars: each field's text in a prompt, cut beyond this
 
     def dataset_title(self, keys: str | None) -> str:
         return self.key_variants[keys].title if keys else self.title
@@ -71,6 +72,7 @@ class PresetSpec:
             "false_word": self.false_word,
             "display_fields": list(self.display_fields),
             "source": self.source,
+            "max_chars": self.max_chars,
         }
 
 
@@ -226,6 +228,11 @@ BLOG_GENDER = PresetSpec(
     ),
     guidelines="Read both posts. Answer **True** if you think Post A is more likely than Post B to be written by "
     "a man. Exactly one of the two posts is by a man.",
+    # Posts run to 127,000 characters (99th percentile about 8,800): whole, a prompt is 796 tokens on average
+    # (SmolLM2's tokenizer), so its 8,192-token context holds 9 demonstrations and the query. Cut at 600
+    # characters a prompt + label is 280 tokens on average (90th percentile 349, 99th 433): about 28
+    # demonstrations fit (22 of the 90th percentile's length).
+    max_chars=600,
 )
 
 SST2 = PresetSpec(

@@ -2,6 +2,7 @@
 import string
 
 from .errors import ImportFailed
+from .text import RAW_KEY, cut
 
 CLAIM_ENDING = "I think this claim is"
 
@@ -17,7 +18,7 @@ def template_fields(template: str) -> list[str]:
     for _, name, spec, conversion in parsed:
         if name is None:
             continue
-        if not name.isidentifier():
+        if not name.isidentifier() or name == RAW_KEY:
             raise ImportFailed(
                 f"the prompt template may only use plain field names like {{text}}, got {{{name}}}",
                 field="prompt_template",
@@ -47,5 +48,8 @@ def check_template(template: str, available: list[str]) -> None:
             )
 
 
-def render(template: str, fields: dict) -> str:
+def render(template: str, fields: dict, max_chars: int | None = None) -> str:
+    """The prompt: `template` over the fields, each text field cut to `max_chars` (text.cut; None: whole)."""
+    if max_chars:
+        fields = {k: cut(v, max_chars) if isinstance(v, str) else v for k, v in fields.items()}
     return template.format_map(fields)

@@ -20,6 +20,7 @@ from .errors import DatasetExists, ImportFailed
 from .mapping import MAX_GROUP, MAX_ID, MAX_SPLIT
 from .prompts import render, template_fields
 from .rows import ExampleRow
+from .text import check_max_chars, decode_fields
 
 BATCH_SIZE = 2000
 # A batch is written early once its rows carry this many crowd votes, and votes go to the database in chunks
@@ -96,13 +97,18 @@ def write_rows(dataset: Dataset, rows, *, batch_size: int = BATCH_SIZE, order: l
         batch.clear()
         batch_votes = 0
 
+    max_chars = check_max_chars(dataset.max_chars)
     for i, r in enumerate(rows):
         position = order[i] if order else i
         if pks is not None:
             r.pk = pks[position]
+        try:
+            r.fields = decode_fields(r.fields)  # entities decoded, the originals kept (text.py)
+        except ImportFailed as e:
+            raise ImportFailed(e.message, row=r.row, field=e.field, line=r.line) from None
         _check(r, seen_ids)
         try:
-            prompt = render(template, r.fields)
+            prompt = render(template, r.fields, max_chars)
         except KeyError as e:
             raise ImportFailed(f"the prompt template uses {{{e.args[0]}}} but this row has no such field",
                                row=r.row, field=str(e.args[0]), line=r.line) from None

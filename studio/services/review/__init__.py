@@ -13,8 +13,8 @@ from .sources import (
     find_source,
     label_sources,
     latest_evaluation,
-    people_majority,
 )
+from .majority import people_majority
 
 __all__ = [
     "GOLD_FILTERS",

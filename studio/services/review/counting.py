@@ -18,9 +18,11 @@ from itertools import combinations
 from django.db import connection, transaction
 from django.db.models import Count, F, Q
 
-from studio.models import Dataset, HumanLabel
+from studio.models import Dataset, Example, HumanLabel
+from studio.services import tallies
 from studio.services.tallies import Kind
 
+from .majority import eligible_annotators
 from .sources import Source, annotate_source, split_examples
 
 VOTE_KINDS = {"people": HumanLabel.Source.ANNOTATOR, "crowd": HumanLabel.Source.CROWD}
@@ -30,19 +32,51 @@ def _code(col: str) -> str:
     return f"CASE WHEN {col} THEN 1 WHEN NOT {col} THEN 0 END"
 
 
-def _votes_sql(dataset: Dataset, split: str, example_ids: list[int] | None = None) -> tuple[str, list]:
-    """example_id, pt, pf, ct, cf: True/False votes of studio annotators (p) and imported crowd (c)."""
+def _votes_sql(dataset: Dataset, split: str, example_ids: list[int] | None = None,
+               annotator_ids: list[int] | None = None) -> tuple[str, list]:
+    """example_id, pt, pf, ct, cf: True/False votes of studio annotators (p) and imported crowd (c). An
+    annotator's label on an example's twin counts as the negated vote on it (tallies/twins.py), as in the
+    kept-on-write vote columns. `annotator_ids`: count only these annotators' votes (crowd votes all)."""
+    people = Q(source=HumanLabel.Source.ANNOTATOR)
+    if annotator_ids is not None:
+        people &= Q(annotator_id__in=annotator_ids)
     qs = HumanLabel.objects.filter(example__dataset=dataset, example__split=split)
     if example_ids is not None:
         qs = qs.filter(example_id__in=example_ids)
     qs = (qs.order_by()
           .values("example_id")
-          .annotate(pt=Count("pk", filter=Q(source=HumanLabel.Source.ANNOTATOR, label=True)),
-                    pf=Count("pk", filter=Q(source=HumanLabel.Source.ANNOTATOR, label=False)),
+          .annotate(pt=Count("pk", filter=people & Q(label=True)),
+                    pf=Count("pk", filter=people & Q(label=False)),
                     ct=Count("pk", filter=Q(source=HumanLabel.Source.CROWD, label=True)),
                     cf=Count("pk", filter=Q(source=HumanLabel.Source.CROWD, label=False))))
     sql, params = qs.query.sql_with_params()
-    return sql, list(params)
+    twins = tallies.twins_sql(dataset, "%s")
+    if twins is None:
+        return sql, list(params)
+    implied, implied_params = (HumanLabel.objects.filter(people, example__dataset=dataset).order_by()
+                               .values("example_id", "annotator_id", "label").query.sql_with_params())
+    H = connection.ops.quote_name(HumanLabel._meta.db_table)
+    E = connection.ops.quote_name(Example._meta.db_table)
+    only = ""
+    if example_ids is not None:
+        only = f" AND t.ex IN ({', '.join(['%s'] * len(example_ids))})" if example_ids else " AND 1 = 0"
+    sql = (f"SELECT u.example_id AS example_id, SUM(u.pt) AS pt, SUM(u.pf) AS pf, SUM(u.ct) AS ct, SUM(u.cf) AS cf "
+           f"FROM (SELECT * FROM ({sql}) own UNION ALL "
+           f"SELECT t.ex, SUM(CASE WHEN i.label THEN 0 ELSE 1 END), SUM(CASE WHEN i.label THEN 1 ELSE 0 END), 0, 0 "
+           f"FROM ({implied}) i JOIN ({twins}) t ON t.twin = i.example_id JOIN {E} e ON e.id = t.ex "
+           f"WHERE e.split = %s{only} AND NOT EXISTS (SELECT 1 FROM {H} h2 WHERE h2.example_id = t.ex "
+           f"AND h2.annotator_id = i.annotator_id) GROUP BY t.ex) u GROUP BY u.example_id")
+    return sql, [*params, *implied_params, dataset.pk, split, *(example_ids or [])]
+
+
+def _not_mirror(dataset: Dataset, column: str) -> tuple[str, list]:
+    """A condition leaving out the twin with the larger id (the vote histogram counts a pair once)."""
+    twins = tallies.twins_sql(dataset, "%s")
+    if twins is None:
+        return "1 = 1", []
+    both = tallies.twins.both_orders_sql(column, "t.twin")
+    return (f"NOT EXISTS (SELECT 1 FROM ({twins}) t WHERE t.ex = {column} AND t.twin < {column} AND NOT {both})",
+            [dataset.pk])
 
 
 def _sum(cond: str) -> str:
@@ -51,13 +85,14 @@ def _sum(cond: str) -> str:
 
 @transaction.atomic
 def count_everything(dataset: Dataset, split: str, sources: list[Source], pair_sources: list[Source],
-                     *, example_ids: list[int] | None = None) -> dict:
+                     *, example_ids: list[int] | None = None, people_annotators: list[int] | None = None) -> dict:
     """Returns {"n_examples", "n_gold", "per_source": {key: cells}, "pairs": {(key_a, key_b): cells}}.
 
     per-source cells: labeled, tp, fp, fn, tn (confusion against gold over examples that have both), and
     for vote-based sources `ties` (equal True/False votes) and `voted` (at least one vote).
     pair cells: tt, tf, ft, ff over examples both sources labeled. `example_ids` restricts the pass
-    (the evaluation's test examples, for its prediction sets)."""
+    (the evaluation's test examples, for its prediction sets); `people_annotators`, the annotators whose votes
+    the people's majority counts (default: all)."""
     one_per_example = [s for s in sources if s.kind not in VOTE_KINDS]
     qs = split_examples(dataset, split).annotate(gold_label=F("gold__label"))
     if example_ids is not None:
@@ -67,7 +102,7 @@ def count_everything(dataset: Dataset, split: str, sources: list[Source], pair_s
         qs = annotate_source(qs, s, f"s{i}")
         cols[s.key] = f"s{i}"
     base_sql, base_params = qs.values("id", "gold_label", *cols.values()).query.sql_with_params()
-    votes_sql, votes_params = _votes_sql(dataset, split, example_ids)
+    votes_sql, votes_params = _votes_sql(dataset, split, example_ids, people_annotators)
 
     # y: one row per example, every source as 1 / 0 / NULL
     select = ["x.id AS id", f"{_code('x.gold_label')} AS g"]
@@ -163,11 +198,28 @@ def count_from_tallies(cells, sources: list[Source], pair_sources: list[Source])
         c = cells.pair(ref, gold)
         per_source[s.key] = {"labeled": cells.n(ref), "tp": c["tt"], "fp": c["tf"], "fn": c["ft"], "tn": c["ff"]}
         if s.kind in VOTE_KINDS:
-            hist = cells.histogram(HIST_KINDS[s.kind])
+            hist = cells.histogram(HIST_KINDS[s.kind], every_example=True)
             per_source[s.key].update(ties=sum(n for f, t, n in hist if f == t),
                                      voted=sum(n for _, _, n in hist))
     pairs = {(sa.key, sb.key): cells.pair(source_ref(sa), source_ref(sb)) for sa, sb in combinations(pair_sources, 2)}
     return {"n_examples": cells.examples(), "n_gold": cells.n(gold), "per_source": per_source, "pairs": pairs}
+
+
+def count_stored(dataset: Dataset, split: str, cells, sources: list[Source], pair_sources: list[Source], *,
+                 min_labels: int | None = None) -> dict:
+    """count_from_tallies, with the people's majority counting only annotators with at least `min_labels` labels
+    in the split (the dashboard's filter). The tallies' majority counts everyone, so when the filter leaves
+    someone out the people's cells come from one pass over the split instead (count_everything)."""
+    counts = count_from_tallies(cells, sources, pair_sources)
+    annotators = eligible_annotators(dataset, split, min_labels)
+    if annotators is None or not any(s.kind == "people" for s in sources):
+        return counts
+    sub = count_everything(dataset, split, sources, pair_sources, people_annotators=annotators)
+    counts["per_source"]["people"] = sub["per_source"]["people"]
+    for pair in counts["pairs"]:
+        if "people" in pair:
+            counts["pairs"][pair] = sub["pairs"][pair]
+    return counts
 
 
 def histograms_from_tallies(cells) -> dict[str, list[tuple[int, int, int]]]:
@@ -179,11 +231,13 @@ def histograms_from_tallies(cells) -> dict[str, list[tuple[int, int, int]]]:
 @transaction.atomic
 def vote_histograms(dataset: Dataset, split: str) -> dict[str, list[tuple[int, int, int]]]:
     """{"annotator": [(false_votes, true_votes, examples)], "crowd": [...]} over the split's examples with
-    at least one vote of that kind. The per-example counts are grouped once more in SQL, so what comes
+    at least one vote of that kind (two twins count once among the annotators'). The per-example counts are grouped once more in SQL, so what comes
     back is a handful of rows however large the dataset."""
     votes_sql, params = _votes_sql(dataset, split)
+    single, single_params = _not_mirror(dataset, "v.example_id")
+    params = [*params, *single_params]
     sql = (f"WITH v AS ({votes_sql}) "
-           "SELECT 'annotator', v.pf, v.pt, COUNT(*) FROM v WHERE v.pt + v.pf > 0 GROUP BY v.pf, v.pt "
+           f"SELECT 'annotator', v.pf, v.pt, COUNT(*) FROM v WHERE v.pt + v.pf > 0 AND {single} GROUP BY v.pf, v.pt "
            "UNION ALL SELECT 'crowd', v.cf, v.ct, COUNT(*) FROM v WHERE v.ct + v.cf > 0 GROUP BY v.cf, v.ct")
     out: dict[str, list] = {HumanLabel.Source.ANNOTATOR: [], HumanLabel.Source.CROWD: []}
     with connection.cursor() as cur:

@@ -96,14 +96,16 @@ def rater_agreement(kind: str, hist: list[tuple[int, int, int]], summary: list[d
 
 
 def _counts(dataset: Dataset, split: str, sources: list[Source], pair_sources: list[Source],
-            evaluation: Evaluation | None, cells) -> dict:
+            evaluation: Evaluation | None, cells, min_labels: int | None = None) -> dict:
     """Counts over the whole split for the database-backed sources; an evaluation's prediction sets
     (which cover only its test examples) are counted in a second pass restricted to those examples."""
     stored = [s for s in sources if s.kind != "baseline"]
-    counts = counting.count_from_tallies(cells, stored, [s for s in pair_sources if s.kind != "baseline"])
+    counts = counting.count_stored(dataset, split, cells, stored, [s for s in pair_sources if s.kind != "baseline"],
+                                   min_labels=min_labels)
     if len(stored) < len(sources):
         ids = (evaluation.results or {}).get("example_ids") or []
-        sub = counting.count_everything(dataset, split, sources, pair_sources, example_ids=ids)
+        sub = counting.count_everything(dataset, split, sources, pair_sources, example_ids=ids,
+                                        people_annotators=counting.eligible_annotators(dataset, split, min_labels))
         for s in sources:
             if s.kind == "baseline":
                 counts["per_source"][s.key] = sub["per_source"][s.key]
@@ -125,7 +127,7 @@ def dashboard(dataset: Dataset, split: str | None = None, *, min_labels: int | N
 
     annotators = [s for s in sources if s.kind == "annotator"]
     pair_sources = [s for s in sources if s.kind != "annotator"] + annotators[:MAX_KAPPA_ANNOTATORS]
-    counts = _counts(dataset, split, sources, pair_sources, evaluation, cells)
+    counts = _counts(dataset, split, sources, pair_sources, evaluation, cells, min_labels)
     n_examples = counts["n_examples"]
     hists = counting.histograms_from_tallies(cells)
     votes_by_kind: dict[str, int] = {}

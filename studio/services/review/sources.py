@@ -215,13 +215,3 @@ def annotate_source(qs: QuerySet, source: Source, alias: str, *, with_score: boo
             When(pk__in=list(source.false_ids), then=Value(False)),
             default=Value(None), output_field=BooleanField())})
     raise ReviewError(f"unknown source kind {source.kind!r}")
-
-
-def people_majority(dataset: Dataset, split: str) -> QuerySet[Example]:
-    """The split's examples with `votes_true`, `votes_false` (studio annotators only, not imported crowd
-    votes) and `majority` (True / False, or None for a tie or no votes — ties are not broken)."""
-    check_split(dataset, split)
-    counts = vote_counts(HumanLabel.Source.ANNOTATOR)
-    return (split_examples(dataset, split)
-            .annotate(votes_true=counts["annotator_t"], votes_false=counts["annotator_f"])
-            .annotate(majority=majority_case("votes_true", "votes_false")))

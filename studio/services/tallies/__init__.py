@@ -7,5 +7,7 @@ from .cells import Cell, Kind
 from .keeping import keeping, share_lock
 from .reading import split_cells, vote_rows
 from .recount import Difference, check, rebuild
+from .twins import chosen_order, has_twins, pair_ids, twin_id, twins_sql, with_twin
 
-__all__ = ["Cell", "Difference", "Kind", "check", "keeping", "rebuild", "share_lock", "split_cells", "vote_rows"]
+__all__ = ["Cell", "Difference", "Kind", "chosen_order", "check", "has_twins", "keeping", "pair_ids", "rebuild",
+           "share_lock", "split_cells", "twin_id", "twins_sql", "vote_rows", "with_twin"]

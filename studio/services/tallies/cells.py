@@ -44,13 +44,28 @@ def fixed_sources(example_id: int, split: str) -> list[tuple[int, int, bool]]:
     return sources + [(Kind.RUN, run_id, bool(label)) for run_id, label in runs]
 
 
-def example_cells(example_id: int, split: str, *, fixed=None, humans=None) -> tuple[Counter, Votes]:
+def example_cells(example_id: int, split: str, *, fixed=None, humans=None, twin: int | None = None
+                  ) -> tuple[Counter, Votes]:
     """(cells, votes) of one example as the database holds it now. `fixed` (fixed_sources) and `humans`
-    (human_rows) may be passed when the caller already read them."""
+    (human_rows) may be passed when the caller already read them. `twin`: the id of its twin (twins.py), whose
+    annotators' labels count, negated, among its people's votes (not as those annotators' own labels; nor at
+    all from an annotator who labeled both orders, as people could before the queue kept them apart); of two
+    twins, the one with the larger id goes into the vote histogram as a mirror (a_label True), so the
+    histogram's plain cells count each pair once (unless someone labeled both: then both orders are units)."""
     sources = list(fixed_sources(example_id, split) if fixed is None else fixed)
     if humans is None:
         humans = human_rows(example_id)
     pt = pf = ct = cf = 0
+    both = False  # someone labeled both orders
+    if twin is not None:
+        here = {annotator for source, annotator, _, _ in humans if source == HumanLabel.Source.ANNOTATOR}
+        for source, annotator, _, label in human_rows(twin):
+            if source != HumanLabel.Source.ANNOTATOR:
+                continue
+            if annotator in here:
+                both = True
+            else:  # judged only there
+                pt, pf = pt + (not label), pf + bool(label)
     cells: Counter = Counter()
     for source, annotator_id, crowd_voter, label in humans:
         if source == HumanLabel.Source.ANNOTATOR:
@@ -68,7 +83,8 @@ def example_cells(example_id: int, split: str, *, fixed=None, humans=None) -> tu
         cells[Cell(split, ak, ar, al)] += 1
         for bk, br, bl in sources[i + 1:]:
             cells[Cell(split, ak, ar, al, bk, br, bl)] += 1
-    cells[Cell(split, Kind.VOTES_PEOPLE, pf, False, Kind.NONE, pt)] += 1
+    mirror = twin is not None and twin < example_id and not both
+    cells[Cell(split, Kind.VOTES_PEOPLE, pf, mirror, Kind.NONE, pt)] += 1
     cells[Cell(split, Kind.VOTES_CROWD, cf, False, Kind.NONE, ct)] += 1
     return cells, Votes(pt, pf, ct, cf)
 

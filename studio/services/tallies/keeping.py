@@ -16,6 +16,7 @@ from django.db import connection
 from studio.models import Example, Tally
 
 from .cells import CELL_FIELDS, example_cells, fixed_sources
+from .twins import twin_id
 
 
 def share_lock(dataset_id: int) -> None:
@@ -30,15 +31,23 @@ def share_lock(dataset_id: int) -> None:
 
 @contextmanager
 def keeping(example: Example):
-    """Wrap a change to `example`'s labels (inside a transaction, after share_lock and the example's row lock)."""
-    fixed = fixed_sources(example.pk, example.split)  # gold and runs: a person's label changes neither
-    before, _ = example_cells(example.pk, example.split, fixed=fixed)
+    """Wrap a change to `example`'s labels (inside a transaction, after share_lock and the row locks of the
+    example and of its twin, if any: its label is also an implied vote on the twin, see twins.py)."""
+    twin = twin_id(example)
+    members = [(example.pk, example.split, twin)]
+    if twin is not None:
+        members.append((twin, Example.objects.filter(pk=twin).values_list("split", flat=True).get(), example.pk))
+    # gold and runs: a person's label changes neither
+    fixed = {pk: fixed_sources(pk, split) for pk, split, _ in members}
+    before = [example_cells(pk, split, fixed=fixed[pk], twin=other)[0] for pk, split, other in members]
     yield
-    after, votes = example_cells(example.pk, example.split, fixed=fixed)
-    delta = Counter(after)
-    delta.subtract(before)
+    delta: Counter = Counter()
+    for (pk, split, other), old in zip(members, before):
+        after, votes = example_cells(pk, split, fixed=fixed[pk], twin=other)
+        delta.update(after)
+        delta.subtract(old)
+        Example.objects.filter(pk=pk).update(**votes._asdict())
     add(example.dataset_id, delta)
-    Example.objects.filter(pk=example.pk).update(**votes._asdict())
 
 
 def add(dataset_id: int, delta: dict) -> None:

@@ -18,10 +18,13 @@ class SplitCells:
     def __init__(self, rows):
         self.sources: dict[tuple, int] = {}
         self.pairs: dict[tuple, int] = {}
+        # hist: one unit per example, but per pair for twins (twins.py); mirrors: the twins left out of hist
         self.hist: dict[int, dict[tuple[int, int], int]] = {Kind.VOTES_PEOPLE: {}, Kind.VOTES_CROWD: {}}
+        self.mirrors: dict[tuple[int, int], int] = {}
         for ak, ar, al, bk, br, bl, n in rows:
             if ak in self.hist:
-                self.hist[ak][(ar, br)] = self.hist[ak].get((ar, br), 0) + n
+                into = self.mirrors if al else self.hist[ak]
+                into[(ar, br)] = into.get((ar, br), 0) + n
             elif bk == Kind.NONE:
                 self.sources[(ak, ar, bool(al))] = n
             else:
@@ -40,11 +43,21 @@ class SplitCells:
         get = lambda la, lb: self.pairs.get((*a, la, *b, lb), 0)  # noqa: E731
         return {"tt": get(True, True), "tf": get(True, False), "ft": get(False, True), "ff": get(False, False)}
 
-    def histogram(self, kind: int) -> list[tuple[int, int, int]]:
-        """(False votes, True votes, examples) for examples with at least one vote of this kind, sorted."""
-        return sorted((f, t, n) for (f, t), n in self.hist[kind].items() if f + t > 0 and n)
+    def histogram(self, kind: int, *, every_example: bool = False) -> list[tuple[int, int, int]]:
+        """(False votes, True votes, units) for units with at least one vote of this kind, sorted. A unit is
+        an example, or for people's votes on twins a pair (what one judgement covers); every_example counts
+        both twins of a pair."""
+        counts = dict(self.hist[kind])
+        if every_example and kind == Kind.VOTES_PEOPLE:
+            for key, n in self.mirrors.items():
+                counts[key] = counts.get(key, 0) + n
+        return sorted((f, t, n) for (f, t), n in counts.items() if f + t > 0 and n)
 
     def examples(self) -> int:
+        return sum(self.hist[Kind.VOTES_PEOPLE].values()) + sum(self.mirrors.values())
+
+    def units(self) -> int:
+        """Examples, counting two twins once (what the labeling queue hands out)."""
         return sum(self.hist[Kind.VOTES_PEOPLE].values())
 
     def _labels_by_ref(self, kind: int) -> dict[int, int]:

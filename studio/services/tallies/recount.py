@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from studio.models import Dataset, ElicitationRun, ElicitedLabel, Example, GoldLabel, HumanLabel, Tally
 
 from .cells import CELL_FIELDS, Cell, Kind, Votes
+from .twins import both_orders_sql, twins_sql
 
 REBUILD_BATCH = 5000
 
@@ -26,17 +27,28 @@ def _t(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _sqls() -> dict[str, str]:
+def _sqls(dataset_id: int) -> dict[str, str]:
+    dataset = Dataset.objects.filter(pk=dataset_id).first()
     E, H, G, R, L = _t(Example), _t(HumanLabel), _t(GoldLabel), _t(ElicitationRun), _t(ElicitedLabel)
     ann, crowd = HumanLabel.Source.ANNOTATOR.value, HumanLabel.Source.CROWD.value
     one = "CASE WHEN h.label THEN 1 ELSE 0 END"
     zero = "CASE WHEN h.label THEN 0 ELSE 1 END"
-    votes = (f"SELECT h.example_id AS ex, "
-             f"SUM(CASE WHEN h.source = '{ann}' THEN {one} ELSE 0 END) AS pt, "
-             f"SUM(CASE WHEN h.source = '{ann}' THEN {zero} ELSE 0 END) AS pf, "
-             f"SUM(CASE WHEN h.source = '{crowd}' THEN {one} ELSE 0 END) AS ct, "
-             f"SUM(CASE WHEN h.source = '{crowd}' THEN {zero} ELSE 0 END) AS cf "
-             f"FROM {H} h JOIN {E} e ON e.id = h.example_id WHERE e.dataset_id = %(ds)s GROUP BY h.example_id")
+    own = (f"SELECT h.example_id AS ex, "
+           f"CASE WHEN h.source = '{ann}' THEN {one} ELSE 0 END AS pt, "
+           f"CASE WHEN h.source = '{ann}' THEN {zero} ELSE 0 END AS pf, "
+           f"CASE WHEN h.source = '{crowd}' THEN {one} ELSE 0 END AS ct, "
+           f"CASE WHEN h.source = '{crowd}' THEN {zero} ELSE 0 END AS cf "
+           f"FROM {H} h JOIN {E} e ON e.id = h.example_id WHERE e.dataset_id = %(ds)s")
+    twins = twins_sql(dataset)
+    if twins:  # an annotator's label on a twin is a negated vote on this example (twins.py)
+        own += (f" UNION ALL SELECT t.ex, {zero}, {one}, 0, 0 FROM {H} h JOIN ({twins}) t ON t.twin = h.example_id "
+                f"WHERE h.source = '{ann}' AND NOT EXISTS (SELECT 1 FROM {H} h2 WHERE h2.example_id = t.ex "
+                f"AND h2.annotator_id = h.annotator_id)")
+    votes = (f"SELECT u.ex AS ex, SUM(u.pt) AS pt, SUM(u.pf) AS pf, SUM(u.ct) AS ct, SUM(u.cf) AS cf "
+             f"FROM ({own}) u GROUP BY u.ex")
+    # of two twins, the larger id is the vote histogram's mirror (cells.example_cells)
+    mirror = (f"CASE WHEN EXISTS (SELECT 1 FROM ({twins}) t WHERE t.ex = e.id AND t.twin < e.id "
+              f"AND NOT {both_orders_sql('e.id', 't.twin')}) THEN 1 ELSE 0 END" if twins else "0")
     src = (f"SELECT e.id AS ex, e.split AS sp, {Kind.GOLD:d} AS k, 0 AS r, g.label AS lab "
            f"FROM {G} g JOIN {E} e ON e.id = g.example_id WHERE e.dataset_id = %(ds)s "
            f"UNION ALL SELECT e.id, e.split, {Kind.RUN:d}, l.run_id, l.label FROM {L} l "
@@ -64,10 +76,11 @@ def _sqls() -> dict[str, str]:
         "voters": (f"SELECT e.split, {Kind.CROWD_VOTER:d}, h.crowd_voter, h.label, 0, 0, 0, COUNT(*) FROM {H} h "
                    f"JOIN {E} e ON e.id = h.example_id WHERE e.dataset_id = %(ds)s AND h.source = '{crowd}' "
                    f"GROUP BY e.split, h.crowd_voter, h.label"),
-        "histograms": (f"WITH votes AS ({votes}) "
-                       f"SELECT e.split, COALESCE(v.pf, 0), COALESCE(v.pt, 0), COALESCE(v.cf, 0), COALESCE(v.ct, 0), "
-                       f"COUNT(*) FROM {E} e LEFT JOIN votes v ON v.ex = e.id WHERE e.dataset_id = %(ds)s "
-                       f"GROUP BY e.split, COALESCE(v.pf, 0), COALESCE(v.pt, 0), COALESCE(v.cf, 0), COALESCE(v.ct, 0)"),
+        "histograms": (f"WITH votes AS ({votes}) SELECT x.split, x.pf, x.pt, x.cf, x.ct, x.mirror, COUNT(*) FROM "
+                       f"(SELECT e.split AS split, COALESCE(v.pf, 0) AS pf, COALESCE(v.pt, 0) AS pt, "
+                       f"COALESCE(v.cf, 0) AS cf, COALESCE(v.ct, 0) AS ct, {mirror} AS mirror "
+                       f"FROM {E} e LEFT JOIN votes v ON v.ex = e.id WHERE e.dataset_id = %(ds)s) x "
+                       f"GROUP BY x.split, x.pf, x.pt, x.cf, x.ct, x.mirror"),
         "votes": (f"WITH votes AS ({votes}) SELECT e.id, e.people_true, e.people_false, e.crowd_true, e.crowd_false, "
                   f"COALESCE(v.pt, 0), COALESCE(v.pf, 0), COALESCE(v.ct, 0), COALESCE(v.cf, 0) "
                   f"FROM {E} e LEFT JOIN votes v ON v.ex = e.id WHERE e.dataset_id = %(ds)s "
@@ -84,7 +97,7 @@ def _session(cur) -> None:
 
 def recount_cells(dataset_id: int) -> Counter:
     """Every nonzero cell of the dataset, counted from its labels (call inside a transaction)."""
-    sqls = _sqls()
+    sqls = _sqls(dataset_id)
     out: Counter = Counter()
     with connection.cursor() as cur:
         _session(cur)
@@ -99,8 +112,8 @@ def recount_cells(dataset_id: int) -> Counter:
         for sp, ak, ar, al, bk, br, bl, n in cur.fetchall():
             out[Cell(sp, int(ak), int(ar), bool(al), int(bk), int(br), bool(bl))] += int(n)
         cur.execute(sqls["histograms"], {"ds": dataset_id})
-        for sp, pf, pt, cf, ct, n in cur.fetchall():
-            out[Cell(sp, Kind.VOTES_PEOPLE, int(pf), False, Kind.NONE, int(pt))] += int(n)
+        for sp, pf, pt, cf, ct, mirror, n in cur.fetchall():
+            out[Cell(sp, Kind.VOTES_PEOPLE, int(pf), bool(mirror), Kind.NONE, int(pt))] += int(n)
             out[Cell(sp, Kind.VOTES_CROWD, int(cf), False, Kind.NONE, int(ct))] += int(n)
     return out
 
@@ -114,7 +127,7 @@ def vote_mismatches(dataset_id: int) -> dict[int, tuple[Votes, Votes]]:
     """{example id: (stored votes, counted votes)} for every example whose vote columns are off."""
     with connection.cursor() as cur:
         _session(cur)
-        cur.execute(_sqls()["votes"], {"ds": dataset_id})
+        cur.execute(_sqls(dataset_id)["votes"], {"ds": dataset_id})
         return {row[0]: (Votes(*map(int, row[1:5])), Votes(*map(int, row[5:9]))) for row in cur.fetchall()}
 
 

@@ -6,7 +6,8 @@ i-th woman's post paired with the i-th man's: 2,500 pairs, every post in exactly
 both orders (A,B) and (B,A), so exactly one of the two claims is true. Splits: pairs, seeded 50/50.
 The orientation key comes from the text ("A>B" for the order whose Post A sorts first), never from gender.
 One post (line 4403) ends in 7,919 NUL characters in the corpus itself (a truncated file); NULs are
-dropped, since PostgreSQL text cannot hold them. Nothing else in the texts is changed.
+dropped, since PostgreSQL text cannot hold them. HTML entities (&nbsp; in 614 posts) are decoded when the
+rows are written, the original kept (importing/text.py); the preset's max_chars cuts posts in prompts.
 """
 import random
 from collections.abc import Iterator
