@@ -86,9 +86,13 @@ def at_least_confident(qs: QuerySet, threshold: float) -> QuerySet:
     return qs.alias(_confidence=confidence()).filter(_confidence__gte=threshold)
 
 
+# A label that disagrees with the sign of its score (confidence < 0); a score of exactly 0 disagrees with neither.
+DISAGREES = Q(label=True, score__lt=0) | Q(label=False, score__gt=0)
+
+
 def disagreeing(qs: QuerySet) -> QuerySet:
     """Labels that disagree with the sign of their score (confidence < 0)."""
-    return qs.filter(Q(label=True, score__lt=0) | Q(label=False, score__gt=0))
+    return qs.filter(DISAGREES)
 
 
 def write_labels(run_id: int, example_ids, labels: dict, scores: dict, *, filled=frozenset(), batch: int = 0,
