@@ -2,9 +2,9 @@
 choice among every row in the table), so a filter never tells whether an id the caller may not see exists."""
 import django_filters as df
 from django import forms
-from django.db.models.functions import Abs
 
 from studio.models import ElicitationRun, ElicitedLabel, Example, HumanLabel, ImportJob
+from studio.services.runs import results as run_results
 
 
 class IdFilter(df.Filter):
@@ -85,7 +85,12 @@ class ElicitedLabelFilter(df.FilterSet):
     dataset = IdFilter(field_name="run__dataset_id", help_text="Dataset id.")
     example = IdFilter(field_name="example_id", help_text="Example id.")
     split = df.CharFilter(field_name="example__split")
-    min_confidence = df.NumberFilter(min_value=0, method="filter_min_confidence", help_text="Only labels with |score| >= this.")
+    min_confidence = df.NumberFilter(
+        min_value=0, method="filter_min_confidence",
+        help_text="Only labels whose confidence (the score in the label's direction: score for True, -score for "
+        "False) is at least this. A label that disagrees with the sign of its score has a negative confidence, "
+        "so it is never kept.",
+    )
     label = BooleanFilter(help_text="true or false.")
     kind = LabelKindFilter(
         field_name="kind",
@@ -97,8 +102,12 @@ class ElicitedLabelFilter(df.FilterSet):
         model = ElicitedLabel
         fields = ["run", "dataset", "example", "split", "label", "kind", "min_confidence"]
 
+    def filter_queryset(self, queryset):
+        # every label served (list and detail both pass through here) carries its computed confidence
+        return super().filter_queryset(run_results.with_confidence(queryset))
+
     def filter_min_confidence(self, queryset, name, value):
-        return queryset.alias(confidence=Abs("score")).filter(confidence__gte=value)
+        return run_results.at_least_confident(queryset, value)
 
 
 class ImportJobFilter(df.FilterSet):

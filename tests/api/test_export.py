@@ -39,13 +39,14 @@ def test_run_export_labels_jsonl(world):
     first = world.examples_a[0]
     assert rows[0] == {"id": first.external_id, "split": first.split, "claim": first.fields["claim"],
                        "note": first.fields["note"], "label": rows[0]["label"], "score": rows[0]["score"],
+                       "confidence": rows[0]["score"] if rows[0]["label"] else -rows[0]["score"],
                        "kind": "elicited", "batch": 0}
 
 
 def test_run_export_csv(world):
     text = body(world.client("reviewer").get(f"/api/runs/{world.run_a.pk}/export/?format=csv"))
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert list(rows[0]) == ["id", "split", "claim", "note", "label", "score", "kind", "batch"]
+    assert list(rows[0]) == ["id", "split", "claim", "note", "label", "score", "confidence", "kind", "batch"]
     assert [(r["id"], r["label"] == "true", float(r["score"]), r["split"]) for r in rows] == expected_labels(world)
 
 
@@ -68,10 +69,17 @@ def test_unlabeled_examples_are_left_out(world):
 
 
 def test_filters_min_confidence_and_split(world):
+    """min_confidence keeps labels whose score agrees with them by at least the threshold: a False label with
+    score +5 (it disagrees with its score) is left out, though |score| is above the threshold."""
+    world.run_a.labels.filter(example=world.examples_a[4]).update(label=False, score=5.0)
     client = world.client("reviewer")
     rows = jsonl(client.get(f"/api/runs/{world.run_a.pk}/export/?min_confidence=3.5"))
-    assert rows and all(abs(r["score"]) >= 3.5 for r in rows)
-    assert [r["id"] for r in rows] == [ext for ext, _, score, _ in expected_labels(world) if abs(score) >= 3.5]
+    # run A's (label, score): (F, -1) (T, 2) (T, 3) (F, -4) (F, +5) (T, 6)
+    assert [r["id"] for r in rows] == [world.examples_a[i].external_id for i in (3, 5)]
+    assert [(r["label"], r["score"], r["confidence"]) for r in rows] == [(False, -4.0, 4.0), (True, 6.0, 6.0)]
+    everything_agreeing = jsonl(client.get(f"/api/runs/{world.run_a.pk}/export/?min_confidence=0&format=jsonl"))
+    assert world.examples_a[4].external_id not in {r["id"] for r in everything_agreeing}
+    assert len(everything_agreeing) == 5
     rows = jsonl(client.get(f"/api/runs/{world.run_a.pk}/export/?split=test"))
     assert {r["split"] for r in rows} == {"test"} and len(rows) == 2
 
@@ -188,7 +196,8 @@ def test_jsonl_loads_with_hugging_face_datasets(world, hf_offline):
 
     labels = load_dataset("json", data_files=str(paths["labels"]), split="train", cache_dir=str(hf_offline / "c"))
     assert labels.num_rows == len(world.examples_a)
-    assert set(labels.column_names) == {"id", "split", "claim", "note", "label", "score", "kind", "batch"}
+    assert set(labels.column_names) == {"id", "split", "claim", "note", "label", "score", "confidence", "kind",
+                                        "batch"}
     assert labels.filter(lambda r: r["kind"] == "filled").num_rows == 2  # a training script can drop them
     assert labels.features["label"].dtype == "bool"
     assert labels[0]["id"] == world.examples_a[0].external_id

@@ -83,8 +83,10 @@ def test_lists_filter_and_page_with_cursors(world):
     assert got == sorted(e.pk for e in world.examples_a)
     test_split = client.get(f"/api/examples/?dataset={world.a.pk}&split=test").json()["results"]
     assert {r["split"] for r in test_split} == {"test"} and len(test_split) == 2
+    world.run_a.labels.filter(example=world.examples_a[4]).update(label=False, score=5.0)  # disagrees: -5
     confident = client.get(f"/api/elicited-labels/?run={world.run_a.pk}&min_confidence=4").json()["results"]
-    assert confident and all(abs(r["score"]) >= 4 for r in confident)
+    # run A's (label, score): (F, -1) (T, 2) (T, 3) (F, -4) (F, +5) (T, 6)
+    assert [(r["label"], r["score"], r["confidence"]) for r in confident] == [(False, -4.0, 4.0), (True, 6.0, 6.0)]
 
 
 def test_run_progress_and_events(world):

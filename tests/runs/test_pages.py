@@ -253,3 +253,34 @@ def test_the_admin_shows_a_run_without_dumping_its_checkpoint(client, admin_user
     assert "#0: pending, iteration 7, 0/8 labeled, checkpoint at 7" in html and "x" * 20 not in html
     assert f"/runs/{run.pk}/" in html
     assert client.get("/admin/studio/elicitationrun/add/").status_code == 403  # runs start through the form
+
+
+def test_the_run_page_counts_the_labels_that_disagree_with_their_score_and_says_why(client, admin_user,
+                                                                                      sst2_dataset):
+    from studio.services.runs.settling import settle_run
+
+    run = runs.start_run(sst2_dataset, user=admin_user, config={**FAST_CONFIG, "calibrate": "none"})
+    ids = run.example_ids
+    # (label, centered score): two disagree with their score (a False at +0.703, a True at -0.2)
+    plan = [(True, 1.2), (False, 0.703), (True, -0.2), (False, -0.9), (True, 0.4), (False, -1.1), (True, 0.0)]
+    for pk, (label, score) in zip(ids, plan):
+        ElicitedLabel.objects.create(run=run, example_id=pk, kind="elicited", label=label, score=score)
+    ElicitedLabel.objects.create(run=run, example_id=ids[7], kind="unlabeled", label=None, score=None)
+    RunBatch.objects.filter(run=run).update(state="completed", phase="done", iteration=4, labeled_count=7,
+                                            unlabeled_after_search=1, filled_count=0)
+    ElicitationRun.objects.filter(pk=run.pk).update(state="running")
+    assert settle_run(run.pk) == "completed"
+    client.force_login(admin_user)
+    html = client.get(f"/runs/{run.pk}/").content.decode()
+    note = html[html.index('id="score-disagreement"'):]
+    note = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", note[note.index(">") + 1:note.index("</p>")])).strip()
+    assert note.startswith("2 of 7 labels disagree with the sign of their score.")
+    assert "chooses labels jointly to maximize mutual predictability and consistency" in note
+    assert "break a consistency pair" in note and "calibrate=none" in note
+    # the table shows each label's confidence, negative on exactly the two that disagree
+    table = html[html.index('id="labels-table"'):html.index("</table>", html.index('id="labels-table"'))]
+    assert "<th class=\"num\" title=\"The score in the label's direction" in table
+    assert table.count("data-disagrees") == 2 and ">-0.703<" in table and ">-0.200<" in table
+    # the fragment the live page fetches when the run ends says the same
+    fragment = client.get(f"/runs/{run.pk}/results/").content.decode()
+    assert "2 of 7</strong> labels disagree" in fragment

@@ -63,11 +63,21 @@ def test_a_run_shows_progress_and_completes_with_every_example_labeled(start_wor
     assert tallies.split_cells(ds.pk, None).n((tallies.Kind.RUN, run.pk)) == run.labeled_count
 
     # A later run of the same model on this worker reuses the loaded model.
-    second = runs.start_run(ds, user=admin_user, config={**FAST_CONFIG, "iterations": 0, "seed": 1})
+    second = runs.start_run(ds, user=admin_user, config={**FAST_CONFIG, "iterations": 0, "seed": 1,
+                                                         "calibrate": "none"})
     wait_for(lambda: _state(second) in ElicitationRun.FINISHED_STATES, 600, "the second run to finish")
     assert second.state == "completed", second.error
-    assert second.batches.get().summary["model_load"]["reused"] is True
+    second_batch = second.batches.get()
+    assert second_batch.summary["model_load"]["reused"] is True
     assert worker.log().count("loading model smollm2") == 1
+    # calibrate=none: the engine's scores are raw log-odds, yet the stored ones are centered on the search's
+    # labels (mean 0), each the raw one minus the batch's recorded center (studio.services.runs.results)
+    assert second_batch.summary["search"]["calibration_offset"] == 0.0
+    center, raw = second_batch.summary["score_center"], second_batch.checkpoint["scores"]
+    elicited = dict(ElicitedLabel.objects.filter(run=second, kind="elicited").values_list("example_id", "score"))
+    assert len(elicited) == FAST_CONFIG["initial_labels"] and abs(sum(elicited.values())) < 1e-9
+    assert center == pytest.approx(sum(raw[str(pk)] for pk in elicited) / len(elicited))
+    assert all(score == pytest.approx(raw[str(pk)] - center) for pk, score in elicited.items())
 
 
 def _both_running_on_two_workers(run):

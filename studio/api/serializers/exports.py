@@ -31,7 +31,9 @@ class ExportQuery(serializers.Serializer):
 
 class RunExportQuery(ExportQuery):
     min_confidence = serializers.FloatField(required=False, min_value=0, allow_null=True, default=None,
-                                            help_text="Only labels whose |score| (log-odds) is at least this.")
+                                            help_text="Only labels whose confidence — the centered log-odds score in the "
+                                            "label's direction (score for True, -score for False) — is at least "
+                                            "this; a label that disagrees with the sign of its score is never kept.")
     agreement = serializers.ChoiceField(
         choices=["agree", "disagree"], required=False, default="", allow_blank=True,
         help_text="Only labels that agree / disagree with the people's majority (ties and unvoted left out).",

@@ -51,7 +51,7 @@ def run_rows(run: ElicitationRun, style: str, filters: ExportFilters | None = No
     filters = filters or ExportFilters()
     check_split(run.dataset, filters.split)
     # every style's rows say how the model got each label: kind (elicited / filled) and the run's batch
-    shape = Shape(run.dataset, style, ("score",), tags=sources.RUN_TAGS)
+    shape = Shape(run.dataset, style, sources.RUN_COLUMNS, tags=sources.RUN_TAGS)
     return shape.columns, _shaped(shape, sources.run_records(run, filters))
 
 

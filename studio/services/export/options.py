@@ -22,7 +22,9 @@ class ExportError(Refusal, ValueError):
 
 @dataclass(frozen=True)
 class ExportFilters:
-    """split: only this split ('' = all). min_confidence: only labels with |score| >= it (runs only).
+    """split: only this split ('' = all). min_confidence: only labels whose confidence (their centered score in
+    the label's direction; studio.services.runs.results) is >= it, so a label that disagrees with the sign of
+    its score is never kept (runs only).
     agreement: 'agree' / 'disagree' = only labels that match / contradict the people's majority (runs only).
     filled: 'include' / 'exclude' the run's filled labels (runs only)."""
 

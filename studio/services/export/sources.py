@@ -3,16 +3,19 @@ label) or gold. Each is one ordered query read with a server-side cursor in chun
 from collections.abc import Iterator
 
 from django.db.models import Q, QuerySet
-from django.db.models.functions import Abs
 
 from studio.models import Dataset, ElicitationRun, ElicitedLabel, Example, GoldLabel, HumanLabel
 from studio.services.review.sources import Source, annotate_source
+from studio.services.runs import results as run_results
 
 from .options import ExportFilters
 from .styles import Record
 
 CHUNK_SIZE = 2000
 RUN_TAGS = ("kind", "batch")  # columns every row of a run's export carries, in every style
+# a run's labels-style columns after `label`: the centered log-odds and the label's confidence
+# (studio.services.runs.results defines both)
+RUN_COLUMNS = ("score", "confidence")
 EXAMPLE_COLUMNS = ("example__external_id", "example__split", "example__fields", "example__prompt")
 
 
@@ -35,7 +38,7 @@ def run_queryset(run: ElicitationRun, filters: ExportFilters) -> QuerySet:
     if filters.split:
         qs = qs.filter(example__split=filters.split)
     if filters.min_confidence is not None:
-        qs = qs.alias(confidence=Abs("score")).filter(confidence__gte=filters.min_confidence)
+        qs = run_results.at_least_confident(qs, filters.min_confidence)
     if filters.agreement:
         # Ties and unvoted examples have no majority, so they neither agree nor disagree.
         majority = majority_examples(run.dataset, filters.split)
@@ -45,14 +48,16 @@ def run_queryset(run: ElicitationRun, filters: ExportFilters) -> QuerySet:
             qs = qs.filter(Q(label=True, example__in=said_true) | Q(label=False, example__in=said_false))
         else:
             qs = qs.filter(Q(label=True, example__in=said_false) | Q(label=False, example__in=said_true))
-    return qs.order_by("example__position", "example_id").values_list(*EXAMPLE_COLUMNS, "label", "score",
+    qs = run_results.with_confidence(qs)
+    return qs.order_by("example__position", "example_id").values_list(*EXAMPLE_COLUMNS, "label", *RUN_COLUMNS,
                                                                                 *RUN_TAGS)
 
 
 def run_records(run: ElicitationRun, filters: ExportFilters) -> Iterator[Record]:
-    for ext, split, fields, prompt, label, score, kind, batch in run_queryset(run, filters).iterator(
+    for ext, split, fields, prompt, label, score, confidence, kind, batch in run_queryset(run, filters).iterator(
             chunk_size=CHUNK_SIZE):
-        yield Record(ext, split, fields, prompt, label, {"score": score, "kind": kind, "batch": batch})
+        yield Record(ext, split, fields, prompt, label,
+                     {"score": score, "confidence": confidence, "kind": kind, "batch": batch})
 
 
 def majority_records(dataset: Dataset, split: str = "", kind: str = "people") -> Iterator[Record]:

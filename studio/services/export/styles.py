@@ -1,7 +1,7 @@
 """The shapes an export's lines take. Every source yields the same record; a Shape turns it into a row.
 
 - labels:     id, split, the example's fields (flattened), label, plus the source's own columns
-              (score for a run; votes for a people's majority; annotator per annotator).
+              (score and confidence for a run; votes for a people's majority; annotator per annotator).
 - sft:        id, prompt (the rendered prompt the model saw), completion (the label word, verbatim).
 - preference: id, prompt, chosen, rejected — for comparison datasets, where a True label means the
               example's first response is the better one.

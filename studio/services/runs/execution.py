@@ -20,7 +20,7 @@ from studio.services import engine_port, jobs
 from studio.services.jobs import error_text, lease
 
 from .progress import ProgressRecorder, forget_events_after, gold_for, progress_fields
-from .results import write_labels
+from .results import centered_scores, write_labels
 from .settling import batch_failed, settle_run
 from .subsets import example_rows
 
@@ -142,8 +142,11 @@ def _work(batch: RunBatch, worker: str, get_backend: BackendGetter, heartbeat: l
 
 def _finish(batch_id: int, worker: str, result, recorder: ProgressRecorder, model_note: dict) -> Outcome:
     labels = {str(k): v for k, v in result.labels.items()}
-    scores = {str(k): v for k, v in result.scores.items()}
     filled = {str(k) for k in result.filled}
+    # stored scores are centered whatever the run's calibrate setting (results.py says what a score means)
+    # (score_center: the mean raw log-odds of True over the search's labels, i.e. the model's lean)
+    raw = result.raw_scores or result.scores
+    scores, score_center = centered_scores({str(k): v for k, v in raw.items()}, labels, filled)
     with transaction.atomic():
         batch = RunBatch.objects.select_for_update().get(pk=batch_id)
         if batch.worker != worker:
@@ -162,7 +165,8 @@ def _finish(batch_id: int, worker: str, result, recorder: ProgressRecorder, mode
             batch.unlabeled_after_search = summary["unlabeled"]  # left by the search, before fill
         batch.tokens_used = int(summary.get("tokens") or batch.tokens_used) + int(summary.get("fill_tokens") or 0)
         batch.seconds_used = recorder.elapsed()
-        batch.summary = {**batch.summary, "search": _json_safe(summary), "model_load": model_note}
+        batch.summary = {**batch.summary, "search": _json_safe(summary), "model_load": model_note,
+                         "score_center": score_center}
         batch.finished_at = timezone.now()
         lease.release(batch)
         batch.error = ""

@@ -6,6 +6,8 @@ from django.db.models import Count
 from studio.models import ElicitationRun, ElicitedLabel
 from studio.services import access, policies
 
+from . import results as label_results
+
 RESULTS_SHOWN = 500
 
 
@@ -30,8 +32,20 @@ def _example_text(fields: dict, prompt: str) -> str:
     return prompt
 
 
+def score_agreement(run: ElicitationRun) -> dict:
+    """How many of the run's scored labels disagree with the sign of their score (confidence < 0), of how many,
+    and why that can happen (studio.services.runs.results defines score and confidence)."""
+    labels = ElicitedLabel.objects.filter(run=run, label__isnull=False, score__isnull=False)
+    counts = labels.aggregate(n=Count("pk"), disagree=Count("pk", filter=label_results.DISAGREES))
+    why = label_results.DISAGREEMENT_WHY
+    if (run.config or {}).get("calibrate") == "none":
+        why += (" This run searched with calibrate=none, so its search and fill compared uncentered log-odds, "
+                "while the scores shown are centered.")
+    return {"n": counts["n"], "disagree": counts["disagree"], "why": why}
+
+
 def results_context(run: ElicitationRun) -> dict:
-    qs = (ElicitedLabel.objects.filter(run=run)
+    qs = (label_results.with_confidence(ElicitedLabel.objects.filter(run=run))
           .select_related("example", "example__gold")
           .order_by("example__position", "example_id"))
     rows = []
@@ -44,12 +58,14 @@ def results_context(run: ElicitationRun) -> dict:
             "kind": item.kind,  # elicited / filled / unlabeled
             "batch": item.batch,
             "score": item.score,
+            "confidence": item.confidence,
+            "disagrees": item.confidence is not None and item.confidence < 0,
             "gold": gold.label if gold is not None else None,
             "matches": None if gold is None or item.label is None else item.label == gold.label,
         })
     total = qs.count()
     return {"run": run, "rows": rows, "total": total, "truncated": total > len(rows),
-            "summary": run.summary or {}}
+            "summary": run.summary or {}, "score_agreement": score_agreement(run)}
 
 
 def run_page(run: ElicitationRun, user) -> dict:
@@ -77,4 +93,4 @@ def run_page(run: ElicitationRun, user) -> dict:
     return context
 
 
-__all__ = ["run_list", "run_page", "results_context", "visible_runs"]
+__all__ = ["run_list", "run_page", "results_context", "score_agreement", "visible_runs"]
