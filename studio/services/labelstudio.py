@@ -22,6 +22,7 @@ from studio.models import Dataset, ElicitationRun, ElicitedLabel
 from studio.services.export.options import ExportFilters, check_split
 from studio.services.export.styles import display_field_names, field_keys
 from studio.services.importing import ImportFailed
+from studio.services.runs.results import confidence_of
 from studio.services.importing.prompts import check_template, default_template
 from studio.services.importing.readers import open_source, read_records
 from studio.services.importing.rows import ExampleRow
@@ -193,10 +194,12 @@ def label_config(dataset: Dataset) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _probability(score: float | None) -> float | None:
-    if score is None:
+def _probability(confidence: float | None) -> float | None:
+    """The model's probability of its label: the sigmoid of the label's confidence (its centred score in the
+    label's direction), below one half for a label the search kept against its own score."""
+    if confidence is None:
         return None
-    return 1.0 / (1.0 + math.exp(-min(abs(score), 700.0)))
+    return 1.0 / (1.0 + math.exp(-max(min(confidence, 700.0), -700.0)))
 
 
 def export_run_tasks(run: ElicitationRun, *, split: str = "", filled: str = "include") -> Iterator[str]:
@@ -228,7 +231,7 @@ def export_run_tasks(run: ElicitationRun, *, split: str = "", filled: str = "inc
                          "icm_batch": batch_index},
                 "predictions": [{
                     "model_version": version,
-                    "score": _probability(score),
+                    "score": _probability(confidence_of(label, score)),
                     "result": [{"from_name": FROM_NAME, "to_name": to_name, "type": "choices",
                                 "value": {"choices": [yes if label else no]}}],
                 }],
