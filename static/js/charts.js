@@ -15,11 +15,14 @@ window.StudioCharts = (function () {
   }
 
   // One series of {x: iteration, y} points: the state after each iteration, held until the next point.
-  // A gap (null) stays a gap: nothing is drawn where nothing was measured.
+  // A gap (null) stays a gap: nothing is drawn where nothing was measured. While a series is short its recorded
+  // points are marked, so the last one (drawn as the step's rise) reads as a value too.
   function stepLine(label, color, data, extra) {
     return Object.assign({ label: label, data: data, borderColor: color, backgroundColor: color, stepped: "before",
-                           tension: 0, pointRadius: 0, borderWidth: 2, spanGaps: false }, extra || {});
+                           tension: 0, borderWidth: 2, spanGaps: false,
+                           pointRadius: (ctx) => (ctx.dataset.data.length > MARKED_POINTS ? 0 : 2.5) }, extra || {});
   }
+  const MARKED_POINTS = 60;
 
   // {x, y} points from parallel arrays, y optionally mapped (nulls kept as gaps).
   function points(xs, ys, map) {
