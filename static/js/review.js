@@ -43,8 +43,9 @@
     const rows = sources.filter((s) => s.accuracy.n > 0);
     if (!canvas || !rows.length) return;
     const labels = rows.map((s) => SC.wrapLabel(s.name, LABEL_WIDTH));
-    const lines = labels.reduce((n, l) => n + (Array.isArray(l) ? l.length : 1), 0);
-    canvas.parentNode.style.height = Math.max(240, 70 + 16 * rows.length + 16 * lines) + "px";
+    // bars are evenly spaced: each band is as tall as the tallest (most wrapped) label needs
+    const lines = Math.max(...labels.map((l) => (Array.isArray(l) ? l.length : 1)));
+    canvas.parentNode.style.height = Math.max(240, 70 + rows.length * (14 + 16 * lines)) + "px";
     new Chart(canvas, {
       type: "bar",
       plugins: [errorBars],
@@ -52,7 +53,7 @@
         labels: labels,
         datasets: [{ label: "Accuracy against gold (%)", data: rows.map((s) => pct(s.accuracy.accuracy)),
           ci: rows.map((s) => [pct(s.accuracy.ci_low), pct(s.accuracy.ci_high)]),
-          backgroundColor: rows.map((s) => COLORS[s.kind] || "#6b7280") }],
+          backgroundColor: rows.map((s) => COLORS[s.kind] || "#6b7280"), maxBarThickness: 32 }],
       },
       options: { ...base, indexAxis: "y", plugins: { legend: { display: false } },
         scales: { x: { min: 0, max: 100, title: { display: true, text: "accuracy against gold, % (95% CI)" } },

@@ -100,6 +100,7 @@ def test_charts_are_true_to_their_data(browser, live_server, reviewed, admin_use
     assert bars["ticks"] == len(names), "no label skipped"
     assert bars["widest"] <= bars["axisWidth"] and bars["axisLeft"] >= 0, bars
     assert not any("evaluation" in n or n in ("Zero-shot", "Random labels", "Gold labels") for n in names)
+    page.locator("#sources .chart-box").screenshot(path=str(artifacts_dir / "review-sources-chart-wrapped.png"))
 
     # The dashboard's run chart: linear iterations, step lines, no smoothing.
     dash = page.evaluate(CURVE_CONFIG, f"run-chart-{log_run.pk}")
