@@ -3,14 +3,13 @@
 A label source is a set of labels given to the dataset's examples and measured against gold: a completed ICM
 run, the people's majority vote (ties stay ties), one annotator, or the imported crowd votes' majority. An
 evaluation's conditions (zero-shot, many-shot with random/gold/people/ICM demonstrations) are not label
-sources: they are the model's test predictions under each condition, shown by the evaluation's own results;
-`evaluation_sources` still turns them into sources (kind "baseline") for a caller that asks for them by key.
+sources: they are the model's test predictions under each condition, shown by the evaluation's own results.
 Every source turns into one annotation on an Example queryset (True / False / NULL), so counts come from the
 database.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import BooleanField, Case, CharField, F, FilteredRelation, FloatField, Q, QuerySet, Sum, Value, When
@@ -29,14 +28,11 @@ class ReviewError(Refusal, ValueError):
 
 @dataclass(frozen=True)
 class Source:
-    key: str  # stable id used in URLs and the API: run:3, people, crowd, annotator:7, eval:2:zero-shot
-    kind: str  # run | people | crowd | annotator | baseline
+    key: str  # stable id used in URLs and the API: run:3, people, crowd, annotator:7
+    kind: str  # run | people | crowd | annotator
     name: str
     run_id: int | None = None
     annotator_id: int | None = None
-    # baseline sources: the test examples the evaluation predicted True / False
-    true_ids: tuple[int, ...] = field(default=(), repr=False)
-    false_ids: tuple[int, ...] = field(default=(), repr=False)
 
     def as_dict(self) -> dict:
         return {"key": self.key, "kind": self.kind, "name": self.name, "run_id": self.run_id,
@@ -94,26 +90,6 @@ def latest_evaluation(dataset: Dataset) -> Evaluation | None:
     return Evaluation.objects.filter(dataset=dataset, state=Evaluation.State.COMPLETED).order_by("-finished_at", "-pk").first()
 
 
-def evaluation_sources(evaluation: Evaluation | None, split: str) -> list[Source]:
-    """The evaluation's prediction sets as sources, when the dashboard's split is the one it tested."""
-    if evaluation is None:
-        return []
-    results = evaluation.results or {}
-    if results.get("test_split") != split:
-        return []
-    ids = results.get("example_ids") or []
-    out = []
-    for entry in results.get("sources", []):
-        preds = entry.get("predictions") or []
-        true_ids = tuple(i for i, p in zip(ids, preds) if p is True)
-        false_ids = tuple(i for i, p in zip(ids, preds) if p is False)
-        out.append(Source(key=f"eval:{evaluation.pk}:{entry['key']}", kind="baseline",
-                          name=f"{entry['name']} (many-shot, evaluation {evaluation.pk})" if entry.get("n_demos")
-                          else f"{entry['name']} (evaluation {evaluation.pk})",
-                          true_ids=true_ids, false_ids=false_ids))
-    return out
-
-
 def vote_summary(dataset: Dataset, split: str) -> list[dict]:
     """A row per annotator and per crowd vote position, with {"source", "annotator_id", "annotator__username",
     "crowd_voter", "n"}, read from the split's tallies (kept on write), not from the votes."""
@@ -158,7 +134,7 @@ def label_sources(dataset: Dataset, split: str, *, min_labels: int | None = None
 
 
 def find_source(dataset: Dataset, split: str, key: str) -> Source:
-    """The source with this key (run:N, people, crowd, annotator:N, eval:E:name), checked to exist for the
+    """The source with this key (run:N, people, crowd, annotator:N), checked to exist for the
     split, without listing every source."""
     kind, _, rest = key.partition(":")
     missing = ReviewError(f"no label source {key!r} for dataset {dataset.slug!r}, split {split!r}")
@@ -177,10 +153,6 @@ def find_source(dataset: Dataset, split: str, key: str) -> Source:
         if name is None or not _has_votes(dataset, split, HumanLabel.Source.ANNOTATOR, int(rest)):
             raise missing
         return Source(key=key, kind="annotator", name=f"Annotator {name}", annotator_id=int(rest))
-    if kind == "eval":
-        for s in evaluation_sources(latest_evaluation(dataset), split):
-            if s.key == key:
-                return s
     raise missing
 
 
@@ -228,11 +200,6 @@ def annotate_source(qs: QuerySet, source: Source, alias: str, *, with_score: boo
         counts = vote_counts(vote_kind)
         qs = qs.annotate(**{t: counts[f"{vote_kind}_t"], f: counts[f"{vote_kind}_f"]})
         return qs.annotate(**{alias: majority_case(t, f)})
-    if source.kind == "baseline":
-        return qs.annotate(**{alias: Case(
-            When(pk__in=list(source.true_ids), then=Value(True)),
-            When(pk__in=list(source.false_ids), then=Value(False)),
-            default=Value(None), output_field=BooleanField())})
     raise ReviewError(f"unknown source kind {source.kind!r}")
 
 
