@@ -1,6 +1,7 @@
 // A run's live page: polls the run's progress JSON, updates the totals, the grid of batches (state, iteration,
-// labeled, U, coverage, time left) and the curves (U and accuracy against gold by iteration, one line per
-// batch) without reloading, and shows the labels and their accuracy when the run ends.
+// labeled, U, coverage, time left) and the curves (U, accuracy against gold, labeled examples, accepted flips and
+// inconsistencies by iteration, one step line per batch; see charts.js) without reloading, and shows the labels
+// and their accuracy when the run ends.
 (function () {
   "use strict";
   const root = document.getElementById("run-live");
@@ -13,32 +14,41 @@
   let lastEventId = null;  // the cursor: the id of the last event drawn
   let timer = null;
 
-  function lineChart(canvasId, yTitle, yOptions) {
+  const SC = window.StudioCharts;
+
+  // A chart of one quantity by iteration within the batch (a linear axis), one step line per batch.
+  function lineChart(canvasId, yTitle, yAxis) {
     const canvas = document.getElementById(canvasId);
-    if (!canvas || typeof Chart === "undefined") return null;
+    if (!canvas || typeof Chart === "undefined" || !SC) return null;
     return new Chart(canvas, {
       type: "line",
       data: { datasets: [] },
       options: {
         animation: false, responsive: true, maintainAspectRatio: false, parsing: false,
-        scales: { x: { type: "linear", title: { display: true, text: "iteration within the batch" } },
-                  y: Object.assign({ title: { display: true, text: yTitle } }, yOptions || {}) },
-        plugins: { legend: { display: true }, tooltip: { intersect: false, mode: "nearest" } },
+        scales: { x: SC.iterationAxis("iteration within the batch"),
+                  y: yAxis || { title: { display: true, text: yTitle } } },
+        plugins: { legend: { display: true }, title: { display: true, text: yTitle },
+                   tooltip: { intersect: false, mode: "nearest", axis: "x" } },
       },
     });
   }
 
   const energyChart = lineChart("chart-energy", "U = α·P(D) − I(D)");
   const accuracyChart = lineChart("chart-accuracy", "accuracy against gold (labeled so far)",
-                                  { min: 0, max: 1, ticks: { callback: (v) => Math.round(v * 100) + "%" } });
+                                  { min: 0, max: 1, title: { display: true, text: "accuracy against gold" },
+                                    ticks: { callback: (v) => Math.round(v * 100) + "%" } });
+  const labeledChart = lineChart("chart-labeled", "labeled examples", SC && SC.countAxis("labeled examples"));
+  const flipsChart = lineChart("chart-flips", "accepted flips", SC && SC.countAxis("accepted flips"));
+  const inconsistencyChart = lineChart("chart-inconsistencies", "inconsistencies",
+                                       SC && SC.countAxis("inconsistencies"));
+  const charts = [energyChart, accuracyChart, labeledChart, flipsChart, inconsistencyChart].filter(Boolean);
 
-  // One dataset per batch, kept in batch order; straight segments between the recorded points (no smoothing).
+  // One dataset per batch, kept in batch order: the state after each recorded iteration, held until the next
+  // (step lines, no smoothing).
   function datasetFor(chart, batch) {
     let ds = chart.data.datasets.find((d) => d.batch === batch);
     if (!ds) {
-      const color = COLORS[batch % COLORS.length];
-      ds = { label: "batch " + batch, batch: batch, data: [], borderColor: color, backgroundColor: color,
-             pointRadius: 0, borderWidth: 2, tension: 0 };
+      ds = SC.stepLine("batch " + batch, COLORS[batch % COLORS.length], [], { batch: batch });
       chart.data.datasets.push(ds);
       chart.data.datasets.sort((a, b) => a.batch - b.batch);
     }
@@ -57,12 +67,15 @@
     events.forEach((e) => {
       addPoint(energyChart, e.batch, e.iteration, e.energy);
       addPoint(accuracyChart, e.batch, e.iteration, e.accuracy);
+      addPoint(labeledChart, e.batch, e.iteration, e.labeled_count);
+      addPoint(flipsChart, e.batch, e.iteration, e.accepted_flips);
+      addPoint(inconsistencyChart, e.batch, e.iteration, e.inconsistencies);
       lastEventId = e.id;
     });
-    if (events.length) {
-      if (energyChart) energyChart.update();
-      if (accuracyChart) accuracyChart.update();
-    }
+    // A dataset without consistency constraints has no inconsistencies to draw: its chart stays hidden.
+    const box = document.getElementById("chart-inconsistencies-box");
+    if (box && inconsistencyChart && inconsistencyChart.data.datasets.length) box.hidden = false;
+    if (events.length) charts.forEach((chart) => chart.update());
   }
 
   function field(name) { return root.querySelectorAll('[data-field="' + name + '"]'); }

@@ -57,6 +57,19 @@ def test_an_admin_starts_a_run_from_the_admin_and_watches_it_complete(browser, l
     page.close()
 
 
+# A chart's resolved Chart.js config, read in the page as a user's eye would check it.
+CHART_CONFIG = """(id) => {
+  const chart = Chart.getChart(id);
+  return {
+    xType: chart.scales.x.type, xPrecision: chart.options.scales.x.ticks.precision,
+    yMin: chart.scales.y.min, yPrecision: chart.options.scales.y.ticks.precision,
+    yTicks: chart.scales.y.ticks.map((t) => t.value),
+    datasets: chart.data.datasets.map((d) => ({ label: d.label, stepped: d.stepped, tension: d.tension,
+                                                xs: d.data.map((p) => p.x), ys: d.data.map((p) => p.y) })),
+  };
+}"""
+
+
 def _row_cells(page, index: int) -> list[str]:
     return [t.strip() for t in page.locator(f'#batch-grid tr[data-batch="{index}"] td').all_text_contents()]
 
@@ -106,6 +119,17 @@ def test_a_reviewer_watches_a_two_batch_runs_grid_without_a_reload(browser, live
     assert page.is_visible("#coverage-warning")
     assert "4 iterations are too few to visit every example of 2 of 2 batches" in page.text_content("#coverage-warning")
     assert page.evaluate("Chart.getChart('chart-energy').data.datasets.map(d => [d.label, d.data.length])") == [["batch 0", 4]]
+    # The curves are true to the data: linear iterations, step lines, counts on whole numbers from 0.
+    for canvas in ("chart-energy", "chart-accuracy", "chart-labeled", "chart-flips", "chart-inconsistencies"):
+        cfg = page.evaluate(CHART_CONFIG, canvas)
+        assert cfg["xType"] == "linear" and cfg["xPrecision"] == 0, canvas
+        assert all(d["stepped"] == "before" and d["tension"] == 0 for d in cfg["datasets"]), (canvas, cfg)
+        if canvas in ("chart-labeled", "chart-flips", "chart-inconsistencies"):
+            assert cfg["yMin"] == 0 and cfg["yPrecision"] == 0, canvas
+            assert all(float(v).is_integer() for v in cfg["yTicks"]), (canvas, cfg["yTicks"])
+    assert page.evaluate(CHART_CONFIG, "chart-labeled")["datasets"] == [
+        {"label": "batch 0", "stepped": "before", "tension": 0, "xs": [1, 2, 3, 4], "ys": [1, 2, 3, 4]}]
+    assert not page.is_visible("#chart-inconsistencies"), "no inconsistencies measured yet: no empty chart"
     page.screenshot(path=str(artifacts_dir / "run-batches-loading.png"), full_page=True)
 
     # Batch 1 searches: 2 iterations in 2 s, on its second delivery.
@@ -114,7 +138,7 @@ def test_a_reviewer_watches_a_two_batch_runs_grid_without_a_reload(browser, live
     ElicitationRun.objects.filter(pk=run.pk).update(iteration=6, labeled_count=7)
     for i in (1, 2):
         RunEvent.objects.create(run=run, batch=1, iteration=i, energy=-1.0 + i * 0.25, labeled_count=i + 1,
-                                true_count=1, false_count=i, accuracy=0.75)
+                                true_count=1, false_count=i, accuracy=0.75, accepted_flips=i, inconsistencies=3 - i)
     page.wait_for_function(
         "() => document.querySelector('#batch-grid tr[data-batch=\"1\"]')?.dataset.phase === 'searching'")
     cells = _row_cells(page, 1)
@@ -125,6 +149,11 @@ def test_a_reviewer_watches_a_two_batch_runs_grid_without_a_reload(browser, live
     page.wait_for_function("() => Chart.getChart('chart-energy').data.datasets.length === 2")
     assert page.evaluate("Chart.getChart('chart-energy').data.datasets[1].data.map(p => p.x)") == [1, 2]
     assert page.evaluate("Chart.getChart('chart-accuracy').data.datasets[1].data.map(p => p.y)") == [0.75, 0.75]
+    page.wait_for_selector("#chart-inconsistencies", state="visible")
+    inconsistencies = page.evaluate(CHART_CONFIG, "chart-inconsistencies")
+    assert [(d["label"], d["xs"], d["ys"]) for d in inconsistencies["datasets"]] == [("batch 1", [1, 2], [2, 1])]
+    assert inconsistencies["yMin"] == 0 and inconsistencies["yTicks"] == [0, 1, 2]
+    page.locator(".run-curves-live").screenshot(path=str(artifacts_dir / "run-curves-two-batches.png"))
 
     # The run ends: every example labeled, 2 of them filled after the search.
     gold = dict(GoldLabel.objects.filter(example__dataset=ds).values_list("example_id", "label"))

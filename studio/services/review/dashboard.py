@@ -95,26 +95,6 @@ def rater_agreement(kind: str, hist: list[tuple[int, int, int]], summary: list[d
     }
 
 
-def _counts(dataset: Dataset, split: str, sources: list[Source], pair_sources: list[Source],
-            evaluation: Evaluation | None, cells, min_labels: int | None = None) -> dict:
-    """Counts over the whole split for the database-backed sources; an evaluation's prediction sets
-    (which cover only its test examples) are counted in a second pass restricted to those examples."""
-    stored = [s for s in sources if s.kind != "baseline"]
-    counts = counting.count_stored(dataset, split, cells, stored, [s for s in pair_sources if s.kind != "baseline"],
-                                   min_labels=min_labels)
-    if len(stored) < len(sources):
-        ids = (evaluation.results or {}).get("example_ids") or []
-        sub = counting.count_everything(dataset, split, sources, pair_sources, example_ids=ids,
-                                        people_annotators=counting.eligible_annotators(dataset, split, min_labels))
-        for s in sources:
-            if s.kind == "baseline":
-                counts["per_source"][s.key] = sub["per_source"][s.key]
-        for pair, cells in sub["pairs"].items():
-            if pair not in counts["pairs"]:
-                counts["pairs"][pair] = cells
-    return counts
-
-
 def dashboard(dataset: Dataset, split: str | None = None, *, min_labels: int | None = None,
               with_curves: bool = True) -> dict:
     split = split or default_split(dataset)
@@ -123,11 +103,12 @@ def dashboard(dataset: Dataset, split: str | None = None, *, min_labels: int | N
     evaluation = latest_evaluation(dataset)
     cells = tallies.split_cells(dataset.pk, split)  # the split's aggregates, kept on write: one small read
     summary = tallies.vote_rows(cells)
-    sources = label_sources(dataset, split, min_labels=min_labels, evaluation=evaluation, summary=summary)
+    # label sources only: the evaluation's conditions are its own results (`comparison`), never listed here
+    sources = label_sources(dataset, split, min_labels=min_labels, summary=summary)
 
     annotators = [s for s in sources if s.kind == "annotator"]
     pair_sources = [s for s in sources if s.kind != "annotator"] + annotators[:MAX_KAPPA_ANNOTATORS]
-    counts = _counts(dataset, split, sources, pair_sources, evaluation, cells, min_labels)
+    counts = counting.count_stored(dataset, split, cells, sources, pair_sources, min_labels=min_labels)
     n_examples = counts["n_examples"]
     hists = counting.histograms_from_tallies(cells)
     votes_by_kind: dict[str, int] = {}

@@ -1,16 +1,18 @@
 """Label sources for a dataset and split, and the SQL column that gives each source's label per example.
 
-A source is any set of labels measured against gold: a completed ICM run, the people's majority vote
-(ties stay ties), one annotator, the imported crowd votes' majority, or a prediction set stored by the
-latest evaluation (zero-shot, many-shot with random/gold/people/ICM demonstrations). Every source turns
-into one annotation on an Example queryset (True / False / NULL), so counts come from the database.
+A label source is a set of labels given to the dataset's examples and measured against gold: a completed ICM
+run, the people's majority vote (ties stay ties), one annotator, or the imported crowd votes' majority. An
+evaluation's conditions (zero-shot, many-shot with random/gold/people/ICM demonstrations) are not label
+sources: they are the model's test predictions under each condition, shown by the evaluation's own results.
+Every source turns into one annotation on an Example queryset (True / False / NULL), so counts come from the
+database.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import BooleanField, Case, CharField, F, FilteredRelation, FloatField, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, CharField, F, FilteredRelation, FloatField, Q, QuerySet, Sum, Value, When
 
 from studio.models import Dataset, ElicitationRun, Evaluation, Example, HumanLabel, Tally
 from studio.services import tallies
@@ -26,14 +28,11 @@ class ReviewError(Refusal, ValueError):
 
 @dataclass(frozen=True)
 class Source:
-    key: str  # stable id used in URLs and the API: run:3, people, crowd, annotator:7, eval:2:zero-shot
-    kind: str  # run | people | crowd | annotator | baseline
+    key: str  # stable id used in URLs and the API: run:3, people, crowd, annotator:7
+    kind: str  # run | people | crowd | annotator
     name: str
     run_id: int | None = None
     annotator_id: int | None = None
-    # baseline sources: the test examples the evaluation predicted True / False
-    true_ids: tuple[int, ...] = field(default=(), repr=False)
-    false_ids: tuple[int, ...] = field(default=(), repr=False)
 
     def as_dict(self) -> dict:
         return {"key": self.key, "kind": self.kind, "name": self.name, "run_id": self.run_id,
@@ -54,9 +53,28 @@ def check_split(dataset: Dataset, split: str) -> str:
     return split
 
 
+# The tally cells that count one label each: a completed run's label, an annotator's label, a crowd vote.
+LABEL_TALLY_KINDS = (tallies.Kind.RUN, tallies.Kind.ANNOTATOR, tallies.Kind.CROWD_VOTER)
+
+
+def labels_by_split(dataset: Dataset) -> dict[str, int]:
+    """{split: labels in it}: completed runs' labels, annotators' labels and imported crowd votes (gold not
+    counted), from the splits' tallies (kept on write): one small grouped read."""
+    rows = (Tally.objects.filter(dataset=dataset, b_kind=tallies.Kind.NONE, a_kind__in=LABEL_TALLY_KINDS, n__gt=0)
+            .values("split").annotate(total=Sum("n")).values_list("split", "total"))
+    return {split: total for split, total in rows if total}
+
+
 def default_split(dataset: Dataset) -> str:
+    """The split the review pages open on: the one with the most labels (runs', people's or imported votes);
+    on a tie, or when no split has labels, "test" if the dataset has it, else its first split."""
     splits = dataset_splits(dataset)
-    return "test" if "test" in splits else (splits[0] if splits else "")
+    fallback = "test" if "test" in splits else (splits[0] if splits else "")
+    counts = labels_by_split(dataset)
+    labeled = [s for s in splits if counts.get(s)]
+    if not labeled:
+        return fallback
+    return max(labeled, key=lambda s: (counts[s], s == fallback, -splits.index(s)))
 
 
 def runs_for_split(dataset: Dataset, split: str) -> QuerySet[ElicitationRun]:
@@ -70,26 +88,6 @@ def runs_for_split(dataset: Dataset, split: str) -> QuerySet[ElicitationRun]:
 
 def latest_evaluation(dataset: Dataset) -> Evaluation | None:
     return Evaluation.objects.filter(dataset=dataset, state=Evaluation.State.COMPLETED).order_by("-finished_at", "-pk").first()
-
-
-def evaluation_sources(evaluation: Evaluation | None, split: str) -> list[Source]:
-    """The evaluation's prediction sets as sources, when the dashboard's split is the one it tested."""
-    if evaluation is None:
-        return []
-    results = evaluation.results or {}
-    if results.get("test_split") != split:
-        return []
-    ids = results.get("example_ids") or []
-    out = []
-    for entry in results.get("sources", []):
-        preds = entry.get("predictions") or []
-        true_ids = tuple(i for i, p in zip(ids, preds) if p is True)
-        false_ids = tuple(i for i, p in zip(ids, preds) if p is False)
-        out.append(Source(key=f"eval:{evaluation.pk}:{entry['key']}", kind="baseline",
-                          name=f"{entry['name']} (many-shot, evaluation {evaluation.pk})" if entry.get("n_demos")
-                          else f"{entry['name']} (evaluation {evaluation.pk})",
-                          true_ids=true_ids, false_ids=false_ids))
-    return out
 
 
 def vote_summary(dataset: Dataset, split: str) -> list[dict]:
@@ -112,11 +110,11 @@ def _has_votes(dataset: Dataset, split: str, kind: str, annotator_id: int | None
 
 
 def label_sources(dataset: Dataset, split: str, *, min_labels: int | None = None,
-                  evaluation: Evaluation | None | bool = True, summary: list[dict] | None = None) -> list[Source]:
-    """Every source for a dataset and split: runs, people's majority, annotators with at least
-    `min_labels` labels in the split, the crowd's majority, and the latest evaluation's prediction sets.
-    Pass evaluation=None to leave evaluation sources out, or an Evaluation to use that one. `summary`:
-    vote_summary's rows, when the caller has them already."""
+                  summary: list[dict] | None = None, evaluation: object = None) -> list[Source]:
+    """Every label source for a dataset and split: runs, people's majority, annotators with at least
+    `min_labels` labels in the split and the crowd's majority; never an evaluation's conditions (see the
+    module docstring; `evaluation` is accepted and ignored, for callers written when they were listed).
+    `summary`: vote_summary's rows, when the caller has them already."""
     check_split(dataset, split)
     min_labels = min_annotator_labels() if min_labels is None else min_labels
     if summary is None:  # read from the split's tallies: a few hundred rows, no pass over labels
@@ -132,14 +130,11 @@ def label_sources(dataset: Dataset, split: str, *, min_labels: int | None = None
     for a in annotators:
         sources.append(Source(key=f"annotator:{a['annotator_id']}", kind="annotator",
                               name=f"Annotator {a['annotator__username']}", annotator_id=a["annotator_id"]))
-    if evaluation is True:
-        evaluation = latest_evaluation(dataset)
-    sources.extend(evaluation_sources(evaluation or None, split))
     return sources
 
 
 def find_source(dataset: Dataset, split: str, key: str) -> Source:
-    """The source with this key (run:N, people, crowd, annotator:N, eval:E:name), checked to exist for the
+    """The source with this key (run:N, people, crowd, annotator:N), checked to exist for the
     split, without listing every source."""
     kind, _, rest = key.partition(":")
     missing = ReviewError(f"no label source {key!r} for dataset {dataset.slug!r}, split {split!r}")
@@ -158,10 +153,6 @@ def find_source(dataset: Dataset, split: str, key: str) -> Source:
         if name is None or not _has_votes(dataset, split, HumanLabel.Source.ANNOTATOR, int(rest)):
             raise missing
         return Source(key=key, kind="annotator", name=f"Annotator {name}", annotator_id=int(rest))
-    if kind == "eval":
-        for s in evaluation_sources(latest_evaluation(dataset), split):
-            if s.key == key:
-                return s
     raise missing
 
 
@@ -209,9 +200,4 @@ def annotate_source(qs: QuerySet, source: Source, alias: str, *, with_score: boo
         counts = vote_counts(vote_kind)
         qs = qs.annotate(**{t: counts[f"{vote_kind}_t"], f: counts[f"{vote_kind}_f"]})
         return qs.annotate(**{alias: majority_case(t, f)})
-    if source.kind == "baseline":
-        return qs.annotate(**{alias: Case(
-            When(pk__in=list(source.true_ids), then=Value(True)),
-            When(pk__in=list(source.false_ids), then=Value(False)),
-            default=Value(None), output_field=BooleanField())})
     raise ReviewError(f"unknown source kind {source.kind!r}")
