@@ -65,9 +65,9 @@
     const show = () => {
       const a = form.elements.a.value, b = form.elements.b.value;
       if (a === b) { out.textContent = "Pick two different conditions."; return; }
-      const found = comparisons.find((c) => c.a === a && c.b === b) || comparisons.find((c) => c.a === b && c.b === a);
-      out.textContent = found ? found.sentence : "";
-      if (found && found.a !== a) out.textContent = found.sentence + " (stored as " + found.a_name + " against " + found.b_name + ")";
+      const same = comparisons.find((c) => c.a === a && c.b === b);
+      const reversed = comparisons.find((c) => c.a === b && c.b === a);
+      out.textContent = same ? same.sentence : reversed ? reversed.sentence_reversed : "";
     };
     form.addEventListener("change", show);
     form.addEventListener("submit", (e) => e.preventDefault());

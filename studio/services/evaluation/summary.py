@@ -88,6 +88,7 @@ def summarize(conditions: list[dict], correct: dict[str, list[list[bool]]], *, s
         test = paired_stats.mcnemar_exact(paired_stats.majority_right(x), paired_stats.majority_right(y))
         cmp = {"a": a["key"], "b": b["key"], **diff, "p": test["p"], "only_a": test["only_a"], "only_b": test["only_b"]}
         cmp["sentence"] = sentence(a, b, cmp)
+        cmp["sentence_reversed"] = sentence(b, a, find([cmp], b["key"], a["key"]))  # for a picker asking B vs A
         comparisons.append(cmp)
     verdict = ""
     pair = _headline(conditions)
