@@ -64,6 +64,8 @@ def test_the_verdict_sentence_says_who_won_and_by_how_much():
     assert sentence(icm, _cond("zero-shot", "zero-shot"),
                     {"diff": 0.01, "ci_low": -0.03, "ci_high": 0.05, "p": 0.62, "n": 200}).startswith(
         "No detectable difference between ICM run 3's labels and zero-shot prompting: +1.0 points")
+    tie = sentence(icm, people, {"diff": -1e-17, "ci_low": -0.5, "ci_high": 1e-9, "p": 1.0, "n": 8})
+    assert "0.0 points (95% CI −50.0 to 0.0; p = 1.000)" in tie and "−0.0" not in tie and "+" not in tie
 
 
 def test_summary_compares_every_pair_on_the_same_items_and_leads_with_icm_against_people():

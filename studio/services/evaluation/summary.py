@@ -36,7 +36,10 @@ def sentence(a: dict, b: dict, cmp: dict) -> str:
     """'ICM run 3's labels beat the people's labels by 12.0 points (95% CI 4.1 to 19.8; p = 0.004) on 200 test
     items', or 'no detectable difference' when the interval spans 0. The interval is stated in the sentence's
     own direction (how much A beats, or trails, B)."""
-    pts = lambda x: f"{100 * x:.1f}".replace("-", "−")  # noqa: E731
+    def pts(x: float) -> str:
+        value = round(100 * x, 1) + 0.0  # + 0.0: no "−0.0"
+        return f"{value:.1f}".replace("-", "−")
+
     first = phrase(a)
     first = first[0].upper() + first[1:]
     plural = first.endswith("labels")
@@ -47,7 +50,7 @@ def sentence(a: dict, b: dict, cmp: dict) -> str:
     if cmp["ci_high"] < 0:
         return (f"{first} {'trail' if plural else 'trails'} {phrase(b)} by {pts(-cmp['diff'])} points (95% CI "
                 f"{pts(-cmp['ci_high'])} to {pts(-cmp['ci_low'])}; {_p(cmp['p'])}) {n}.")
-    sign = "+" if cmp["diff"] >= 0 else ""
+    sign = "+" if round(100 * cmp["diff"], 1) > 0 else ""
     return (f"No detectable difference between {phrase(a)} and {phrase(b)}: {sign}{pts(cmp['diff'])} points "
             f"(95% CI {pts(cmp['ci_low'])} to {pts(cmp['ci_high'])}; {_p(cmp['p'])}) {n}.")
 
