@@ -8,6 +8,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from studio.models import Dataset, ElicitationRun, ElicitedLabel, GoldLabel
+from studio.services.importing.text import decode_entities
 from tests.conftest import SHARED_DATA
 
 ALPACA_FILE = SHARED_DATA / "icm-wen2025" / "test_alpaca.json"
@@ -32,7 +33,8 @@ def test_alpaca_preference_export_round_trips(db, admin_user):
     call_command("import_dataset", "alpaca", stdout=io.StringIO())
     dataset = Dataset.objects.get(preset="alpaca")
     examples = {ex.external_id: ex for ex in dataset.examples.all()}
-    source_pairs = {(row["question"], frozenset((row["choice"], row["choice_2"])))
+    d = decode_entities  # the import decodes HTML entities (the raw text is kept beside)
+    source_pairs = {(d(row["question"]), frozenset((d(row["choice"]), d(row["choice_2"]))))
                     for row in json.load(open(ALPACA_FILE))}
     client = APIClient()
     client.force_authenticate(admin_user)

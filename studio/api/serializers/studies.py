@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from studio.api.fields import IdField
 from studio.models import Dataset, Study
 from studio.services.studies import TEMPLATES
 
@@ -21,7 +22,7 @@ class StudySerializer(serializers.ModelSerializer):
 class StudyCreateSerializer(serializers.Serializer):
     """Blank values take the template's; the studies service checks every value and names a bad one."""
 
-    dataset = serializers.PrimaryKeyRelatedField(queryset=Dataset.objects.all())
+    dataset = IdField(queryset=Dataset.objects.all())
     template = serializers.ChoiceField(choices=list(TEMPLATES))
     name = serializers.CharField(max_length=200)
     icm_pool_size = serializers.IntegerField(required=False)
