@@ -243,3 +243,38 @@ def test_a_tiny_evaluation_runs_on_a_worker_with_the_bundled_model(start_worker,
     client.force_login(admin_user)
     html = client.get(f"/review/{ds.slug}/?split=test").content.decode()
     assert 'id="verdict"' in html and "on 3 test items" in html
+
+
+def test_each_label_source_reports_the_consistency_pairs_it_breaks(reviewed):
+    """Alpaca pairs (A>B, B>A): gold labels every pair one-true-one-false; a source that labels both orders the
+    same breaks the rule, and the count says how many of the pairs it labeled both sides of."""
+    from studio.services.evaluation.executing import _consistency
+
+    ds = reviewed.dataset
+    run = _train_run(ds, seed=9)
+    config = evaluation.validate_options(ds, {"calibrate": "center", "conditions": "gold icm"})
+    p = evaluation.plan(ds, config)
+    counts = _consistency(ds, p)
+    pairs = Example.objects.filter(dataset=ds, split="train").values("group").distinct().count()
+    assert counts["gold"] == {"violations": 0, "checked": pairs}
+    labels = next(s for s in p.sources if s.key == f"run:{run.pk}").labels
+    groups = {}
+    for pk, group in Example.objects.filter(pk__in=list(labels)).values_list("pk", "group"):
+        groups.setdefault(group, []).append(labels[pk])
+    broken = sum(1 for g in groups.values() if len(g) == 2 and g[0] == g[1])
+    assert counts[f"run:{run.pk}"] == {"violations": broken, "checked": sum(1 for g in groups.values() if len(g) == 2)}
+    assert broken > 0  # the factory's run flips labels at random: some pairs break
+
+
+def test_an_evaluation_is_flagged_stale_when_labels_arrive_after_it(reviewed):
+    from studio.services import review
+    from tests.review import factories as f
+
+    cmp = review.dashboard(reviewed.dataset, "test")["comparison"]
+    assert cmp["stale"]["stale"] is False
+    late = f.annotators(1, prefix="late")
+    train = list(Example.objects.filter(dataset=reviewed.dataset, split="train").values_list("pk", flat=True)[:3])
+    f.annotate(reviewed.dataset, late, train, accuracy=1.0, seed=1)
+    stale = review.dashboard(reviewed.dataset, "test")["comparison"]["stale"]
+    assert stale["stale"] is True and stale["new_human_labels"] == 3
+    assert "3 labels by people on “train”" in stale["note"]

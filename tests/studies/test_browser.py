@@ -114,7 +114,7 @@ def test_tiny_blog_gender_study_end_to_end(browser, live_server, artifacts_dir, 
     for field, value in (("icm_pool_size", "16"), ("people_train_size", "8"), ("test_size", "8"),
                          ("annotators_per_item", "2"), ("repeats", "1"), ("annotators", "ann0, ann1")):
         form.locator(f"#id_{field}").fill(value)
-    form.locator("#id_settings").fill('{"iterations": 8, "initial_labels": 4, "max_demos": 4}')
+    form.locator("#id_settings").fill('{"iterations": 4, "initial_labels": 4, "max_demos": 4}')
     admin.screenshot(path=str(shots / "study_e2e_01_new_study_form.png"), full_page=True)
     form.locator("button[type=submit]").click()
     admin.wait_for_url("**/studies/*/")
