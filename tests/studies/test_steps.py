@@ -58,6 +58,8 @@ def test_people_label_only_the_study_items_k_each_then_the_evaluation_starts(stu
     assert steps["people"].state == "running"
     progress = {p["username"]: p["labeled"] for p in steps["people"].detail["people"]}
     assert progress["person0"] == steps["people"].detail["units"] == 4  # 2 train + 2 test pairs (4 + 4 examples)
+    header = annotation.progress(p0, ds)  # the labeling page's header counts the study's pairs, not the dataset's
+    assert (header["mine"], header["examples"], header["labels"], header["needed"]) == (4, 4, 4, 8)
     _label_everything(p1, ds, seen1)
     items = set(study.people_item_ids)
     assert set(seen0) <= items and set(seen1) <= items and seen0 and seen1
