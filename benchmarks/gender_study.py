@@ -23,9 +23,20 @@ SmolLM2-135M, through the studio's own services from the preset import to the fi
    condition with its 95% interval and n, the verdict; the figure SVG (render_svg), results.csv, results.json,
    and figure.png (Debian Chromium via Playwright, a screenshot of the same SVG) in --out.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/icm_studio HF_HUB_OFFLINE=1 \\
-        .venv/bin/python benchmarks/gender_study.py [--icm-pairs 32 --people-pairs 8 --test-pairs 20 \\
-        --annotators 3 --iterations 100] [--out test-artifacts/gender-study/]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/icm_studio HF_HUB_OFFLINE=1 ICM_TORCH_THREADS=1 \\
+        .venv/bin/python benchmarks/gender_study.py --icm-pairs 32 --people-pairs 8 --test-pairs 20 \\
+        --annotators 3 --max-chars 300 --iterations 40 --max-demos 8 --repeats 3 [--out test-artifacts/gender-study/]
+
+About 25-30 minutes on this 2-core machine, nearly all of it the ICM run and the evaluation. Why these settings:
+- --max-demos 8: 64 examples score by folds on a CPU (the studio's default above 32), and a fold's context of
+  48 demonstrations needs 8,428 tokens even at 300 characters per post, over SmolLM2's 8,192 (ContextTooLong);
+  a seeded subset of 8 demonstrations per fold context fits and keeps each label change cheap.
+- --iterations 40: measured here, one ICM iteration over this pool costs about 6,000 model tokens (86,246
+  tokens for 14 iterations with max_demos 8; one torch thread does about 230 tokens/s), so 40 iterations are
+  about 15-20 minutes. Too few for ICM to visit every pair: the rest of the pool is filled (ElicitedLabel kind
+  "filled"), and the evaluation's ICM demonstrations are its elicited labels only, on the people's train items.
+- ICM_TORCH_THREADS=1: with another process on one of the two cores, two torch threads ran about 4x slower per
+  iteration than one (oversubscription).
 
 Creates and drops its own database (name + _gender_study); uses Redis database 13 (the run's queued tasks, never
 consumed: the batches run here) and flushes it before and after. Prints wall times for every step.
@@ -61,13 +72,13 @@ class step:
 
     def __enter__(self):
         print(f"\n== {self.name}", flush=True)
-        self.began = time.monotonic()
+        self.began, self.cpu = time.monotonic(), time.process_time()
         return self
 
     def __exit__(self, *exc):
-        seconds = time.monotonic() - self.began
+        seconds, cpu = time.monotonic() - self.began, time.process_time() - self.cpu
         TIMES.append((self.name, seconds))
-        print(f"   [{self.name}: {seconds:.1f} s wall]", flush=True)
+        print(f"   [{self.name}: {seconds:.1f} s wall, {cpu:.1f} s CPU of this process]", flush=True)
         return False
 
 
@@ -90,9 +101,10 @@ def main() -> None:
     ap.add_argument("--human-accuracy", type=float, default=0.6,
                     help="probability a simulated annotator answers the gold label, per item")
     ap.add_argument("--max-chars", type=int, default=300, help="the dataset's max_chars: each post's cut in prompts")
-    ap.add_argument("--iterations", type=int, default=100, help="ICM iterations")
+    ap.add_argument("--iterations", type=int, default=40, help="ICM iterations")
     ap.add_argument("--scoring", default=None, help="ICM scoring mode (default: the studio's choice)")
-    ap.add_argument("--max-demos", type=int, default=None, help="ICM: at most this many demonstrations per prompt")
+    ap.add_argument("--max-demos", type=int, default=8,
+                    help="ICM: at most this many demonstrations per fold context (0: no limit)")
     ap.add_argument("--repeats", type=int, default=3, help="evaluation repeats")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default="test-artifacts/gender-study/")
