@@ -27,13 +27,13 @@ SmolLM2-135M, through the studio's own services from the preset import to the fi
         .venv/bin/python benchmarks/gender_study.py --icm-pairs 32 --people-pairs 8 --test-pairs 20 \\
         --annotators 3 --max-chars 300 --iterations 40 --max-demos 8 --repeats 3 [--out test-artifacts/gender-study/]
 
-About 25-30 minutes on this 2-core machine, nearly all of it the ICM run and the evaluation. Why these settings:
+Measured here (2 cores, another process on one of them throughout): 45 minutes, of it ICM 36 min (40 iterations,
+426,598 model tokens, about 200 tokens/s on one torch thread) and the evaluation 9 min (84,847 tokens). Why:
 - --max-demos 8: 64 examples score by folds on a CPU (the studio's default above 32), and a fold's context of
   48 demonstrations needs 8,428 tokens even at 300 characters per post, over SmolLM2's 8,192 (ContextTooLong);
   a seeded subset of 8 demonstrations per fold context fits and keeps each label change cheap.
-- --iterations 40: measured here, one ICM iteration over this pool costs about 6,000 model tokens (86,246
-  tokens for 14 iterations with max_demos 8; one torch thread does about 230 tokens/s), so 40 iterations are
-  about 15-20 minutes. Too few for ICM to visit every pair: the rest of the pool is filled (ElicitedLabel kind
+- --iterations 40: an ICM iteration over this pool costs 6,000 model tokens early (86,246 for the first 14) and
+  more as labels accumulate (10,700 on average over 40), so 40 iterations are about half an hour. Too few for ICM to visit every pair: the rest of the pool is filled (ElicitedLabel kind
   "filled"), and the evaluation's ICM demonstrations are its elicited labels only, on the people's train items.
 - ICM_TORCH_THREADS=1: with another process on one of the two cores, two torch threads ran about 4x slower per
   iteration than one (oversubscription).
