@@ -33,8 +33,8 @@ Measured here (2 cores, another process on one of them throughout): 45 minutes, 
   48 demonstrations needs 8,428 tokens even at 300 characters per post, over SmolLM2's 8,192 (ContextTooLong);
   a seeded subset of 8 demonstrations per fold context fits and keeps each label change cheap.
 - --iterations 40: an ICM iteration over this pool costs 6,000 model tokens early (86,246 for the first 14) and
-  more as labels accumulate (10,700 on average over 40), so 40 iterations are about half an hour. Too few for ICM to visit every pair: the rest of the pool is filled (ElicitedLabel kind
-  "filled"), and the evaluation's ICM demonstrations are its elicited labels only, on the people's train items.
+  more as labels accumulate (10,700 on average over 40), so 40 iterations are about half an hour.
+  Too few for ICM to visit every pair: the rest of the pool is filled (ElicitedLabel kind "filled"), and the evaluation's ICM demonstrations are its elicited labels only, on the people's train items.
 - ICM_TORCH_THREADS=1: with another process on one of the two cores, two torch threads ran about 4x slower per
   iteration than one (oversubscription).
 
