@@ -39,7 +39,10 @@ TEMPLATES: dict[str, StudyTemplate] = {t.key: t for t in (
         description="5 annotators each label 48 train pairs (the people's demonstrations) and 100 test pairs; "
         "ICM labels a pool of 128 train pairs that holds the people's 48, so every condition's demonstrations "
         "are the same posts; the model is scored on the 100 test pairs with each condition's labels.",
-        icm_pool_size=256, people_train_size=96, test_size=200, annotators_per_item=5),
+        icm_pool_size=256, people_train_size=96, test_size=200, annotators_per_item=5,
+        # 16 demonstrations per prompt: at the preset's 600 characters a post is about 280 tokens (p99 433), so
+        # 16 fit the bundled model's 8,192-token context; without a cap 256 examples overflow it (ContextTooLong)
+        settings={"max_demos": 16}),
     StudyTemplate(
         key="truthfulqa", title="TruthfulQA claims", preset="truthfulqa",
         description="3 annotators label 8 train questions (4 answers each) and 50 test questions; ICM labels 64 "
