@@ -23,6 +23,21 @@ from studio.services.importing.builders.blog_gender import FILE as PRESET_FILE
 from studio.services.importing.presets import PRESET_DATA_DIR
 from tests.waiting import wait_for
 
+
+def _reload(page):
+    """Reload the study page; study.js may itself be reloading it (a step just changed), which aborts ours."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    for _ in range(5):
+        try:
+            page.goto(page.url)
+            return
+        except PlaywrightError as exc:
+            if "ERR_ABORTED" not in str(exc) and "interrupted" not in str(exc):
+                raise
+            page.wait_for_load_state()
+    page.goto(page.url)
+
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.browser]
 
 PASSWORD = "e2e-pass-123456"
@@ -154,7 +169,7 @@ def test_tiny_blog_gender_study_end_to_end(browser, live_server, artifacts_dir, 
     assert HumanLabel.objects.filter(example__dataset=ds).count() == sum(len(v) for v in seen.values())
 
     # The study page counts each person's pairs; people done.
-    admin.reload()
+    _reload(admin)
     admin.wait_for_selector('[data-step="people"][data-state="done"]')
     people_rows = admin.locator('[data-field="people"] tr').all_inner_texts()
     assert [r.split("\t")[:2] for r in people_rows] == [["ann0", "8"], ["ann1", "8"]], people_rows
