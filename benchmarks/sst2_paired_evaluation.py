@@ -63,7 +63,6 @@ def main():
     ap.add_argument("--json")
     args = ap.parse_args()
 
-    from django.test.utils import get_runner  # noqa: F401  (settings loaded)
     from django.conf import settings
     from django.core.management import call_command
 

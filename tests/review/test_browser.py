@@ -26,7 +26,7 @@ def test_dashboard_and_run_curves_screenshots(browser, live_server, reviewed, ad
     assert verdict.startswith(f"ICM run {reviewed.run.pk}'s labels beat the people's labels by")
     labels = page.evaluate("() => Chart.getChart(document.getElementById('evaluation-chart')).data.labels"
                            ".map(l => Array.isArray(l) ? l.join(' ') : l)")
-    names = [page.locator(f"#comparison-table tr[data-bar] td:first-child").nth(i).inner_text().split("\n")[0]
+    names = [page.locator("#comparison-table tr[data-bar] td:first-child").nth(i).inner_text().split("\n")[0]
              for i in range(page.locator("#comparison-table tr[data-bar]").count())]
     assert [lab.split(" (")[0] for lab in labels] == names  # every condition's name drawn whole, never cut
     page.select_option("#pair-picker select[name=a]", f"run:{reviewed.run.pk}")

@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from studio.models import ElicitationRun, ElicitedLabel, RunBatch, RunEvent
+from studio.models import ElicitationRun, ElicitedLabel, RunEvent
 from studio.services import runs, tallies
 from tests.support.datasets import make_sst2_dataset
 from tests.support.workers import FAST_CONFIG, VISIBILITY_TIMEOUT

@@ -21,7 +21,6 @@ from studio.models import Dataset, Example, HumanLabel, Membership, Study
 from studio.services.importing import preset_import
 from studio.services.importing.builders.blog_gender import FILE as PRESET_FILE
 from studio.services.importing.presets import PRESET_DATA_DIR
-from tests.waiting import wait_for
 
 
 def _reload(page):

@@ -23,10 +23,7 @@ class LabelSource:
 
 
 def _people(dataset: Dataset, split: str, min_labels: int | None) -> dict[int, bool]:
-    try:
-        rows = people_majority(dataset, split, min_labels=min_labels) if min_labels else people_majority(dataset, split)
-    except TypeError:  # a people_majority without the min_labels filter
-        rows = people_majority(dataset, split)
+    rows = people_majority(dataset, split, min_labels=min_labels)
     return {pk: label for pk, label in rows.values_list("pk", "majority") if label is not None}
 
 

@@ -65,7 +65,7 @@ def comparison(evaluation: Evaluation) -> dict:
         "bars": bars,
         "comparisons": comparisons,
         "gap_recovered": results.get("gap_recovered") or [],
-        "repeats": [{k: v for k, v in r.items()} for r in results.get("repeats") or []],
+        "repeats": results.get("repeats") or [],
         "excluded_runs": results.get("excluded_runs") or [],
         "missing": results.get("missing") or [],
         "skipped": results.get("skipped") or [],
