@@ -42,7 +42,7 @@ from django.db import connection  # noqa: E402
 def make_dataset(n: int):
     """n SST-2 validation sentences (no gold: nothing is scored against it here)."""
     from studio.models import Dataset, Example
-    from tests.support import sst2
+    from benchmarks._support import sst2
 
     ds = Dataset.objects.create(name="Batched benchmark", slug="batched-benchmark", prompt_template=sst2.TEMPLATE,
                                 display_fields=["sentence"])
@@ -55,7 +55,7 @@ def make_dataset(n: int):
 def run_once(workers: int, args, dataset, user, log_dir: Path) -> dict:
     from studio.models import ElicitationRun
     from studio.services import runs
-    from tests.support.workers import Worker, purge_broker
+    from benchmarks._support.workers import Worker, purge_broker
 
     purge_broker()
     started = []

@@ -38,7 +38,7 @@ WORKER_ENV = {"CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY), "RUN_HEARTBEAT_SECON
 
 def make_dataset(n: int):
     from studio.models import Dataset, Example, GoldLabel
-    from tests.support import sst2
+    from benchmarks._support import sst2
 
     ds = Dataset.objects.create(name="SST-2 validation 128", slug="sst2-validation-128", preset="sst2",
                                 task_type=Dataset.TaskType.TEXT, prompt_template=sst2.TEMPLATE,
@@ -78,7 +78,7 @@ def labels_of(run):
 def one_run(ds, user, config, logs: Path, tag: str, kill: bool, timeout: float):
     from studio.models import ElicitationRun
     from studio.services import runs
-    from tests.support.workers import Worker, purge_broker
+    from benchmarks._support.workers import Worker, purge_broker
 
     purge_broker()
     db = connection.settings_dict["NAME"]

@@ -12,7 +12,9 @@ one process:
 RSS growth of each is printed too (sampled from /proc). The last line is machine-readable:
     export_stream rows=200000 rows_per_s=R mem_growth_mb=M list_mem_growth_mb=L
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/icm_api .venv/bin/python benchmarks/export_stream.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/icm_api .venv/bin/python benchmarks/export_stream.py [--smoke]
+
+Needs `make install` only. --smoke (or BENCH_SMOKE=1): 300 rows, a few seconds.
 """
 import argparse
 import gc
@@ -34,6 +36,8 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
+
+from benchmarks._support import smoke  # noqa: E402
 
 MB = 1024 * 1024
 
@@ -103,17 +107,21 @@ def naive_body(run) -> str:
     from studio.services.export import ExportFilters, sources
     from studio.services.export.styles import Record, Shape
 
-    shape = Shape(run.dataset, "labels", ("score",))
+    # the same columns as the streamed export, whatever the run's rows carry after the five example columns
+    extra = (*sources.RUN_COLUMNS, *sources.RUN_TAGS)
+    shape = Shape(run.dataset, "labels", sources.RUN_COLUMNS, tags=sources.RUN_TAGS)
     fetched = list(sources.run_queryset(run, ExportFilters()))
-    lines = [json.dumps(shape.row(Record(e, s, f, p, lab, {"score": sc})), ensure_ascii=False, default=str)
-             for e, s, f, p, lab, sc in fetched]
+    lines = [json.dumps(shape.row(Record(*row[:5], dict(zip(extra, row[5:], strict=True)))), ensure_ascii=False,
+                        default=str) for row in fetched]
     return "\n".join(lines) + "\n"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000)
+    smoke.add_flag(parser)
     args = parser.parse_args()
+    smoke.apply(parser, args, rows=300)
 
     from studio.services.export import export_run
 

@@ -47,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 
 from elicitation import ICMConfig, load_backend  # noqa: E402
 from elicitation.scoring import make_scorer  # noqa: E402
-from tests.support import sst2  # noqa: E402
+from benchmarks._support import sst2  # noqa: E402
 
 TOLERANCE = 1e-3
 WORDS = (" True", " False")

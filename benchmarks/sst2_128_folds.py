@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.support import sst2  # noqa: E402
+from benchmarks._support import sst2  # noqa: E402
 
 
 def main() -> None:

@@ -38,7 +38,7 @@ from django.db import connection  # noqa: E402
 
 def make_dataset(n_train: int, n_test: int, seed: int):
     from studio.models import Dataset, Example, GoldLabel
-    from tests.support import sst2
+    from benchmarks._support import sst2
 
     chosen = sst2.balanced(n_train + n_test)
     random.Random(seed).shuffle(chosen)
