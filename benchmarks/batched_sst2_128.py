@@ -10,7 +10,12 @@ the engine's baseline). Gold is read only to measure; neither the engine nor the
         HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/batched_sst2_128.py [--iterations 140] [--json out.json]
 
 Run by hand (about half an hour on 2 cores). Creates and drops its own database (name + _sst2_128_bench) and
-uses Redis database 10.
+uses Redis database 10 (BENCH_REDIS_URL overrides). Needs `make install` only. The last line:
+    batched_sst2_128 n=128 batches=B elicited=E filled=F unlabeled=U identical_after_kill=1 accuracy=A
+    zero_shot_accuracy=Z uninterrupted_s=S killed_s=K
+(accuracy: all the run's labels against gold; zero-shot with calibrate center on the same sentences.)
+--smoke (or BENCH_SMOKE=1): 8 sentences in 2 batches of 4, 8 iterations, a checkpoint every iteration and a
+4-second visibility timeout; the same two runs and the kill.
 """
 import argparse
 import json
@@ -31,7 +36,9 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
-VISIBILITY = 10  # seconds, for the workers started here
+from benchmarks._support import smoke  # noqa: E402
+
+VISIBILITY = 10  # seconds, for the workers started here (--smoke: 4)
 WORKER_ENV = {"CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY), "RUN_HEARTBEAT_SECONDS": "1", "ICM_TORCH_THREADS": "1",
               "OMP_NUM_THREADS": "1"}
 
@@ -75,7 +82,7 @@ def labels_of(run):
             ElicitedLabel.objects.filter(run=run).values_list("example_id", "label", "kind")}
 
 
-def one_run(ds, user, config, logs: Path, tag: str, kill: bool, timeout: float):
+def one_run(ds, user, config, logs: Path, tag: str, kill: bool, timeout: float, batch_size: int = 32):
     from studio.models import ElicitationRun
     from studio.services import runs
     from benchmarks._support.workers import Worker, purge_broker
@@ -85,7 +92,7 @@ def one_run(ds, user, config, logs: Path, tag: str, kill: bool, timeout: float):
     workers = [Worker(f"{tag}-{i}", db, logs, WORKER_ENV).start(timeout=300) for i in range(2)]
     began = time.monotonic()
     try:
-        run = runs.start_run(ds, user=user, split="validation", batch_size=32, config=config)
+        run = runs.start_run(ds, user=user, split="validation", batch_size=batch_size, config=config)
         note = ""
         if kill:
             victim = workers[0]
@@ -153,8 +160,15 @@ def main() -> None:
     ap.add_argument("--iterations", type=int, default=140)
     ap.add_argument("--scoring", default="folds")
     ap.add_argument("--timeout", type=float, default=50 * 60)
+    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--checkpoint-every", type=int, default=None, help="the run's checkpoint_every (default: the studio's)")
     ap.add_argument("--json", default=None)
+    smoke.add_flag(ap)
     args = ap.parse_args()
+    if smoke.apply(ap, args, n=8, batch_size=4, iterations=8, checkpoint_every=1, timeout=300):
+        global VISIBILITY
+        VISIBILITY = 4
+        WORKER_ENV["CELERY_VISIBILITY_TIMEOUT"] = str(VISIBILITY)
     if connection.vendor != "postgresql":
         raise SystemExit("needs DATABASE_URL=postgres://... and Redis (the real stack)")
     original = connection.settings_dict["NAME"]
@@ -170,10 +184,14 @@ def main() -> None:
         user = get_user_model().objects.create_superuser("bench", "bench@example.org", "x")
         ds = make_dataset(args.n)
         config = {"iterations": args.iterations, "scoring": args.scoring}
+        if args.checkpoint_every:
+            config["checkpoint_every"] = args.checkpoint_every
         with tempfile.TemporaryDirectory() as logs:
-            first, first_s, _ = one_run(ds, user, config, Path(logs), "uninterrupted", False, args.timeout)
+            first, first_s, _ = one_run(ds, user, config, Path(logs), "uninterrupted", False, args.timeout,
+                                        args.batch_size)
             # a second run of the same configuration may start once the first has finished
-            second, second_s, note = one_run(ds, user, config, Path(logs), "killed", True, args.timeout)
+            second, second_s, note = one_run(ds, user, config, Path(logs), "killed", True, args.timeout,
+                                             args.batch_size)
         a, b = labels_of(first), labels_of(second)
         gold = dict(GoldLabel.objects.filter(example__dataset=ds).values_list("example_id", "label"))
         kinds = {k: sum(1 for _, kind in a.values() if kind == k) for k in ("elicited", "filled", "unlabeled")}
@@ -189,7 +207,7 @@ def main() -> None:
                   "seconds": {"uninterrupted": round(first_s), "killed": round(second_s)}, "kill": note,
                   "kinds": kinds, "identical_after_kill": a == b, "accuracy": acc, "zero_shot": zs, "zero_shot_on_elicited": zs_elicited,
                   "coverage_warning": first.summary.get("coverage", {}).get("warning")}
-        print(f"{args.n} SST-2 validation sentences, {report['batches']} batches of 32, 2 workers, "
+        print(f"{args.n} SST-2 validation sentences, {report['batches']} batches of {args.batch_size}, 2 workers, "
               f"{args.iterations} iterations per batch, scoring {first.config['scoring']}, calibrate "
               f"{first.config['calibrate']}")
         print(f"labels: {kinds['elicited']} elicited, {kinds['filled']} filled, {kinds['unlabeled']} unlabeled")
@@ -199,6 +217,10 @@ def main() -> None:
         print(f"zero-shot on the same {args.n}: calibrate none {fmt(zs['none'])}; center {fmt(zs['center'])}")
         print(f"zero-shot on the {len(elicited_ids)} elicited ones: calibrate none {fmt(zs_elicited['none'])}; "
               f"center {fmt(zs_elicited['center'])}")
+        print(f"batched_sst2_128 n={args.n} batches={report['batches']} elicited={kinds['elicited']} "
+              f"filled={kinds['filled']} unlabeled={kinds['unlabeled']} identical_after_kill={int(a == b)} "
+              f"accuracy={acc['all']['accuracy']:.3f} zero_shot_accuracy={zs['center']['accuracy']:.3f} "
+              f"uninterrupted_s={first_s:.0f} killed_s={second_s:.0f}")
     finally:
         connection.creation.destroy_test_db(original, verbosity=0)
     if args.json:

@@ -38,8 +38,14 @@ Measured here (2 cores, another process on one of them throughout): 45 minutes, 
 - ICM_TORCH_THREADS=1: with another process on one of the two cores, two torch threads ran about 4x slower per
   iteration than one (oversubscription).
 
-Creates and drops its own database (name + _gender_study); uses Redis database 13 (the run's queued tasks, never
-consumed: the batches run here) and flushes it before and after. Prints wall times for every step.
+Creates and drops its own database (name + _gender_study); uses Redis database 13 (BENCH_REDIS_URL overrides; the
+run's queued tasks, never consumed: the batches run here) and flushes it before and after. Prints wall times for
+every step. Needs `make install`; figure.png also needs playwright (the `.[test]` extra) and /usr/bin/chromium,
+and is skipped with a note without them. The last line:
+    gender_study n_test=N annotators=K people_majority_accuracy=P zero_shot_accuracy=Z ... gold_accuracy=G total_s=T
+(one <condition>_accuracy per row of the figure that has an accuracy; a row with none is left out).
+--smoke (or BENCH_SMOKE=1): 4 ICM pairs, 2 people pairs, 2 test pairs, 2 annotators, 2 iterations, 1 repeat, into
+test-artifacts/gender-study-smoke/; the whole preset is still imported (about 10 s of it).
 """
 import argparse
 import json
@@ -60,6 +66,8 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection  # noqa: E402
+
+from benchmarks._support import smoke  # noqa: E402
 
 TIMES: list[tuple[str, float]] = []
 
@@ -109,7 +117,10 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default="test-artifacts/gender-study/")
     ap.add_argument("--keep-db", action="store_true", help="leave the database behind (for inspection)")
+    smoke.add_flag(ap)
     args = ap.parse_args()
+    smoke.apply(ap, args, icm_pairs=4, people_pairs=2, test_pairs=2, annotators=2, iterations=2, max_demos=4,
+                repeats=1, out="test-artifacts/gender-study-smoke/")
     if not 0.0 <= args.human_accuracy <= 1.0:
         raise SystemExit("--human-accuracy must be between 0 and 1")
     if connection.vendor != "postgresql":
@@ -148,6 +159,10 @@ def main() -> None:
     report["wall_seconds"] = {**{w: round(s, 1) for w, s in TIMES}, "total": round(total, 1)}
     (out / "results.json").write_text(json.dumps(report, indent=1, default=str))
     print(f"\nartifacts: {', '.join(str(out / f) for f in sorted(os.listdir(out)))}")
+    data = report["results"]
+    accuracies = " ".join(f"{(row.get('kind') or row['key']).replace('-', '_')}_accuracy={row['accuracy']:.3f}" for row in data["rows"]
+                          if row["group"] != "annotator" and row["accuracy"] is not None)
+    print(f"gender_study n_test={data['n_test']} annotators={args.annotators} {accuracies} total_s={total:.0f}")
 
 
 def simulate_people(dataset, annotators, accuracy: float, seed: int) -> dict:

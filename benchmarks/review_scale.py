@@ -17,6 +17,7 @@ server of DATABASE_URL with the database name `icm_bench_review`, else postgres@
 
 The last line reads: review_scale n=N dashboard_ms=D disagreements_ms=G agreement_sorted_ms=A
 next_example_ms=X label_write_ms=W (targets at 1,000,000: D < 1000, G < 300, A < 300, X < 50, W < 30).
+Needs `make install` only. --smoke (or BENCH_SMOKE=1): 500 examples, 2 repeats, 1 deep page; seconds.
 """
 from __future__ import annotations
 
@@ -211,7 +212,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--deep-pages", type=int, default=5, help="pages to follow before timing a deep page")
     parser.add_argument("--keep", action="store_true", help="leave the benchmark database in place")
+    from benchmarks._support import smoke
+
+    smoke.add_flag(parser)
     args = parser.parse_args()
+    smoke.apply(parser, args, sizes="500", repeat=2, deep_pages=1)  # the seeded evaluation needs 500
     sizes = [int(s) for s in args.sizes.split(",")]
 
     url = bench_database_url()

@@ -32,6 +32,8 @@ blocks_tokens_ratio=R3 blocks_seconds_ratio=S3 blocks_pearson=P3`.
 `--device cuda --n 256 --model random-llama-3.1-8b` builds a Llama-3.1-8B-shaped model with random weights
 (the shape is what costs; nothing is downloaded) and the bundled tokenizer. That path has not been run on
 the CPU-only machine this was written on.
+
+Needs `make install` only. --smoke (or BENCH_SMOKE=1): n=4, the same modes, every prompt run the naive way.
 """
 from __future__ import annotations
 
@@ -46,8 +48,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from elicitation import ICMConfig, load_backend  # noqa: E402
+from benchmarks._support import smoke, sst2  # noqa: E402
 from elicitation.scoring import make_scorer  # noqa: E402
-from benchmarks._support import sst2  # noqa: E402
 
 TOLERANCE = 1e-3
 WORDS = (" True", " False")
@@ -188,7 +190,9 @@ def main() -> int:
                          "(how much demonstration order alone moves the scores; one more full exact evaluation)")
     ap.add_argument("--model", default="smollm2")
     ap.add_argument("--device", default="cpu")
+    smoke.add_flag(ap)
     args = ap.parse_args()
+    smoke.apply(ap, args, sizes=[4])
 
     if args.model == "random-llama-3.1-8b":
         backend = random_llama_backend(args.device)

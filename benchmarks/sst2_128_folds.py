@@ -6,6 +6,9 @@ the same examples. Gold labels are read here only to measure; the engine never s
         --iterations 150 [--seed 0] [--json out.json]
 
 (It takes up to half an hour and is run by hand; tests/engine/test_sst2_sample.py checks its sample.)
+Needs `make install` only. The last line:
+    sst2_128_folds n=128 iterations=I labeled=L accuracy=A zero_shot_center=Z tokens=T seconds=S
+(accuracy over all n, an unlabeled example counting as wrong). --smoke (or BENCH_SMOKE=1): n=8, 3 iterations.
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._support import sst2  # noqa: E402
+from benchmarks._support import smoke, sst2  # noqa: E402
 
 
 def main() -> None:
@@ -31,7 +34,9 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=29 * 60,
                     help="stop the search after this many seconds (the run then reports stopped)")
     ap.add_argument("--json", default=None)
+    smoke.add_flag(ap)
     args = ap.parse_args()
+    smoke.apply(ap, args, n=8, iterations=3, folds=2)
 
     import os
 
@@ -109,6 +114,9 @@ def main() -> None:
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(report, fh, indent=2)
+    print(f"sst2_128_folds n={args.n} iterations={icm['iterations']} labeled={len(labeled)} "
+          f"accuracy={icm['accuracy_all']:.3f} zero_shot_center={report['zero_shot_center']['accuracy']:.3f} "
+          f"tokens={icm['tokens']} seconds={seconds:.0f}")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,10 @@ accuracy with calibrate none and center, for several seeds, on the bundled model
 only to measure; the engine never sees them.
 
     .venv/bin/python benchmarks/sst2_accuracy.py --n 16 --seeds 0 1 2 --iterations 100 [--json out.json]
+
+Needs `make install` only. The last line:
+    sst2_accuracy n=16 seeds=3 zero_shot_none=Z1 zero_shot_center=Z2 icm_none=A1 icm_center=A2
+(ICM's mean accuracy over the seeds). --smoke (or BENCH_SMOKE=1): n=4, seed 0, 2 iterations.
 """
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from elicitation import ICMConfig, baselines, load_backend, run_icm  # noqa: E402
-from benchmarks._support import sst2  # noqa: E402
+from benchmarks._support import smoke, sst2  # noqa: E402
 
 
 def main() -> None:
@@ -26,7 +30,9 @@ def main() -> None:
     ap.add_argument("--model", default="smollm2")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--json", default=None)
+    smoke.add_flag(ap)
     args = ap.parse_args()
+    smoke.apply(ap, args, n=4, seeds=[0], iterations=2)
 
     problem, gold = sst2.problem(args.n)
     backend = load_backend(args.model, device=args.device)
@@ -54,12 +60,17 @@ def main() -> None:
                   f"{s['label_counts']}  degenerate {s['degenerate']}  U {s['energy']:.2f}  accepted "
                   f"{s['accepted']}/{s['proposals']}  tokens {s['tokens']:,}  {row['seconds']}s", flush=True)
 
+    means = {}
     for calibrate in ("none", "center"):
         accs = [r["accuracy"] for r in report["runs"] if r["calibrate"] == calibrate]
-        print(f"ICM calibrate {calibrate}: mean accuracy {sum(accs) / len(accs):.3f} over seeds {args.seeds}")
+        means[calibrate] = sum(accs) / len(accs)
+        print(f"ICM calibrate {calibrate}: mean accuracy {means[calibrate]:.3f} over seeds {args.seeds}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(report, f, indent=2)
+    print(f"sst2_accuracy n={args.n} seeds={len(args.seeds)} zero_shot_none={report['zero_shot_none']['accuracy']:.3f} "
+          f"zero_shot_center={report['zero_shot_center']['accuracy']:.3f} icm_none={means['none']:.3f} "
+          f"icm_center={means['center']:.3f}")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,11 @@ without Celery). Gold is read only to measure.
 ICM_TORCH_THREADS=1 when anything else computes on the machine: two processes each running torch on both cores
 ran 8x slower here (16 iterations: 830 s against 103 s with one thread). About 15 minutes with 16 iterations.
 
-Creates and drops its own database (name + _paired_bench); uses Redis database 11 for the run's (unused) tasks.
+Creates and drops its own database (name + _paired_bench; the base database need not exist); uses Redis database 11
+(BENCH_REDIS_URL overrides) for the run's (unused) tasks. Needs `make install` only. The last line:
+    sst2_paired_evaluation train=64 test=200 repeats=3 elicited=E agree_with_gold=G <condition>_accuracy=A ...
+    run_s=R eval_s=V
+(one mean accuracy per condition). --smoke (or BENCH_SMOKE=1): 8 train, 8 test sentences, 2 iterations, 1 repeat.
 """
 import argparse
 import json
@@ -34,6 +38,8 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection  # noqa: E402
+
+from benchmarks._support import smoke  # noqa: E402
 
 
 def make_dataset(n_train: int, n_test: int, seed: int):
@@ -61,14 +67,16 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json")
+    smoke.add_flag(ap)
     args = ap.parse_args()
+    smoke.apply(ap, args, train=8, test=8, iterations=2, repeats=1)
 
     from django.conf import settings
     from django.core.management import call_command
 
     base = settings.DATABASES["default"]["NAME"]
     name = f"{base}_paired_bench"
-    with connection.cursor() as c:
+    with connection._nodb_cursor() as c:  # the server's maintenance database: the base one need not exist
         c.execute(f'DROP DATABASE IF EXISTS "{name}"')
         c.execute(f'CREATE DATABASE "{name}"')
     connection.close()
@@ -79,10 +87,16 @@ def main():
     finally:
         connection.close()
         settings.DATABASES["default"]["NAME"] = base
-        with connection.cursor() as c:
+        with connection._nodb_cursor() as c:
             c.execute(f'DROP DATABASE IF EXISTS "{name}"')
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=1))
+    ev = out["evaluation"]
+    accuracies = " ".join(f"{(c.get('kind') or c['key']).replace('-', '_')}_accuracy={c['mean']:.3f}"
+                          for c in ev["conditions"] if c.get("mean") is not None)
+    print(f"sst2_paired_evaluation train={args.train} test={ev['n_test']} repeats={len(ev['repeats'])} "
+          f"elicited={out['run']['elicited']} agree_with_gold={out['run']['agree_with_gold']} {accuracies} "
+          f"run_s={out['run']['seconds']} eval_s={out['seconds']}")
 
 
 def run(args) -> dict:

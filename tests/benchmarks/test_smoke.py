@@ -1,0 +1,142 @@
+"""Every benchmark runs in smoke mode, so that none of them rots between the runs that measure.
+
+A benchmark is a `benchmarks/*.py` file that runs as a script: it has an `if __name__ == "__main__":` block.
+Helper modules (benchmarks/__init__.py, standin_worker.py, anything in benchmarks/_support/) have none and are
+not run. Each script runs as a user runs it — `python benchmarks/<name>.py --smoke`, in its own process, from the
+repository root, without PYTHONPATH — and must exit 0 with a last line of stdout
+`<name> key=value key=value ...` whose values are numbers (the few textual keys in TEXT_KEYS aside). Whether its
+targets are met is not checked: smoke sizes measure nothing, and timings stay out of tests.
+
+A script that sets up Django gets this session's PostgreSQL server and Redis database: DATABASE_URL names
+`test_<database>_smoke` (each script adds its own suffix and drops what it creates), BENCH_REDIS_URL and REDIS_URL
+this session's Redis database, REVIEW_BENCH_DATABASE_URL `test_<database>_smoke_review`. Without PostgreSQL and
+Redis such a script is skipped, as the worker tests are. Each script's wall and CPU seconds (its own and its
+children's, worker processes included) go to test-artifacts/benchmark-smoke-times.txt.
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from benchmarks._support import smoke
+from tests.support.workers import require_redis_and_postgres
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+BENCH_DIR = REPO_ROOT / "benchmarks"
+MAIN_BLOCK = re.compile(r"^if __name__ == [\"']__main__[\"']:", re.MULTILINE)
+KEY = re.compile(r"[a-z][a-z0-9_]*")
+# keys whose value is a word, not a number (a model's or a device's name, a scoring mode)
+TEXT_KEYS = {"model", "device", "mode", "scoring", "backend"}
+WORD = re.compile(r"[A-Za-z][\w.-]*")
+TIMEOUT = 600  # seconds per script; a smoke run takes seconds on a quiet machine
+
+
+def discover() -> list[Path]:
+    return sorted(p for p in BENCH_DIR.glob("*.py") if MAIN_BLOCK.search(p.read_text(encoding="utf-8")))
+
+
+def parse_last_line(name: str, stdout: str) -> dict[str, str]:
+    """The script's last stdout line as {key: value}; AssertionError naming what is wrong."""
+    lines = [line for line in stdout.splitlines() if line.strip()]
+    assert lines, f"{name} printed nothing on stdout"
+    last = lines[-1].split()
+    assert last[0] == name, f"{name}'s last line does not start with {name!r}: {lines[-1]!r}"
+    pairs = last[1:]
+    assert pairs, f"{name}'s last line has no key=value pairs: {lines[-1]!r}"
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        assert sep and KEY.fullmatch(key) and value, f"{name}: {pair!r} is not key=value ({lines[-1]!r})"
+        assert key not in out, f"{name}: {key} appears twice ({lines[-1]!r})"
+        if key in TEXT_KEYS:
+            assert WORD.fullmatch(value), f"{name}: {key}={value!r} is not a word"
+        else:
+            try:
+                number = float(value)
+            except ValueError:
+                raise AssertionError(f"{name}: {key}={value!r} is not a number ({lines[-1]!r})") from None
+            assert math.isfinite(number), f"{name}: {key}={value} is not a finite number"
+        out[key] = value
+    return out
+
+
+def needs_django(script: Path) -> bool:
+    return "django.setup()" in script.read_text(encoding="utf-8")
+
+
+def smoke_env() -> dict[str, str]:
+    from django.conf import settings
+
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DEBUG", "BENCH_SMOKE")}
+    env.update({"HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1", "ICM_TORCH_THREADS": "1"})
+    if os.environ.get("DATABASE_URL"):
+        url = urlsplit(os.environ["DATABASE_URL"])
+        base = f"test_{url.path.lstrip('/')}_smoke"
+        env["DATABASE_URL"] = url._replace(path=f"/{base}").geturl()
+        env["REVIEW_BENCH_DATABASE_URL"] = url._replace(path=f"/{base}_review").geturl()
+    if settings.REDIS_URL:
+        env["REDIS_URL"] = env["BENCH_REDIS_URL"] = settings.REDIS_URL
+    return env
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script", discover(), ids=lambda p: p.stem)
+def test_benchmark_prints_its_last_line_in_smoke_mode(script: Path, artifacts_dir):
+    if needs_django(script):
+        require_redis_and_postgres()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    began = time.monotonic()
+    try:
+        done = subprocess.run([sys.executable, str(script), "--smoke"], cwd=REPO_ROOT, env=smoke_env(),
+                              capture_output=True, text=True, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired as e:
+        out = [x.decode(errors="replace") if isinstance(x, bytes) else (x or "") for x in (e.stdout, e.stderr)]
+        pytest.fail(f"{script.name} --smoke ran over {TIMEOUT} s:\n{out[0][-3000:]}\n{out[1][-3000:]}")
+    wall = time.monotonic() - began
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    with open(artifacts_dir / "benchmark-smoke-times.txt", "a") as f:
+        f.write(f"{script.stem} wall_s={wall:.1f} cpu_s={cpu:.1f} rc={done.returncode}\n")
+    assert done.returncode == 0, (f"{script.name} --smoke exited {done.returncode}:\n{done.stdout[-3000:]}\n"
+                                  f"{done.stderr[-5000:]}")
+    parse_last_line(script.stem, done.stdout)
+
+
+def test_every_benchmark_is_discovered_and_helpers_are_not():
+    """The rule that picks the scripts: the ones this project has are found, its helper modules are not."""
+    names = {p.stem for p in discover()}
+    assert {"export_stream", "batched_runs", "review_scale", "score_cost"} <= names
+    assert not names & {"standin_worker", "__init__"}
+
+
+def test_the_last_line_check_refuses_what_a_reader_could_not_use():
+    assert parse_last_line("x", "noise\nx n=4 rows_per_s=12.5 mode=exact\n") == {
+        "n": "4", "rows_per_s": "12.5", "mode": "exact"}
+    for stdout in ("", "x", "y n=1", "x n=", "x n=fast", "x n=nan", "x n=1 n=2", "x N=1", "x n=1\nsomething else"):
+        with pytest.raises(AssertionError):
+            parse_last_line("x", stdout)
+
+
+def test_smoke_mode_from_the_environment_keeps_explicit_options(monkeypatch):
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--repeat", type=int, default=7)
+    smoke.add_flag(parser)
+    monkeypatch.delenv("BENCH_SMOKE", raising=False)
+    args = parser.parse_args(["--repeat", "3"])
+    assert not smoke.apply(parser, args, rows=300, repeat=1)
+    assert (args.rows, args.repeat) == (200_000, 3)
+    monkeypatch.setenv("BENCH_SMOKE", "1")
+    assert smoke.apply(parser, args, rows=300, repeat=1)
+    assert (args.rows, args.repeat) == (300, 3)  # the size shrinks; what the command line said stays
