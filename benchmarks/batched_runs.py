@@ -60,16 +60,16 @@ def make_dataset(n: int):
 def run_once(workers: int, args, dataset, user, log_dir: Path) -> dict:
     from studio.models import ElicitationRun
     from studio.services import runs
-    from benchmarks._support.workers import Worker, purge_broker
+    from benchmarks._support.workers import Worker, purge_broker, start_all
 
     purge_broker()
     started = []
     env = {"BENCH_SECONDS_PER_TOKEN": str(args.seconds_per_token), "OMP_NUM_THREADS": "1",
            "ICM_TORCH_THREADS": "1"}
     try:
-        for i in range(workers):
-            started.append(Worker(f"bench{workers}-{i}", connection.settings_dict["NAME"], log_dir, env,
-                                  app="benchmarks.standin_worker").start(timeout=180))
+        started = [Worker(f"bench{workers}-{i}", connection.settings_dict["NAME"], log_dir, env,
+                          app="benchmarks.standin_worker") for i in range(workers)]
+        start_all(started, timeout=180)
         # the same run each time (same seed: same partition, same work); the one before it has finished
         config = {"iterations": args.iterations, "initial_labels": 4, "scoring": "exact", "calibrate": "none"}
         run = runs.start_run(dataset, user=user, batch_size=args.batch_size, config=config)

@@ -15,7 +15,9 @@ uses Redis database 10 (BENCH_REDIS_URL overrides). Needs `make install` only. T
     zero_shot_accuracy=Z uninterrupted_s=S killed_s=K
 (accuracy: all the run's labels against gold; zero-shot with calibrate center on the same sentences.)
 --smoke (or BENCH_SMOKE=1): 8 sentences in 2 batches of 4, 8 iterations, a checkpoint every iteration and a
-4-second visibility timeout; the same two runs and the kill.
+4-second visibility timeout; the same two runs and the kill, but the workers' model is the STAND-IN of
+benchmarks/standin_worker.py (a sleep per token, no language model: five workers each loading the real model
+would take minutes of CPU); zero-shot still runs the bundled model in this process.
 """
 import argparse
 import json
@@ -41,6 +43,7 @@ from benchmarks._support import smoke  # noqa: E402
 VISIBILITY = 10  # seconds, for the workers started here (--smoke: 4)
 WORKER_ENV = {"CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY), "RUN_HEARTBEAT_SECONDS": "1", "ICM_TORCH_THREADS": "1",
               "OMP_NUM_THREADS": "1"}
+WORKER_APP = "studio"  # --smoke: benchmarks.standin_worker
 
 
 def make_dataset(n: int):
@@ -85,11 +88,11 @@ def labels_of(run):
 def one_run(ds, user, config, logs: Path, tag: str, kill: bool, timeout: float, batch_size: int = 32):
     from studio.models import ElicitationRun
     from studio.services import runs
-    from benchmarks._support.workers import Worker, purge_broker
+    from benchmarks._support.workers import Worker, purge_broker, start_all
 
     purge_broker()
     db = connection.settings_dict["NAME"]
-    workers = [Worker(f"{tag}-{i}", db, logs, WORKER_ENV).start(timeout=300) for i in range(2)]
+    workers = start_all([Worker(f"{tag}-{i}", db, logs, WORKER_ENV, app=WORKER_APP) for i in range(2)], timeout=300)
     began = time.monotonic()
     try:
         run = runs.start_run(ds, user=user, split="validation", batch_size=batch_size, config=config)
@@ -108,7 +111,7 @@ def one_run(ds, user, config, logs: Path, tag: str, kill: bool, timeout: float, 
             note = f"killed worker {victim.name} in batch {batch.index} at iteration {batch.iteration}"
             print(f"  {tag}: {note}", flush=True)
             time.sleep(VISIBILITY + 2)
-            workers.append(Worker(f"{tag}-replacement", db, logs, WORKER_ENV).start(timeout=300))
+            workers.append(Worker(f"{tag}-replacement", db, logs, WORKER_ENV, app=WORKER_APP).start(timeout=300))
         wait(lambda: finished(run), timeout, f"run {tag} to finish")
         seconds = time.monotonic() - began
         if run.state != ElicitationRun.State.COMPLETED:
@@ -161,14 +164,15 @@ def main() -> None:
     ap.add_argument("--scoring", default="folds")
     ap.add_argument("--timeout", type=float, default=50 * 60)
     ap.add_argument("--batch-size", type=int, default=32)
-    ap.add_argument("--checkpoint-every", type=int, default=None, help="the run's checkpoint_every (default: the studio's)")
+    ap.add_argument("--checkpoint-every", type=int, default=None,
+                    help="the run's checkpoint_every (default: the studio's)")
     ap.add_argument("--json", default=None)
     smoke.add_flag(ap)
     args = ap.parse_args()
     if smoke.apply(ap, args, n=8, batch_size=4, iterations=8, checkpoint_every=1, timeout=300):
-        global VISIBILITY
-        VISIBILITY = 4
-        WORKER_ENV["CELERY_VISIBILITY_TIMEOUT"] = str(VISIBILITY)
+        global VISIBILITY, WORKER_APP
+        VISIBILITY, WORKER_APP = 4, "benchmarks.standin_worker"
+        WORKER_ENV.update({"CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY), "BENCH_SECONDS_PER_TOKEN": "0.002"})
     if connection.vendor != "postgresql":
         raise SystemExit("needs DATABASE_URL=postgres://... and Redis (the real stack)")
     original = connection.settings_dict["NAME"]

@@ -45,6 +45,10 @@ class Worker:
         self._log = None
 
     def start(self, timeout: float = 120) -> Worker:
+        return self.launch().wait_ready(timeout)
+
+    def launch(self) -> Worker:
+        """Start the process without waiting for it (start_all waits for several at once)."""
         celery = str(REPO_ROOT / ".venv" / "bin" / "celery")
         self._log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
@@ -52,6 +56,9 @@ class Worker:
              "-n", f"{self.name}@%h", "--loglevel", "INFO", "--without-gossip", "--without-mingle"],
             cwd=REPO_ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
         )
+        return self
+
+    def wait_ready(self, timeout: float = 120) -> Worker:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -79,3 +86,17 @@ class Worker:
                 self.proc.wait(timeout=30)
         if self._log:
             self._log.close()
+
+
+def start_all(workers: list[Worker], timeout: float = 120) -> list[Worker]:
+    """Launch every worker, then wait until each is ready (they start side by side); stop them all on failure."""
+    try:
+        for w in workers:
+            w.launch()
+        for w in workers:
+            w.wait_ready(timeout)
+    except BaseException:
+        for w in workers:
+            w.stop()
+        raise
+    return workers
