@@ -195,6 +195,13 @@ def test_every_benchmark_is_discovered_and_helpers_are_not():
     assert not names & {"standin_worker", "__init__"}
 
 
+def test_no_benchmark_needs_the_test_extra_or_tests():
+    """A benchmark runs after `make install` alone: nothing in benchmarks/ imports pytest or the tests package."""
+    imports = re.compile(r"^\s*(?:from|import)\s+(?:tests|pytest)\b", re.MULTILINE)
+    offenders = [str(p.relative_to(REPO_ROOT)) for p in BENCH_DIR.rglob("*.py") if imports.search(p.read_text())]
+    assert offenders == []
+
+
 def test_the_last_line_check_refuses_what_a_reader_could_not_use():
     assert parse_last_line("x", "noise\nx n=4 rows_per_s=12.5 mode=exact\n") == {
         "n": "4", "rows_per_s": "12.5", "mode": "exact"}
