@@ -8,7 +8,7 @@ the same examples. Gold labels are read here only to measure; the engine never s
 (It takes up to half an hour and is run by hand; tests/engine/test_sst2_sample.py checks its sample.)
 Needs `make install` only. The last line:
     sst2_128_folds n=128 iterations=I labeled=L accuracy=A zero_shot_center=Z tokens=T seconds=S
-(accuracy over all n, an unlabeled example counting as wrong). --smoke (or BENCH_SMOKE=1): n=8, 3 iterations.
+(accuracy over all n, an unlabeled example counting as wrong). --smoke (or BENCH_SMOKE=1): n=4, 2 folds, 2 iterations.
 """
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def main() -> None:
     ap.add_argument("--json", default=None)
     smoke.add_flag(ap)
     args = ap.parse_args()
-    smoke.apply(ap, args, n=8, iterations=3, folds=2)
+    smoke.apply(ap, args, n=4, iterations=2, folds=2)
 
     import os
 

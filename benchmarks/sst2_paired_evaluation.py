@@ -18,7 +18,7 @@ Creates and drops its own database (name + _paired_bench; the base database need
 (BENCH_REDIS_URL overrides) for the run's (unused) tasks. Needs `make install` only. The last line:
     sst2_paired_evaluation train=64 test=200 repeats=3 elicited=E agree_with_gold=G <condition>_accuracy=A ...
     run_s=R eval_s=V
-(one mean accuracy per condition). --smoke (or BENCH_SMOKE=1): 8 train, 8 test sentences, 2 iterations, 1 repeat.
+(one mean accuracy per condition). --smoke (or BENCH_SMOKE=1): 4 train, 4 test sentences, 1 iteration, 1 repeat.
 """
 import argparse
 import json
@@ -69,7 +69,7 @@ def main():
     ap.add_argument("--json")
     smoke.add_flag(ap)
     args = ap.parse_args()
-    smoke.apply(ap, args, train=8, test=8, iterations=2, repeats=1)
+    smoke.apply(ap, args, train=4, test=4, iterations=1, repeats=1)
 
     from django.conf import settings
     from django.core.management import call_command
