@@ -44,8 +44,9 @@ every step. Needs `make install`; figure.png also needs playwright (the `.[test]
 and is skipped with a note without them. The last line:
     gender_study n_test=N annotators=K people_majority_accuracy=P zero_shot_accuracy=Z ... gold_accuracy=G total_s=T
 (one <condition>_accuracy per row of the figure that has an accuracy; a row with none is left out).
---smoke (or BENCH_SMOKE=1): 4 ICM pairs, 2 people pairs, 2 test pairs, 2 annotators, 2 iterations, 1 repeat, into
-test-artifacts/gender-study-smoke/; the whole preset is still imported (about 10 s of it).
+--smoke (or BENCH_SMOKE=1): 2 ICM pairs, 1 people pair, 2 test pairs, 1 annotator, posts cut at 60 characters,
+1 iteration, 2 demonstrations, 1 repeat, into test-artifacts/gender-study-smoke/; the whole preset is still
+imported (a few seconds).
 """
 import argparse
 import json
@@ -119,8 +120,8 @@ def main() -> None:
     ap.add_argument("--keep-db", action="store_true", help="leave the database behind (for inspection)")
     smoke.add_flag(ap)
     args = ap.parse_args()
-    smoke.apply(ap, args, icm_pairs=4, people_pairs=2, test_pairs=2, annotators=2, iterations=2, max_demos=4,
-                repeats=1, out="test-artifacts/gender-study-smoke/")
+    smoke.apply(ap, args, icm_pairs=2, people_pairs=1, test_pairs=2, annotators=1, max_chars=60, iterations=1,
+                max_demos=2, repeats=1, out="test-artifacts/gender-study-smoke/")
     if not 0.0 <= args.human_accuracy <= 1.0:
         raise SystemExit("--human-accuracy must be between 0 and 1")
     if connection.vendor != "postgresql":
