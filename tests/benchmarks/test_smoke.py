@@ -10,9 +10,9 @@ targets are met is not checked: smoke sizes measure nothing, and timings stay ou
 A script that sets up Django gets this session's PostgreSQL server and Redis database: DATABASE_URL names
 `test_<database>_smoke` (each script adds its own suffix and drops what it creates), BENCH_REDIS_URL and REDIS_URL
 this session's Redis database, REVIEW_BENCH_DATABASE_URL `test_<database>_smoke_review`. Without PostgreSQL and
-Redis such a script is skipped, as the worker tests are. Two scripts run at a time (the Django ones one after
-another, the others beside them; see smoke_runs), so that the whole takes about half the sum of their times on two
-cores. Each script's wall and CPU seconds (its own and its workers') go to test-artifacts/benchmark-smoke-times.txt.
+Redis such a script is skipped, as the worker tests are. Two scripts run at a time (those that name REDIS_URL one
+after another, the others beside them with no Redis; see smoke_runs), so that the whole takes about half the sum of
+their times on two cores. Each script's wall and CPU seconds (its own and its workers') go to test-artifacts/benchmark-smoke-times.txt.
 """
 from __future__ import annotations
 
@@ -79,18 +79,28 @@ def needs_django(script: Path) -> bool:
     return "django.setup()" in script.read_text(encoding="utf-8")
 
 
-def smoke_env() -> dict[str, str]:
+def uses_redis(script: Path) -> bool:
+    """Scripts that name REDIS_URL start workers, queue tasks or flush their Redis database."""
+    return needs_django(script) and "REDIS_URL" in script.read_text(encoding="utf-8")
+
+
+def smoke_env(redis: bool = True, var_dir: str | None = None) -> dict[str, str]:
+    """The scripts' environment; redis=False: no Redis at all (the embedded broker under var_dir), so nothing such
+    a script queues can reach the workers of a script running beside it."""
     from django.conf import settings
 
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DEBUG", "BENCH_SMOKE")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "DEBUG", "BENCH_SMOKE", "REDIS_URL", "BENCH_REDIS_URL")}
     env.update({"HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1", "ICM_TORCH_THREADS": "1"})
     if os.environ.get("DATABASE_URL"):
         url = urlsplit(os.environ["DATABASE_URL"])
         base = f"test_{url.path.lstrip('/')}_smoke"
         env["DATABASE_URL"] = url._replace(path=f"/{base}").geturl()
         env["REVIEW_BENCH_DATABASE_URL"] = url._replace(path=f"/{base}_review").geturl()
-    if settings.REDIS_URL:
+    if redis and settings.REDIS_URL:
         env["REDIS_URL"] = env["BENCH_REDIS_URL"] = settings.REDIS_URL
+    if var_dir:
+        env["STUDIO_VAR_DIR"] = var_dir
     return env
 
 
@@ -135,28 +145,28 @@ def run_script(script: Path, env: dict[str, str]) -> Finished:
 
 @pytest.fixture(scope="module")
 def smoke_runs(request):
-    """Starts every script once, in two lanes side by side: the scripts that set up Django one after another (they
-    share this session's Redis database, whose queues their workers read), the others beside them. Each test waits
-    for its own script, so a failure names the script. Only the selected tests' scripts run."""
+    """Starts every script once, in two lanes side by side: the scripts that use Redis one after another (they
+    share this session's Redis database, whose queues their workers read), the others beside them without Redis.
+    Each test waits for its own script, so a failure names the script. Only the selected tests' scripts run."""
     scripts = [item.callspec.params["script"] for item in request.session.items
                if getattr(item, "originalname", None) == "test_benchmark_prints_its_last_line_in_smoke_mode"]
-    django_lane = [s for s in scripts if needs_django(s)]
-    other_lane = [s for s in scripts if not needs_django(s)]
     runnable_django = True
     try:
         require_redis_and_postgres()
     except pytest.skip.Exception:
         runnable_django = False
-    env = smoke_env()
+    scripts = [s for s in scripts if runnable_django or not needs_django(s)]
+    var_dir = tempfile.TemporaryDirectory(prefix="bench-smoke-var-")
+    lanes = [([s for s in scripts if uses_redis(s)], smoke_env()),
+             ([s for s in scripts if not uses_redis(s)], smoke_env(redis=False, var_dir=var_dir.name))]
     futures: dict[str, Future] = {}
     pool = ThreadPoolExecutor(max_workers=2)
-    lanes = [other_lane] + ([django_lane] if runnable_django else [])
     lane_futures = []
-    for lane in lanes:
+    for lane, env in lanes:
         gates = {s.stem: Future() for s in lane}
         futures.update(gates)
 
-        def work(lane=lane, gates=gates):
+        def work(lane=lane, gates=gates, env=env):
             for s in lane:
                 try:
                     gates[s.stem].set_result(run_script(s, env))
@@ -167,6 +177,7 @@ def smoke_runs(request):
     for f in lane_futures:
         f.result()
     pool.shutdown()
+    var_dir.cleanup()
     ARTIFACTS.mkdir(exist_ok=True)
     with open(ARTIFACTS / "benchmark-smoke-times.txt", "a") as f:
         for name, fut in futures.items():
