@@ -61,6 +61,7 @@ class Throughput:
     tokens_per_second: float
     batches: int                  # earlier batches it was measured on (0: the default)
     worker: str                   # the kind of worker, in words ("hf on cpu")
+    unit: str = "batch"           # what `batches` counts: run batches, or evaluations
 
     @property
     def measured(self) -> bool:
@@ -68,8 +69,9 @@ class Throughput:
 
     def source(self) -> str:
         if self.measured:
-            return (f"measured on {self.batches} earlier batch{'es' if self.batches != 1 else ''} of this model "
-                    f"({self.worker})")
+            plural = {"batch": "batches", "evaluation": "evaluations"}.get(self.unit, self.unit + "s")
+            return (f"measured on {self.batches} earlier {self.unit if self.batches == 1 else plural} of this "
+                    f"model ({self.worker})")
         return (f"default, no earlier runs of this model ({self.worker}); set STUDIO_DEFAULT_TOKENS_PER_SECOND "
                 "to change it")
 
@@ -220,9 +222,11 @@ def worker_words(backend: str, device: str, base_url: str = "") -> str:
 
 def measured_throughput(*, model: str, backend: str, device: str, base_url: str = "") -> Throughput:
     """Tokens per second over the latest finished batches of runs with this model, backend, device (and server,
-    for the OpenAI-compatible backend): the same kind of worker. seconds_used excludes the model's load."""
+    for the OpenAI-compatible backend): the same kind of worker. seconds_used excludes the model's load. A
+    canceled batch counts: its tokens and seconds were measured like a completed one's."""
     worker = worker_words(backend, device, base_url)
-    recent = (RunBatch.objects.filter(state=RunBatch.State.COMPLETED, tokens_used__gt=0, seconds_used__gt=0,
+    recent = (RunBatch.objects.filter(state__in=[RunBatch.State.COMPLETED, RunBatch.State.CANCELED],
+                                      tokens_used__gt=0, seconds_used__gt=0,
                                       run__model=model, run__backend=backend, run__device=device,
                                       run__base_url=base_url or "")
               .order_by("-finished_at", "-pk").values_list("pk", flat=True)[:MEASURED_BATCHES])
@@ -234,9 +238,42 @@ def measured_throughput(*, model: str, backend: str, device: str, base_url: str 
     return Throughput(float(settings.STUDIO_DEFAULT_TOKENS_PER_SECOND), 0, worker)
 
 
+def evaluation_throughput(*, model: str, device: str = "auto") -> Throughput:
+    """Tokens per second for an evaluation of this model: measured on its latest finished evaluations (their
+    results' tokens and seconds; the seconds include the model's load, so this errs slow), else on its runs'
+    batches (measured_throughput), else the default."""
+    from studio.models import Evaluation
+
+    rows = (Evaluation.objects.filter(state=Evaluation.State.COMPLETED, config__model=model)
+            .order_by("-finished_at", "-pk").values_list("results", flat=True)[:MEASURED_BATCHES])
+    tokens = seconds = 0.0
+    count = 0
+    for results in rows:
+        t, s = (results or {}).get("tokens"), (results or {}).get("seconds")
+        if isinstance(t, (int, float)) and isinstance(s, (int, float)) and t > 0 and s > 0:
+            tokens, seconds, count = tokens + t, seconds + s, count + 1
+    if count:
+        return Throughput(tokens / seconds, count, f"evaluations, hf on {device}", unit="evaluation")
+    return measured_throughput(model=model, backend="hf", device=device)
+
+
 def estimate_run(shapes: list[BatchShape], config: dict, *, model: str, backend: str, device: str,
                  base_url: str = "") -> Estimate:
     """Estimated duration and tokens of a run about to start (its batches' shapes and its ICMConfig dict)."""
     throughput = measured_throughput(model=model, backend=backend, device=device, base_url=base_url)
     return estimate(shapes, config, throughput, workers=settings.STUDIO_RUN_WORKERS,
                     limit_seconds=settings.STUDIO_CONFIRM_RUN_SECONDS)
+
+
+def initialization_tokens(shape: BatchShape, config: dict) -> float:
+    """Model tokens of a batch's initialization: scoring its initial labels (and their consistency fix)."""
+    k0 = min(int(config.get("initial_labels") or 0), shape.examples)
+    return iteration_tokens(k0, shape.prompt_tokens, config)
+
+
+def initial_tokens(problem, config: dict) -> float:
+    """initialization_tokens for an engine Problem about to be searched (its prompts' characters / 4)."""
+    chars = [len(e.prompt) for e in problem.examples]
+    if not chars:
+        return 0.0
+    return initialization_tokens(BatchShape(len(chars), sum(chars) / len(chars) / CHARS_PER_TOKEN), config)
