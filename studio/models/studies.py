@@ -14,6 +14,8 @@ class Study(models.Model):
     name = models.CharField(max_length=200, unique=True)
     dataset = models.ForeignKey("studio.Dataset", on_delete=models.CASCADE, related_name="studies")
     template = models.CharField(max_length=40, help_text="The template it was made from (a preset's key, or custom).")
+    design = models.CharField(max_length=20, default="paper",
+                              help_text="The template's design its blank values took: paper or reduced.")
     train_split = models.CharField(max_length=20, default="train")
     test_split = models.CharField(max_length=20, default="test")
     human_condition = models.CharField(max_length=20, choices=HumanCondition.choices,

@@ -96,6 +96,7 @@ def test_downloads_for_reviewers_not_for_annotators(finished, client, django_use
 
 def test_results_not_before_the_evaluation(admin_user, client):
     ds = pairs_dataset(train_pairs=4, test_pairs=2)
+    people(ds, 1)
     study = create_study(ds, "blog-gender", {"name": "early", "icm_pool_size": 4, "people_train_size": 2,
                                              "test_size": 2, "annotators_per_item": 1}, user=admin_user)
     client.force_login(admin_user)

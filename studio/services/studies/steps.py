@@ -16,7 +16,8 @@ from studio.models import Dataset, ElicitationRun, Evaluation, Example, Study
 from studio.services import policies
 from studio.services.evaluation import start_evaluation
 from studio.services.runs import RunRefused, preview_run, start_run
-from studio.services.runs.estimates import about, tokens_words
+from studio.services.runs import RunNeedsConfirmation
+from studio.services.runs.estimates import about, duration_words, measured_throughput, tokens_words
 
 from .errors import StudyRefused
 from .progress import labeling_progress
@@ -213,21 +214,33 @@ def _run_values(study: Study) -> dict:
 
 def icm_estimate(study: Study, *, user) -> str:
     """The ICM run's estimated duration in words (as the run form shows it), or why it cannot start."""
+    return icm_cost(study, user=user)[0]
+
+
+def icm_cost(study: Study, *, user) -> tuple[str, bool]:
+    """The ICM run's estimate in words and whether starting it needs confirmation."""
     try:
-        return preview_run(study.dataset, user=user, **_run_values(study)).estimate.text
+        estimate = preview_run(study.dataset, user=user, **_run_values(study)).estimate
+        return estimate.text, estimate.needs_confirmation
     except RunRefused as refusal:
-        return f"cannot start: {refusal}"
+        return f"cannot start: {refusal}", False
 
 
-def start_icm(study: Study, *, user, confirmed: bool = True) -> ElicitationRun:
-    """Start ICM over the study's train pool (start_run with exactly those examples) and link the run."""
+def start_icm(study: Study, *, user, confirmed: bool = False) -> ElicitationRun:
+    """Start ICM over the study's train pool (start_run with exactly those examples) and link the run. A run
+    estimated above STUDIO_CONFIRM_RUN_SECONDS needs `confirmed` (StudyNeedsConfirmation otherwise, nothing
+    started), on every path: the page's checkbox, the API's confirm=true, the admin's action."""
     _require_admin(user)
     _refuse_unless(icm_step(study), "start_icm")
     with transaction.atomic():
         locked = _locked(study)
         if locked.run_id and _job_state(locked.run) in (RUNNING, DONE):
             raise StudyRefused(f"the study's run #{locked.run_id} is already {locked.run.state}", kind="conflict")
-        run = start_run(locked.dataset, user=user, confirmed=confirmed, **_run_values(locked))
+        try:
+            run = start_run(locked.dataset, user=user, confirmed=confirmed, **_run_values(locked))
+        except RunNeedsConfirmation as needs:
+            raise StudyNeedsConfirmation("The study's ICM run", needs.preview.estimate.text,
+                                         needs.preview.estimate.to_dict()) from None
         locked.run = run
         locked.save(update_fields=["run"])
         study.run = run
@@ -250,29 +263,79 @@ def evaluation_options(study: Study) -> dict:
     return options
 
 
-def evaluation_estimate(study: Study) -> str:
+@dataclass(frozen=True)
+class EvaluationCost:
+    seconds: float
+    tokens: float
+    prompts: int
+    tokens_per_second: float
+    throughput_source: str
+    text: str
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.seconds > float(settings.STUDIO_CONFIRM_RUN_SECONDS)
+
+    def to_dict(self) -> dict:
+        return {"seconds": round(self.seconds, 1), "tokens": int(self.tokens), "prompts": self.prompts,
+                "tokens_per_second": round(self.tokens_per_second, 1), "throughput_source": self.throughput_source,
+                "limit_seconds": float(settings.STUDIO_CONFIRM_RUN_SECONDS),
+                "needs_confirmation": self.needs_confirmation, "text": self.text}
+
+
+def evaluation_cost(*, test_ids, demo_pool, repeats: int, model: str) -> EvaluationCost:
     """A rough duration: prompts = test items × (2 zero-shot conditions + 3 many-shot × repeats), each many-shot
-    prompt as long as the demonstrations the model's context holds."""
-    n_test, pool = len(study.test_ids), evaluation_options(study)["demo_pool_ids"]
-    chars = [len(p) for p in Example.objects.filter(pk__in=list(pool) + list(study.test_ids)).values_list(
+    prompt as long as the demonstrations the model's context holds; at the throughput measured on this model's
+    earlier batches (the default when there are none)."""
+    n_test = len(test_ids)
+    chars = [len(p) for p in Example.objects.filter(pk__in=list(demo_pool) + list(test_ids)).values_list(
         "prompt", flat=True)]
     per = (sum(chars) / len(chars) / 4) if chars else 0
-    many_shot = min(per * (len(pool) + 1), MODEL_CONTEXT_TOKENS)
-    prompts_many = n_test * 3 * study.repeats
+    many_shot = min(per * (len(demo_pool) + 1), MODEL_CONTEXT_TOKENS)
+    prompts_many = n_test * 3 * repeats
     tokens = n_test * 2 * per + prompts_many * many_shot
-    seconds = tokens / max(float(settings.STUDIO_DEFAULT_TOKENS_PER_SECOND), 1e-9)
-    return (f"{about(seconds)} (rough: {n_test * 2 + prompts_many:,} prompts, {tokens_words(tokens)} tokens at "
-            f"{settings.STUDIO_DEFAULT_TOKENS_PER_SECOND} tokens/s)")
+    throughput = measured_throughput(model=model, backend="hf", device="auto")
+    rate = max(throughput.tokens_per_second, 1e-9)
+    seconds = tokens / rate
+    text = (f"{about(seconds)} (rough: {n_test * 2 + prompts_many:,} prompts, {tokens_words(tokens)} tokens at "
+            f"{rate:,.0f} tokens/s, {throughput.source()})")
+    return EvaluationCost(seconds, tokens, n_test * 2 + prompts_many, rate, throughput.source(), text)
 
 
-def start_study_evaluation(study: Study, *, user, enqueue: bool = True) -> Evaluation:
-    """Start the evaluation once the people's labels and the ICM run are done, and link it."""
+def study_evaluation_cost(study: Study) -> EvaluationCost:
+    return evaluation_cost(test_ids=study.test_ids, demo_pool=evaluation_options(study)["demo_pool_ids"],
+                           repeats=study.repeats, model=study.model)
+
+
+def evaluation_estimate(study: Study) -> str:
+    """The evaluation's rough duration in words (see evaluation_cost)."""
+    return study_evaluation_cost(study).text
+
+
+class StudyNeedsConfirmation(StudyRefused):
+    """A step's estimated duration is above settings.STUDIO_CONFIRM_RUN_SECONDS and the person starting it has not
+    confirmed it: nothing was started. `.extra["estimate"]` holds the estimate (the API's 409 body carries it)."""
+
+    def __init__(self, what: str, text: str, estimate: dict):
+        limit = duration_words(float(settings.STUDIO_CONFIRM_RUN_SECONDS))
+        super().__init__(f"{what} would take {text}. That is more than {limit} (STUDIO_CONFIRM_RUN_SECONDS): "
+                         "confirm to start it.", "confirm", kind="conflict")
+        self.extra = {"estimate": estimate}
+
+
+def start_study_evaluation(study: Study, *, user, enqueue: bool = True, confirmed: bool = False) -> Evaluation:
+    """Start the evaluation once the people's labels and the ICM run are done, and link it. One estimated above
+    STUDIO_CONFIRM_RUN_SECONDS needs `confirmed` (StudyNeedsConfirmation otherwise, nothing started)."""
     _require_admin(user)
     steps = study_steps(study)
     _refuse_unless(steps[2], "start_evaluation")
     if study.human_condition == Study.HumanCondition.PEOPLE and not steps[0].detail.get("labels"):
         raise StudyRefused("The evaluation cannot be started now: the people have labeled none of the study's items.",
                            kind="conflict")
+    if not confirmed:
+        cost = study_evaluation_cost(study)
+        if cost.needs_confirmation:
+            raise StudyNeedsConfirmation("The study's evaluation", cost.text, cost.to_dict())
     with transaction.atomic():
         locked = _locked(study)
         if locked.evaluation_id and _job_state(locked.evaluation) in (RUNNING, DONE):
