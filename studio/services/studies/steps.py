@@ -17,7 +17,7 @@ from studio.services import policies
 from studio.services.evaluation import start_evaluation
 from studio.services.runs import RunRefused, preview_run, start_run
 from studio.services.runs import RunNeedsConfirmation
-from studio.services.runs.estimates import about, duration_words, measured_throughput, tokens_words
+from studio.services.runs.estimates import about, duration_words, evaluation_throughput, tokens_words
 
 from .errors import StudyRefused
 from .progress import labeling_progress
@@ -294,7 +294,7 @@ def evaluation_cost(*, test_ids, demo_pool, repeats: int, model: str) -> Evaluat
     many_shot = min(per * (len(demo_pool) + 1), MODEL_CONTEXT_TOKENS)
     prompts_many = n_test * 3 * repeats
     tokens = n_test * 2 * per + prompts_many * many_shot
-    throughput = measured_throughput(model=model, backend="hf", device="auto")
+    throughput = evaluation_throughput(model=model, device="auto")
     rate = max(throughput.tokens_per_second, 1e-9)
     seconds = tokens / rate
     text = (f"{about(seconds)} (rough: {n_test * 2 + prompts_many:,} prompts, {tokens_words(tokens)} tokens at "
