@@ -1,6 +1,8 @@
 """/studies/: the list, the "new study" form (admins), each study's page with its steps (polled as JSON), the
 admin's buttons that start each step, and the results' downloads (SVG, CSV, JSON). Thin: the logic is in
 studio.services.studies."""
+import json
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -108,7 +110,9 @@ def detail(request, pk: int):
     steps = studies.study_steps(study)
     can_start = policies.studies.can_start(request.user, study)
     context = {"study": study, "steps": steps, "next": studies.steps.next_thing(steps), "can_start": can_start,
-               "items": studies.describe_items(study), "annotators": list(study.annotators.all())}
+               "items": studies.describe_items(study), "annotators": list(study.annotators.all()),
+               "settings_json": json.dumps(study.settings or {}),
+               "design_label": studies.DESIGNS.get(study.design, study.design)}
     if can_start:
         icm_text, icm_needs = studies.steps.icm_cost(study, user=request.user)
         ev_cost = studies.steps.study_evaluation_cost(study)
@@ -146,9 +150,21 @@ def act(request, pk: int, action: str):
         raise PermissionDenied("Only admins start a study's steps.")
     kwargs = {"confirmed": request.POST.get("confirm") == "yes"} if action in CONFIRMED else {}
     with flashed(request):
+        if action == "start_icm" and request.POST.get("settings", "").strip():  # a re-run with other settings
+            kwargs["settings"] = _settings_json(request.POST["settings"])
         ACTIONS[action](study, user=request.user, **kwargs)
         messages.success(request, DONE[action])
     return redirect("studies:detail", pk=study.pk)
+
+
+def _settings_json(text: str) -> dict:
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise studies.StudyRefused(f"settings: not JSON ({exc})", "settings") from None
+    if not isinstance(value, dict):
+        raise studies.StudyRefused("settings: expected an object such as {\"iterations\": 20}", "settings")
+    return value
 
 
 def _results(request, pk: int) -> dict:

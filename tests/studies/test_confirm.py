@@ -71,3 +71,27 @@ def test_short_steps_start_without_asking(client, admin_user, study, settings):
     assert 'data-confirm="start_icm"' not in client.get(f"/studies/{study.pk}/").content.decode()
     client.post(f"/studies/{study.pk}/start_icm/")
     assert Study.objects.get(pk=study.pk).run is not None
+
+
+def test_a_canceled_run_is_shown_as_canceled_and_re_runs_with_other_settings(client, admin_user, study):
+    client.force_login(admin_user)
+    first = start_icm(study, user=admin_user, confirmed=True)
+    ElicitationRun.objects.filter(pk=first.pk).update(state=ElicitationRun.State.CANCELED, finished_at=timezone.now())
+    page = client.get(f"/studies/{study.pk}/").content.decode()
+    assert 'data-step="icm" data-state="canceled"' in page and 'data-rerun="icm"' in page
+    assert "Re-run with these settings" in page
+    bad = client.post(f"/studies/{study.pk}/start_icm/", {"settings": '{"iterations": "lots"}', "confirm": "yes"},
+                      follow=True).content.decode()
+    assert "settings:" in bad and ElicitationRun.objects.count() == 1
+    client.post(f"/studies/{study.pk}/start_icm/", {"settings": '{"iterations": 2}', "confirm": "yes"})
+    study.refresh_from_db()
+    assert study.run_id != first.pk and study.run.config["iterations"] == 2
+    assert study.settings["iterations"] == 2 and study.settings["max_demos"] == 4  # the design's others kept
+
+
+def test_the_top_bar_links_studies_and_the_page_says_what_each_side_reads(client, admin_user, study):
+    client.force_login(admin_user)
+    page = client.get(f"/studies/{study.pk}/").content.decode()
+    assert 'data-nav="studies"' in page
+    assert "people see whole posts" in page and "Design: reduced design (for this deployment)" in page
+    assert f'href="/review/{study.dataset.slug}/"' in page

@@ -52,3 +52,8 @@ class StudyStartSerializer(serializers.Serializer):
 class StudyDesignsQuery(serializers.Serializer):
     dataset = IdField(queryset=Dataset.objects.all())
     template = serializers.ChoiceField(choices=list(TEMPLATES))
+
+
+class StudyIcmStartSerializer(StudyStartSerializer):
+    settings = serializers.DictField(required=False, help_text="ICM hyperparameters over the study's, kept (a re-run "
+                                     "after a canceled or failed run with other settings).")

@@ -18,7 +18,8 @@ from studio.services import access, policies, studies
 from ..base import AdminWrites, StudioAPIMixin
 from ..pagination import NewestFirst
 from ..schema import ERROR
-from ..serializers.studies import StudyCreateSerializer, StudyDesignsQuery, StudySerializer, StudyStartSerializer
+from ..serializers.studies import (StudyCreateSerializer, StudyDesignsQuery, StudyIcmStartSerializer,
+                                   StudySerializer, StudyStartSerializer)
 
 
 class _FileRenderer(BaseRenderer):
@@ -110,13 +111,15 @@ class StudyViewSet(StudioAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
     def close_labeling(self, request, pk=None):
         return self._act(request, studies.close_labeling)
 
-    @extend_schema(summary="Start the ICM run over the study's train pool (admins)", request=StudyStartSerializer,
+    @extend_schema(summary="Start (or, after a canceled or failed run, re-run) the ICM run over the study's train "
+                   "pool (admins)", request=StudyIcmStartSerializer,
                    responses={200: StudySerializer, 409: STEP_CONFLICT})
     @action(detail=True, methods=["post"], url_path="start-icm")
     def start_icm(self, request, pk=None):
-        params = StudyStartSerializer(data=request.data)
+        params = StudyIcmStartSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        return self._act(request, studies.start_icm, confirmed=params.validated_data["confirm"])
+        return self._act(request, studies.start_icm, confirmed=params.validated_data["confirm"],
+                         settings=params.validated_data.get("settings"))
 
     @extend_schema(summary="Start the study's evaluation (admins)", request=StudyStartSerializer,
                    responses={200: StudySerializer, 409: STEP_CONFLICT})

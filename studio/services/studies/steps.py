@@ -16,6 +16,7 @@ from studio.models import Dataset, ElicitationRun, Evaluation, Example, Study
 from studio.services import policies
 from studio.services.evaluation import start_evaluation
 from studio.services.runs import RunRefused, preview_run, start_run
+from studio.services.engine_port import ConfigRefused, parse_config
 from studio.services.runs import RunNeedsConfirmation
 from studio.services.runs.estimates import about, duration_words, evaluation_throughput, tokens_words
 
@@ -26,6 +27,8 @@ CONDITIONS = ["zero-shot", "zero-shot-chat", "icm", "gold"]  # plus the human co
 MODEL_CONTEXT_TOKENS = 8192  # the rough estimate's cap on a many-shot prompt (SmolLM2's context)
 
 WAITING, READY, RUNNING, DONE, FAILED, NOT_NEEDED = "waiting", "ready", "running", "done", "failed", "not needed"
+CANCELED = "canceled"
+STARTABLE = (READY, FAILED, CANCELED)  # a step in one of these can be started (again)
 
 
 @dataclass
@@ -48,7 +51,9 @@ def _job_state(job) -> str:
         return READY
     if job.state in (job.State.PENDING, job.State.RUNNING):
         return RUNNING
-    return DONE if job.state == job.State.COMPLETED else FAILED
+    if job.state == job.State.COMPLETED:
+        return DONE
+    return CANCELED if job.state == job.State.CANCELED else FAILED
 
 
 def people_step(study: Study) -> Step:
@@ -82,7 +87,9 @@ def icm_step(study: Study) -> Step:
                    f"{'es' if len(batches) != 1 else ''} done, {run.labeled_count} of {run.example_count} labeled.")
         if run.error:
             summary += f" {run.error}"
-    actions = ["start_icm"] if state in (READY, FAILED) else []
+    if state == CANCELED:
+        summary += " Re-run it, with other settings if you like."
+    actions = ["start_icm"] if state in STARTABLE else []
     return Step("icm", "ICM labels the train pool", state, "nothing (it may run while people label)", summary,
                 actions=actions, detail=detail)
 
@@ -95,7 +102,7 @@ def evaluation_step(study: Study, people: Step, icm: Step) -> Step:
         waits.append("the people's labels (finish or close labeling)")
     if icm.state != DONE:
         waits.append("the ICM run")
-    blocked = ("Waits for " + " and ".join(waits) + ".") if waits and state in (READY, FAILED) else None
+    blocked = ("Waits for " + " and ".join(waits) + ".") if waits and state in STARTABLE else None
     if blocked:
         state = WAITING
     detail = {"evaluation_id": ev.pk if ev else None, "repeats": study.repeats, "test_items": len(study.test_ids)}
@@ -104,7 +111,7 @@ def evaluation_step(study: Study, people: Step, icm: Step) -> Step:
     else:
         detail["evaluation_state"] = ev.state
         summary = f"Evaluation #{ev.pk} {ev.state}." + (f" {ev.error}" if ev.error else "")
-    actions = ["start_evaluation"] if state in (READY, FAILED) else []
+    actions = ["start_evaluation"] if state in STARTABLE else []
     return Step("evaluation", "The evaluation", state, "the people's labels and the ICM run", summary,
                 blocked=blocked, actions=actions, detail=detail)
 
@@ -226,24 +233,40 @@ def icm_cost(study: Study, *, user) -> tuple[str, bool]:
         return f"cannot start: {refusal}", False
 
 
-def start_icm(study: Study, *, user, confirmed: bool = False) -> ElicitationRun:
+def _new_settings(study: Study, settings_over: dict) -> dict:
+    """The study's ICM settings with `settings_over` on top, checked (StudyRefused naming settings)."""
+    if not isinstance(settings_over, dict):
+        raise StudyRefused("settings: expected an object of the ICM run's hyperparameters", "settings")
+    merged = {**(study.settings or {}), **settings_over}
+    try:
+        parse_config(merged)
+    except ConfigRefused as refusal:
+        raise StudyRefused(f"settings: {refusal.message}", "settings") from None
+    return merged
+
+
+def start_icm(study: Study, *, user, confirmed: bool = False, settings: dict | None = None) -> ElicitationRun:
     """Start ICM over the study's train pool (start_run with exactly those examples) and link the run. A run
     estimated above STUDIO_CONFIRM_RUN_SECONDS needs `confirmed` (StudyNeedsConfirmation otherwise, nothing
-    started), on every path: the page's checkbox, the API's confirm=true, the admin's action."""
+    started), on every path: the page's checkbox, the API's confirm=true, the admin's action. `settings` (a
+    re-run after a canceled or failed run, or the first run) go over the study's ICM settings and are kept."""
     _require_admin(user)
     _refuse_unless(icm_step(study), "start_icm")
+    new = _new_settings(study, settings) if settings else None
     with transaction.atomic():
         locked = _locked(study)
         if locked.run_id and _job_state(locked.run) in (RUNNING, DONE):
             raise StudyRefused(f"the study's run #{locked.run_id} is already {locked.run.state}", kind="conflict")
+        if new is not None:
+            locked.settings = new
         try:
             run = start_run(locked.dataset, user=user, confirmed=confirmed, **_run_values(locked))
         except RunNeedsConfirmation as needs:
             raise StudyNeedsConfirmation("The study's ICM run", needs.preview.estimate.text,
                                          needs.preview.estimate.to_dict()) from None
         locked.run = run
-        locked.save(update_fields=["run"])
-        study.run = run
+        locked.save(update_fields=["run", "settings"])
+        study.run, study.settings = run, locked.settings
     return run
 
 
