@@ -12,12 +12,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from studio.models import Dataset, ElicitationRun, Evaluation, Example, Study
+from studio.models import Dataset, ElicitationRun, Evaluation, Example, RunBatch, Study
 from studio.services import policies
 from studio.services.evaluation import start_evaluation
 from studio.services.runs import RunRefused, preview_run, start_run
 from studio.services.engine_port import ConfigRefused, parse_config
 from studio.services.runs import RunNeedsConfirmation
+from studio.services.runs.progress import stage as run_stage
 from studio.services.runs.estimates import about, duration_words, evaluation_throughput, tokens_words
 
 from .errors import StudyRefused
@@ -87,6 +88,12 @@ def icm_step(study: Study) -> Step:
                    f"{'es' if len(batches) != 1 else ''} done, {run.labeled_count} of {run.example_count} labeled.")
         if run.error:
             summary += f" {run.error}"
+        if state == RUNNING:  # what the model is doing now (updated every few seconds while it scores)
+            stages = [(b.index, run_stage(b)) for b in run.batches.filter(state=RunBatch.State.RUNNING)]
+            texts = [f"batch {i + 1}: {st['text']}" for i, st in stages if st]
+            if texts:
+                summary += " Now " + "; ".join(texts) + "."
+                detail["stages"] = texts
     if state == CANCELED:
         summary += " Re-run it, with other settings if you like."
     actions = ["start_icm"] if state in STARTABLE else []
@@ -111,6 +118,11 @@ def evaluation_step(study: Study, people: Step, icm: Step) -> Step:
     else:
         detail["evaluation_state"] = ev.state
         summary = f"Evaluation #{ev.pk} {ev.state}." + (f" {ev.error}" if ev.error else "")
+        progress = (ev.results or {}).get("progress") if state == RUNNING else None
+        if progress:
+            summary += f" {progress.get('done', 0)} of {progress.get('total', '?')} condition passes done (now: " \
+                       f"{progress.get('now', '')})."
+            detail["progress"] = progress
     actions = ["start_evaluation"] if state in STARTABLE else []
     return Step("evaluation", "The evaluation", state, "the people's labels and the ICM run", summary,
                 blocked=blocked, actions=actions, detail=detail)
