@@ -73,6 +73,7 @@ AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no "AXES: BEGIN version ..." line at every process start (lock-outs are still logged)
 
 # --- Mail: the password reset flow is routed only when EMAIL_HOST is set (studio/views/auth_urls.py) ---
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
