@@ -12,7 +12,7 @@ warm-up run), so the seconds ratio carries the token ratio and the throughput's 
 A ratio ≤ 1 means the estimate bounded the run. Last line:
     estimate_vs_used designs=N max_token_ratio=R max_seconds_ratio=S
 
-    .venv/bin/python benchmarks/estimate_vs_used.py [--smoke]   (or BENCH_SMOKE=1)
+    .venv/bin/python benchmarks/estimate_vs_used.py [--smoke] [--designs NAME ...]   (or BENCH_SMOKE=1)
 
 Timings on a shared CPU are noisy; the token counts are exact.
 """
@@ -37,7 +37,7 @@ from elicitation import Example, ICMConfig, Problem, load_backend, run_icm  # no
 from elicitation.coverage import coverage  # noqa: E402
 from studio.services.importing.presets import PRESETS  # noqa: E402
 from studio.services.importing.prompts import render  # noqa: E402
-from studio.services.runs.estimates import CHARS_PER_TOKEN, BatchShape, batch_tokens  # noqa: E402
+from studio.services.runs.estimates import CHARS_PER_TOKEN, BatchShape, batch_tokens, binds  # noqa: E402
 
 DATA = Path(os.environ.get("STUDIO_DATA_DIR", ROOT.parent / "shared" / "data"))
 if not DATA.exists():
@@ -69,8 +69,8 @@ def problem_for(preset_name: str, n: int, split: str) -> Problem:
             rows.append(row)
             if len(rows) >= n and (row.group is None or len(rows) % 2 == 0):
                 break
-    return Problem([Example(i, render(spec.prompt_template, r.fields, spec.max_chars), group=r.group, key=r.key)
-                    for i, r in enumerate(rows)], consistency=spec.consistency)
+    return Problem([Example(i, render(spec.prompt_template, r.fields, spec.max_chars), group=r.group or None,
+                            key=r.key or None) for i, r in enumerate(rows)], consistency=spec.consistency)
 
 
 def studio_config(preset_name: str, user: dict) -> dict:
@@ -85,7 +85,8 @@ def measure(backend, name, preset, n, split, user) -> dict:
     config = studio_config(preset, user)
     chars = [len(e.prompt) for e in problem.examples]
     shape = BatchShape(examples=len(chars), prompt_tokens=sum(chars) / len(chars) / CHARS_PER_TOKEN,
-                       expected_unvisited=coverage(problem, config["iterations"]).expected_unvisited)
+                       expected_unvisited=coverage(problem, config["iterations"]).expected_unvisited,
+                       consistency_groups=binds(problem))
     estimated = batch_tokens(shape, config)
     began = time.monotonic()
     result = run_icm(problem, ICMConfig.from_dict(config), backend)
@@ -98,13 +99,20 @@ def measure(backend, name, preset, n, split, user) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="two tiny designs (seconds)")
+    parser.add_argument("--designs", nargs="+", metavar="NAME", help="only these designs (default: all)")
     args = parser.parse_args()
     smoke = args.smoke or os.environ.get("BENCH_SMOKE") == "1"
+    designs = SMOKE if smoke else DESIGNS
+    if args.designs:
+        unknown = sorted(set(args.designs) - {d[0] for d in designs})
+        if unknown:
+            parser.error(f"unknown design(s) {', '.join(unknown)}; choose from {', '.join(d[0] for d in designs)}")
+        designs = [d for d in designs if d[0] in args.designs]
     backend = load_backend("smollm2", device="cpu")
     warm = measure(backend, *WARMUP)
     done_tokens, done_seconds = warm["used_tokens"], warm["used_seconds"]
     token_ratios, seconds_ratios = [], []
-    for design in (SMOKE if smoke else DESIGNS):
+    for design in designs:
         rate = done_tokens / done_seconds  # the throughput the studio would have measured by now
         m = measure(backend, *design)
         est_seconds = m["estimated_tokens"] / rate
