@@ -120,10 +120,14 @@ def label_everything(page, shots: Path, who: str) -> list[int]:
     return shown
 
 
-def watch_progress(page, step: str, until: str, timeout_s: float) -> float:
+MODEL_WORK = ("scoring", "searching", "filling", "condition passes")  # the summary while the model scores
+
+
+def watch_progress(page, step: str, until: str, timeout_s: float, log: list) -> float:
     """Wait until `until` is visible, reading the step's summary every second; the longest time (s) the
-    summary went unchanged while the step was running."""
-    last_text, last_change, longest = None, time.monotonic(), 0.0
+    summary went unchanged while it said the model was scoring (not while the worker loads the model). Each
+    change is appended to `log` as (seconds, text)."""
+    last_text, last_change, longest, t0 = None, time.monotonic(), 0.0, time.monotonic()
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
@@ -135,7 +139,11 @@ def watch_progress(page, step: str, until: str, timeout_s: float) -> float:
                 now = time.monotonic()
                 if text != last_text:
                     last_text, last_change = text, now
-                longest = max(longest, now - last_change)
+                    log.append((round(now - t0, 1), text))
+                if any(word in text for word in MODEL_WORK):
+                    longest = max(longest, now - last_change)
+                else:
+                    last_change = now
             else:
                 last_change = time.monotonic()
         except Exception:  # noqa: BLE001 - the page reloads itself when a step's state changes
@@ -231,7 +239,9 @@ def test_tiny_blog_gender_study_end_to_end(browser, live_server, artifacts_dir, 
 
     # The ICM run finishes on the worker: the page follows it by itself (study.js polls state.json).
     try:
-        quiet = watch_progress(admin, "icm", '[data-step="icm"][data-state="done"]', 600)
+        icm_log = []
+        quiet = watch_progress(admin, "icm", '[data-step="icm"][data-state="done"]', 900, icm_log)
+        (shots / "study_e2e_icm_progress.json").write_text(json.dumps(icm_log, indent=1))
     except AssertionError:
         pytest.fail(f"ICM did not finish: {Study.objects.get(pk=study.pk).run.error}\n{worker.log()[-4000:]}")
     assert quiet <= 30, f"the study page showed no ICM progress for {quiet:.0f} s"
@@ -263,7 +273,9 @@ def test_tiny_blog_gender_study_end_to_end(browser, live_server, artifacts_dir, 
     admin.screenshot(path=str(shots / "study_e2e_08_evaluation_running.png"), full_page=True)
     assert not admin.is_visible("#study-figure")
     try:
-        quiet = watch_progress(admin, "evaluation", "#study-figure svg", 900)
+        ev_log = []
+        quiet = watch_progress(admin, "evaluation", "#study-figure svg", 900, ev_log)
+        (shots / "study_e2e_evaluation_progress.json").write_text(json.dumps(ev_log, indent=1))
     except AssertionError:
         pytest.fail(f"no figure: {Study.objects.get(pk=study.pk).evaluation.error}\n{worker.log()[-4000:]}")
     assert quiet <= 30, f"the study page showed no evaluation progress for {quiet:.0f} s"

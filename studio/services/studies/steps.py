@@ -89,8 +89,8 @@ def icm_step(study: Study) -> Step:
         if run.error:
             summary += f" {run.error}"
         if state == RUNNING:  # what the model is doing now (updated every few seconds while it scores)
-            stages = [(b.index, run_stage(b)) for b in run.batches.filter(state=RunBatch.State.RUNNING)]
-            texts = [f"batch {i + 1}: {st['text']}" for i, st in stages if st]
+            texts = [f"batch {b.index + 1}: " + ((run_stage(b) or {}).get("text") or b.get_phase_display().lower())
+                     for b in run.batches.filter(state=RunBatch.State.RUNNING)]
             if texts:
                 summary += " Now " + "; ".join(texts) + "."
                 detail["stages"] = texts
