@@ -63,3 +63,17 @@ def test_an_exact_search_spends_no_more_tokens_than_estimated(pairs, seed):
     # the page's "scoring the initial labels: N of ~M tokens": M bounds N (prompt characters / 4 vs words here)
     words_per_char = mean / (sum(len(e.prompt) for e in p.examples) / len(p.examples))
     assert initial[-1]["tokens"] <= initial_tokens(p, config.to_dict()) * 4 * words_per_char
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_capped_search_spends_no_more_tokens_than_estimated(seed):
+    """max_demos below the labeled count: each prompt its own subset of demonstrations, little shared prefix
+    (the study's reduced designs use it)."""
+    p = problem(16, True, seed)
+    config = ICMConfig(seed=seed, iterations=8, initial_labels=4, scoring="exact", max_demos=4, fill=True,
+                       calibrate="center")
+    result = run_icm(p, config, WordBackend())
+    used = result.summary["tokens"] + result.summary.get("fill_tokens", 0)
+    mean = sum(len(e.prompt.split()) for e in p.examples) / len(p.examples)
+    shape = BatchShape(16, mean, coverage(p, config.iterations).expected_unvisited, consistency_groups=True)
+    assert used <= batch_tokens(shape, config.to_dict())

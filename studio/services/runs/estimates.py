@@ -13,7 +13,8 @@ unlabeled one; counted every time: conservative), evaluates the whole labeled se
 
 - exact: k prompts of k − 1 demonstrations; the backend walks them with one key/value cache in a stable order,
   which halves the demonstration tokens (measured "about half"): k·(k·(L+2)/2 + L), plus the prediction
-  k·(L+2) + L. With max_demos, min(k, max_demos) demonstrations instead of k.
+  k·(L+2) + L. With max_demos below k, each prompt has its own subset of max_demos demonstrations, counted
+  whole (little shared prefix): k·(max_demos·(L+2) + L).
 - folds (F folds): a change recomputes, on average, half of the F − 1 contexts that hold the changed example
   (each k·(F−1)/F demonstrations) and the queries of those folds: (F−1)·(k(F−1)/F)·(L+2)/2 + k·(F−1)/F·L.
 - blocks: one block and every query: (L + 2) + k·L.
@@ -139,7 +140,10 @@ def iteration_tokens(k: float, prompt_tokens: float, config: dict, evaluations: 
     if mode == "blocks":
         return evaluations * (d + k * q) + q
     demos = min(k, cap) if cap else k
-    return evaluations * k * (demos * d / 2 + q) + demos * d + q
+    # A capped prompt (k > max_demos) sees its own seeded subset of demonstrations: prompts then share little
+    # prefix, so its demonstrations are counted whole, not halved.
+    shared = 1.0 if cap and k > cap else 0.5
+    return evaluations * k * (demos * d * shared + q) + demos * d + q
 
 
 def prediction_tokens(n: int, prompt_tokens: float, config: dict) -> float:
