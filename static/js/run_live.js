@@ -99,7 +99,6 @@
 
   // What the batch is doing, in words: its phase while it is pending or running, else how it ended.
   function batchState(b) {
-    if (b.stage) return b.stage.text;
     if (b.state === "pending" || b.state === "running") return b.phase_label;
     return b.state_label;
   }

@@ -183,7 +183,7 @@ def stage(batch: RunBatch) -> dict | None:
     if batch.state != RunBatch.State.RUNNING or batch.phase != RunBatch.Phase.SEARCHING:
         return None
     progress = (batch.summary or {}).get("progress") or {}
-    phase = progress.get("phase") or "initial"
+    phase = progress.get("phase") or ("search" if batch.iteration > 0 else "initial")
     tokens = max(int(progress.get("tokens") or 0), batch.tokens_used)
     expected = progress.get("initial_tokens_expected") if phase == "initial" else None
     text = f"{STAGE_WORDS.get(phase, phase)}: {tokens:,}" + (f" of ~{expected:,} tokens" if expected else " tokens")
