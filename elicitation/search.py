@@ -27,6 +27,11 @@ from .state import SearchState, rng_from_json, rng_to_json
 RESUMABLE_CHANGES = {"iterations", "checkpoint_every", "fill"}
 
 
+class SearchStopped(Exception):
+    """should_stop() returned true between two scoring calls: the initialization or iteration in progress is
+    abandoned (its random draws undone), so the state stays at the last whole step."""
+
+
 class Search:
     def __init__(self, problem: Problem, config: ICMConfig, scorer: Scorer, state: SearchState):
         self.problem = problem
@@ -47,14 +52,20 @@ class Search:
         self.tokens_before = state.tokens
         self.seconds_before = state.seconds
         self.started = time.monotonic()
+        # Set by run_icm: a report after every scoring call, and the cancel check made there.
+        self.on_progress: Callable[[dict], None] | None = None
+        self.should_stop: Callable[[], bool] | None = None
+        self.phase = "search" if state.initialized else "initial"
 
     # --- scoring ---
 
     def evaluate(self, labels: list) -> Energy:
         return self._evaluate(labels)[0]
 
-    def _evaluate(self, labels: list) -> tuple[Energy, dict[int, float], set[int]]:
+    def _evaluate(self, labels: list, check: bool = True) -> tuple[Energy, dict[int, float], set[int]]:
         results = self.scorer.evaluate(labels)
+        if check:
+            self.scored()
         raw = {i: r.log_odds for i, r in results.items()}
         e = energy(labels, raw, self.rules.count(labels), alpha=self.config.alpha, score=self.config.score,
                    calibrate=self.config.calibrate)
@@ -63,7 +74,26 @@ class Search:
     def _adopt(self, labels: list) -> None:
         """Make `labels` current, with their scores (cached: they were just evaluated)."""
         self.labels = list(labels)
-        self.current, self.raw, self.zero = self._evaluate(self.labels)
+        self.current, self.raw, self.zero = self._evaluate(self.labels, check=False)  # cache hits: no stop here
+
+    def scored(self) -> None:
+        """After a scoring call: report the tokens and seconds so far, then stop here if asked to."""
+        if self.on_progress is not None:
+            self.on_progress({"phase": self.phase, "iteration": self.state.iteration,
+                              "tokens": self.tokens_before + self.scorer.tokens,
+                              "seconds": self.seconds_before + (time.monotonic() - self.started)})
+        if self.should_stop is not None and self.should_stop():
+            raise SearchStopped()
+
+    def attempt(self, work: Callable[[], object]) -> tuple[object, bool]:
+        """(work's value, False), or (None, True) when a stop came between its scoring calls; its random draws
+        are then undone (a resume replays it), its labels were never adopted."""
+        rng = self.rng.getstate()
+        try:
+            return work(), False
+        except SearchStopped:
+            self.rng.setstate(rng)
+            return None, True
 
     # --- Algorithm 1 ---
 
@@ -90,6 +120,7 @@ class Search:
                            accepted_flips=self.state.accepted_flips)
         index = sample_example(self.labels, self.groups, self.rng)
         predicted = self.scorer.predict(index, self.labels).log_odds - self.current.offset
+        self.scored()
         new_label = predicted > 0
         accepted, flips, proposed_energy = False, [], None
         if self.labels[index] != new_label:
@@ -206,6 +237,11 @@ class Search:
         if not missing:
             return
         tokens_before = self.scorer.tokens
+        self.phase = "fill"
+        if self.on_progress is not None:
+            self.on_progress({"phase": "fill", "iteration": self.state.iteration,
+                              "tokens": self.tokens_before + self.scorer.tokens,
+                              "seconds": self.seconds_before + (time.monotonic() - self.started)})
         predicted = self.scorer.predict_many(missing, self.labels)
         offset = self.current.offset if self.current else 0.0
         final = list(self.labels)
@@ -251,11 +287,14 @@ def check_resumable(state: SearchState, problem: Problem, config: ICMConfig) -> 
 
 def run_icm(problem: Problem, config: ICMConfig, backend, *, on_event: Callable[[dict], None] | None = None,
             should_stop: Callable[[], bool] | None = None, state: SearchState | None = None,
-            on_checkpoint: Callable[[SearchState], None] | None = None, scorer: Scorer | None = None) -> ICMResult:
+            on_checkpoint: Callable[[SearchState], None] | None = None, scorer: Scorer | None = None,
+            on_progress: Callable[[dict], None] | None = None) -> ICMResult:
     """Search labels for `problem`. Resumes from `state` when given (same problem, config and model;
     `iterations` and `fill` may change). With config.fill, examples the search left unlabeled are labeled
     afterwards by prediction (result.filled). Calls on_event after every iteration, on_checkpoint every config.checkpoint_every iterations
-    and at exit, and stops between iterations once should_stop() returns true (result.stopped)."""
+    and at exit, and on_progress ({"phase": "initial" | "search" | "fill", "iteration", "tokens", "seconds"}) after
+    every scoring call. should_stop() is asked after every scoring call and between iterations; once it returns
+    true the search stops (result.stopped), dropping the unfinished step."""
     if not isinstance(problem, Problem):
         raise InputError(f"problem must be a Problem, got {type(problem).__name__}")
     if not isinstance(config, ICMConfig):
@@ -279,17 +318,26 @@ def run_icm(problem: Problem, config: ICMConfig, backend, *, on_event: Callable[
     stop = should_stop or (lambda: False)
     last_checkpoint = state.iteration if state.initialized else None
 
-    if not state.initialized:
-        search.initialize()
-        search._sync_state()
-        emit(search.initial_event())
+    search.on_progress, search.should_stop = on_progress, stop
 
     stopped = False
-    while search.state.iteration < config.iterations:
+    if not state.initialized:
+        if on_progress is not None:
+            on_progress({"phase": "initial", "iteration": 0, "tokens": state.tokens, "seconds": state.seconds})
+        _, stopped = search.attempt(search.initialize)
+        if not stopped:
+            search.phase = "search"
+            search._sync_state()
+            emit(search.initial_event())
+
+    while not stopped and search.state.iteration < config.iterations:
         if stop():
             stopped = True
             break
-        emit(search.step())
+        event, stopped = search.attempt(search.step)
+        if stopped:
+            break
+        emit(event)
         if on_checkpoint and search.state.iteration % config.checkpoint_every == 0:
             on_checkpoint(search.snapshot())
             last_checkpoint = search.state.iteration

@@ -26,9 +26,14 @@ if not SECRET_KEY:
         SECRET_KEY = "insecure-test-key-only-inside-pytest-0123456789abcdef-0123456789"
     elif DEBUG:
         SECRET_KEY = "insecure-development-key-only-for-debug-0123456789abcdef"
+    elif (VAR_DIR / "secret_key").is_file() and (VAR_DIR / "secret_key").read_text().strip():
+        # The key `make demo` generated for this checkout (random, never in the repository): management
+        # commands run by hand in the demo's folder use the demo's key.
+        SECRET_KEY = (VAR_DIR / "secret_key").read_text().strip()
     else:
         raise ImproperlyConfigured(
-            "SECRET_KEY must be set when DEBUG is off (`make demo` generates one into var/secret_key)."
+            f"SECRET_KEY must be set when DEBUG is off: set it, or run `make demo` once (it generates one into "
+            f"{VAR_DIR / 'secret_key'}, which the studio then reads)."
         )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
@@ -68,6 +73,7 @@ AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no "AXES: BEGIN version ..." line at every process start (lock-outs are still logged)
 
 # --- Mail: the password reset flow is routed only when EMAIL_HOST is set (studio/views/auth_urls.py) ---
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")

@@ -146,14 +146,24 @@
     body.replaceChildren(...batches.map(batchRow));
   }
 
-  // "1 loading the model · 2 searching · 3 waiting for a worker": what the workers are doing right now.
+  // "1 loading the model · batch 0 scoring the initial labels: 12,400 of ~36,000 tokens · 3 waiting for a
+  // worker": what the workers are doing right now, a searching batch by its stage (tokens as they accrue).
   function nowLine(s) {
     const counts = {};
+    const stages = [];
     s.batches.forEach((b) => {
-      if (b.state === "pending" || b.state === "running") counts[b.phase_label] = (counts[b.phase_label] || 0) + 1;
+      if (b.stage) stages.push((s.batch_count > 1 ? "batch " + b.index + " " : "") + b.stage.text);
+      else if (b.state === "pending" || b.state === "running") {
+        counts[b.phase_label] = (counts[b.phase_label] || 0) + 1;
+      }
     });
-    const parts = Object.keys(counts).map((label) => counts[label] + " " + label.toLowerCase());
+    const parts = stages.concat(Object.keys(counts).map((label) => counts[label] + " " + label.toLowerCase()));
     return s.active && parts.length ? "Now: " + parts.join(" · ") : "";
+  }
+
+  function heartbeat(s) {
+    if (!s.active || s.heartbeat_age_s === null || s.heartbeat_age_s === undefined) return "";
+    return "last heartbeat " + Math.max(0, Math.round(s.heartbeat_age_s)) + " s ago";
   }
 
   function render(s) {
@@ -169,6 +179,7 @@
     setText("batch_count", s.batch_count);
     setText("eta", s.active ? (s.cancel_requested ? "stopping" : eta(s.eta_seconds)) : "–");
     setText("now", nowLine(s));
+    setText("heartbeat", heartbeat(s));
     setText("energy", fmt(s.energy, 3));
     setText("accuracy", pct(s.accuracy));
     setText("labeled_count", s.labeled_count);

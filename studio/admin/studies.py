@@ -1,7 +1,7 @@
 """Studies in the Django admin: created through the same plan as the page and the API (plan_study: items chosen
 from the template, every value checked, a bad one shown on its field); afterwards the chosen items are a record."""
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -39,7 +39,10 @@ class StudyAddForm(forms.ModelForm):
             self.plan = studies.plan_study(data["dataset"], data["template"],
                                            {k: v for k, v in overrides.items() if v not in (None, "", {})})
         except studies.StudyRefused as refusal:
-            raise forms.ValidationError({refusal.field if refusal.field in self.fields else None: str(refusal)})
+            errors = {}
+            for each in studies.errors_of(refusal):  # every bad value at once, each on its field
+                errors.setdefault(each.field if each.field in self.fields else None, []).append(str(each))
+            raise forms.ValidationError(errors) from None
         return data
 
 
@@ -52,6 +55,7 @@ class StudyAdmin(PolicyAdmin):
     search_fields = ["name", "dataset__name"]
     list_select_related = ["dataset", "run", "evaluation"]
     filter_horizontal = ["annotators"]
+    actions = ["start_icm", "start_evaluation"]
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
@@ -81,3 +85,25 @@ class StudyAdmin(PolicyAdmin):
     @admin.display(description="study page")
     def page(self, obj):
         return format_html('<a href="{}">open</a>', reverse("studies:detail", args=[obj.pk])) if obj.pk else "–"
+
+    def _start(self, request, queryset, step, what: str):
+        """Start each chosen study's step; one estimated above STUDIO_CONFIRM_RUN_SECONDS is not started here
+        (an admin action has no confirmation box): the message sends the admin to the study page, which asks."""
+        for study in queryset:
+            try:
+                step(study, user=request.user, confirmed=False)
+                self.message_user(request, f"{study.name}: {what} queued.", messages.SUCCESS)
+            except studies.StudyNeedsConfirmation as needs:
+                self.message_user(request, format_html(
+                    '{}: not started. {} Confirm it on <a href="{}">the study page</a>.', study.name, str(needs),
+                    reverse("studies:detail", args=[study.pk])), messages.WARNING)
+            except studies.StudyRefused as refusal:
+                self.message_user(request, f"{study.name}: {refusal}", messages.ERROR)
+
+    @admin.action(description="Start the ICM run (asks on the study page when it is long)")
+    def start_icm(self, request, queryset):
+        self._start(request, queryset, studies.start_icm, "the ICM run is")
+
+    @admin.action(description="Start the evaluation (asks on the study page when it is long)")
+    def start_evaluation(self, request, queryset):
+        self._start(request, queryset, studies.start_study_evaluation, "the evaluation is")

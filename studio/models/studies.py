@@ -14,15 +14,17 @@ class Study(models.Model):
     name = models.CharField(max_length=200, unique=True)
     dataset = models.ForeignKey("studio.Dataset", on_delete=models.CASCADE, related_name="studies")
     template = models.CharField(max_length=40, help_text="The template it was made from (a preset's key, or custom).")
+    design = models.CharField(max_length=20, default="paper",
+                              help_text="The template's design its blank values took: paper or reduced.")
     train_split = models.CharField(max_length=20, default="train")
     test_split = models.CharField(max_length=20, default="test")
     human_condition = models.CharField(max_length=20, choices=HumanCondition.choices,
                                        default=HumanCondition.PEOPLE)
 
-    icm_pool_size = models.PositiveIntegerField(help_text="Examples requested for ICM (whole groups, never more).")
-    icm_pool_seed = models.IntegerField(default=0)
-    icm_pool_ids = models.JSONField(default=list, blank=True, help_text="Train example pks ICM labels.")
-    people_train_size = models.PositiveIntegerField(default=0)
+    icm_pool_size = models.PositiveIntegerField("ICM pool size", help_text="Examples requested for ICM (whole groups, never more).")
+    icm_pool_seed = models.IntegerField("ICM pool seed", default=0)
+    icm_pool_ids = models.JSONField("ICM pool ids", default=list, blank=True, help_text="Train example pks ICM labels.")
+    people_train_size = models.PositiveIntegerField("people's train size", default=0)
     people_train_ids = models.JSONField(
         default=list, blank=True,
         help_text="Train example pks people label (inside the ICM pool: the same items get every condition's "
@@ -31,13 +33,13 @@ class Study(models.Model):
     test_seed = models.IntegerField(default=0)
     test_ids = models.JSONField(default=list, blank=True, help_text="Test example pks (whole groups, with gold).")
 
-    annotators_per_item = models.PositiveSmallIntegerField(default=5, help_text="k: distinct people per item.")
+    annotators_per_item = models.PositiveSmallIntegerField("annotators per item (k)", default=5, help_text="k: distinct people per item.")
     annotators = models.ManyToManyField(
         conf.AUTH_USER_MODEL, blank=True, related_name="studies",
         help_text="Who labels; none chosen = anyone who annotates the dataset.")
 
     model = models.CharField(max_length=500, default="smollm2")
-    settings = models.JSONField(default=dict, blank=True, help_text="The ICM run's hyperparameters (as the run form).")
+    settings = models.JSONField("ICM settings", default=dict, blank=True, help_text="The ICM run's hyperparameters (as the run form).")
     repeats = models.PositiveSmallIntegerField(default=3, help_text="Evaluation repeats (demonstration draws).")
 
     labeling_open = models.BooleanField(default=False, help_text="The annotation queue serves the study's items.")

@@ -7,6 +7,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 
 from studio.services import access, annotation
 from studio.services.refusals import Refusal
+from studio.services.studies.queue_scope import open_study
 
 from .annotate_json import body_of, json_endpoint
 from .refusals import refused_page
@@ -32,6 +33,7 @@ def page(request, slug):
             "dataset": dataset,
             "guidelines": annotation.render_guidelines(dataset.guidelines) if dataset.guidelines.strip() else "",
             "progress": annotation.progress(request.user, dataset),
+            "study": open_study(dataset),  # labeling for a study: its end says the person's share is done
         },
     )
 

@@ -92,6 +92,6 @@ def cancel(request, pk: int):
     _require(policies.runs.can_cancel(request.user, run))
     with flashed(request):
         runs.cancel_run(run, user=request.user)
-        messages.success(request, f"Run #{run.pk}: cancel requested; it stops at its next iteration and keeps "
-                                  "its labels so far.")
+        messages.success(request, f"Run #{run.pk}: cancel requested; it stops after the scoring call in "
+                                  "progress (seconds) and keeps the labels of its last whole iteration.")
     return redirect("runs:detail", pk=run.pk)

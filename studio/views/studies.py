@@ -1,6 +1,8 @@
 """/studies/: the list, the "new study" form (admins), each study's page with its steps (polled as JSON), the
 admin's buttons that start each step, and the results' downloads (SVG, CSV, JSON). Thin: the logic is in
 studio.services.studies."""
+import json
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -32,23 +34,29 @@ def study_list(request):
 
 
 class NewStudyForm(forms.Form):
-    """Blank numbers take the template's defaults."""
+    """Blank numbers take the chosen design's values (the paper's, or the reduced one this deployment finishes)."""
 
     dataset = forms.ModelChoiceField(queryset=Dataset.objects.all())
     template = forms.ChoiceField(choices=[(t.key, t.title) for t in studies.TEMPLATES.values()])
+    design = forms.ChoiceField(choices=list(studies.DESIGNS.items()), required=False,
+                               label="Design (blank fields take its values)")
     name = forms.CharField(max_length=200)
-    icm_pool_size = forms.IntegerField(required=False, help_text="Train examples ICM labels (whole groups).")
-    people_train_size = forms.IntegerField(required=False, help_text="Of those, the examples people label too.")
-    test_size = forms.IntegerField(required=False, help_text="Test examples (whole groups, with gold).")
+    icm_pool_size = forms.IntegerField(required=False, label="ICM pool size",
+                                       help_text="Train examples ICM labels (whole groups).")
+    people_train_size = forms.IntegerField(required=False, label="People's train size",
+                                           help_text="Of those, the examples people label too.")
+    test_size = forms.IntegerField(required=False, label="Test size",
+                                   help_text="Test examples (whole groups, with gold).")
     annotators_per_item = forms.IntegerField(required=False, label="Annotators per item (k)")
-    icm_pool_seed = forms.IntegerField(required=False)
-    test_seed = forms.IntegerField(required=False)
+    icm_pool_seed = forms.IntegerField(required=False, label="ICM pool seed")
+    test_seed = forms.IntegerField(required=False, label="Test seed")
     repeats = forms.IntegerField(required=False, label="Evaluation repeats")
     annotators = forms.CharField(required=False, help_text="Usernames, comma-separated; blank = anyone annotating "
                                  "the dataset.")
     model = forms.CharField(required=False, initial="smollm2")
-    settings = forms.JSONField(required=False, initial=dict, help_text="The ICM run's hyperparameters, e.g. "
-                               '{"iterations": 200}.')
+    settings = forms.JSONField(required=False, initial=dict, label="ICM settings",
+                               help_text="The ICM run's hyperparameters over the design's (which always name "
+                               'the iterations), e.g. {"iterations": 200}.')
 
     def overrides(self) -> dict:
         data = dict(self.cleaned_data)
@@ -69,11 +77,30 @@ def new(request):
                 study = studies.create_study(form.cleaned_data["dataset"], form.cleaned_data["template"],
                                              form.overrides(), user=request.user)
                 return redirect("studies:detail", pk=study.pk)
+            except studies.StudyRefused as refusal:
+                for each in studies.errors_of(refusal):  # every bad value at once, each on its field
+                    form_error(form, each)
             except Refusal as refusal:
                 form_error(form, refusal)
     else:
         form = NewStudyForm(initial={"dataset": request.GET.get("dataset"), "template": request.GET.get("template")})
-    return render(request, "studies/new.html", {"form": form, "templates": studies.TEMPLATES.values()})
+    designs, chosen = _designs(form)
+    if designs and not form.is_bound:
+        form.initial["design"] = studies.recommended(designs)
+    return render(request, "studies/new.html", {"form": form, "templates": studies.TEMPLATES.values(),
+                                                "designs": designs, "design_template": chosen})
+
+
+def _designs(form) -> tuple[list, str | None]:
+    """The chosen dataset's and template's designs with their estimates (none until both are known)."""
+    source = form.data if form.is_bound else form.initial
+    template = source.get("template")
+    dataset = Dataset.objects.filter(pk=source.get("dataset")).first() if str(source.get("dataset") or "").isdigit() \
+        else None
+    spec = studies.TEMPLATES.get(template or "")
+    if dataset is None or spec is None or (spec.preset is not None and spec.preset != dataset.preset):
+        return [], None
+    return studies.offered_designs(dataset, template), template
 
 
 @login_required
@@ -83,10 +110,15 @@ def detail(request, pk: int):
     steps = studies.study_steps(study)
     can_start = policies.studies.can_start(request.user, study)
     context = {"study": study, "steps": steps, "next": studies.steps.next_thing(steps), "can_start": can_start,
-               "items": studies.describe_items(study), "annotators": list(study.annotators.all())}
+               "items": studies.describe_items(study), "annotators": list(study.annotators.all()),
+               "settings_json": json.dumps(study.settings or {}),
+               "design_label": studies.DESIGNS.get(study.design, study.design)}
     if can_start:
-        context["estimates"] = {"icm": studies.icm_estimate(study, user=request.user),
-                                "evaluation": studies.evaluation_estimate(study)}
+        icm_text, icm_needs = studies.steps.icm_cost(study, user=request.user)
+        ev_cost = studies.steps.study_evaluation_cost(study)
+        context["estimates"] = {"icm": icm_text, "evaluation": ev_cost.text}
+        context["needs_confirm"] = [a for a, needs in (("start_icm", icm_needs),
+                                                        ("start_evaluation", ev_cost.needs_confirmation)) if needs]
     if steps[-1].state == "done":
         data = studies.study_results(study)
         context["results"] = data
@@ -102,6 +134,7 @@ def state(request, pk: int):
 
 ACTIONS = {"open_labeling": studies.open_labeling, "close_labeling": studies.close_labeling,
            "start_icm": studies.start_icm, "start_evaluation": studies.start_study_evaluation}
+CONFIRMED = ("start_icm", "start_evaluation")  # above STUDIO_CONFIRM_RUN_SECONDS they need the page's checkbox
 DONE = {"open_labeling": "Labeling is open: annotators now get the study's items.",
         "close_labeling": "Labeling is closed.", "start_icm": "The ICM run is queued.",
         "start_evaluation": "The evaluation is queued."}
@@ -115,10 +148,23 @@ def act(request, pk: int, action: str):
         raise Http404("No such step action.")
     if not policies.studies.can_start(request.user, study):
         raise PermissionDenied("Only admins start a study's steps.")
+    kwargs = {"confirmed": request.POST.get("confirm") == "yes"} if action in CONFIRMED else {}
     with flashed(request):
-        ACTIONS[action](study, user=request.user)
+        if action == "start_icm" and request.POST.get("settings", "").strip():  # a re-run with other settings
+            kwargs["settings"] = _settings_json(request.POST["settings"])
+        ACTIONS[action](study, user=request.user, **kwargs)
         messages.success(request, DONE[action])
     return redirect("studies:detail", pk=study.pk)
+
+
+def _settings_json(text: str) -> dict:
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise studies.StudyRefused(f"settings: not JSON ({exc})", "settings") from None
+    if not isinstance(value, dict):
+        raise studies.StudyRefused("settings: expected an object such as {\"iterations\": 20}", "settings")
+    return value
 
 
 def _results(request, pk: int) -> dict:

@@ -199,12 +199,15 @@ def test_prompts_where_neither_label_word_appears_score_zero_and_are_counted():
     assert r.summary["zero_scores"] == 1 and r.summary["zero_scores_seen"] >= 1
 
 
-def test_should_stop_before_the_first_iteration_leaves_a_valid_initialized_state():
+def test_should_stop_during_initialization_stops_there_with_a_state_that_resumes():
+    """A cancel is honoured after the first scoring call, not after the whole initialization (issue 26)."""
     p = signal_problem(SIGNALS)
     checkpoints = []
     r = run_icm(p, config(), demo_dependent_backend(), should_stop=lambda: True, on_checkpoint=checkpoints.append)
-    assert r.stopped and r.state.iteration == 0 and r.state.initialized
-    assert len(checkpoints) == 1 and checkpoints[0].labeled_count == 4
+    assert r.stopped and r.state.iteration == 0 and not r.state.initialized
+    assert len(checkpoints) == 1 and checkpoints[0].labeled_count == 0 and r.state.tokens > 0
+    resumed = run_icm(p, config(), demo_dependent_backend(), state=checkpoints[0])
+    assert resumed.labels == run_icm(p, config(), demo_dependent_backend()).labels
 
 
 def test_problem_validation_names_the_problem():

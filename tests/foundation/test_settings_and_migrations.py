@@ -63,14 +63,16 @@ def test_the_forwarded_proto_header_is_believed_only_when_asked():
 
 
 def test_missing_secret_key_without_debug_is_refused_with_a_clear_message():
-    result = _manage("check", env_overrides={"DEBUG": "0"}, unset=("SECRET_KEY",))
+    result = _manage("check", env_overrides={"DEBUG": "0", "STUDIO_VAR_DIR": "/nonexistent-var"},
+                     unset=("SECRET_KEY",))
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
 
 
 def test_pytests_marker_alone_gives_no_key():
     """PYTEST_VERSION in a process that is not pytest (a server started from a test shell) is no test run."""
-    result = _manage("check", env_overrides={"DEBUG": "0", "PYTEST_VERSION": "8.3.0"}, unset=("SECRET_KEY",))
+    result = _manage("check", env_overrides={"DEBUG": "0", "PYTEST_VERSION": "8.3.0",
+                                             "STUDIO_VAR_DIR": "/nonexistent-var"}, unset=("SECRET_KEY",))
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
 

@@ -82,6 +82,7 @@ def test_a_reviewer_watches_a_two_batch_runs_grid_without_a_reload(browser, live
     from studio.services import runs
     from studio.services.runs import starting
     from studio.services.runs.settling import settle_run
+    from django.utils import timezone
 
     monkeypatch.setattr(starting, "_queue_batches", lambda run, batches: None)
     ds = make_sst2_dataset()
@@ -134,7 +135,7 @@ def test_a_reviewer_watches_a_two_batch_runs_grid_without_a_reload(browser, live
 
     # Batch 1 searches: 2 iterations in 2 s, on its second delivery.
     RunBatch.objects.filter(pk=second.pk).update(phase="searching", iteration=2, seconds_used=2.0, labeled_count=3,
-                                                 energy=-0.5, attempts=2)
+                                                 energy=-0.5, attempts=2, tokens_used=1234, heartbeat_at=timezone.now())
     ElicitationRun.objects.filter(pk=run.pk).update(iteration=6, labeled_count=7)
     for i in (1, 2):
         RunEvent.objects.create(run=run, batch=1, iteration=i, energy=-1.0 + i * 0.25, labeled_count=i + 1,
@@ -145,7 +146,9 @@ def test_a_reviewer_watches_a_two_batch_runs_grid_without_a_reload(browser, live
     assert cells[:8] == ["1", "Searching", "2 / 4", "3 / 4", "-0.500", "–", "–", "about 2 s"]
     assert cells[8].startswith("2 deliveries")
     assert page.text_content("[data-field=eta]") == "about 2 s"
-    assert page.text_content("[data-field=now]") == "Now: 1 searching"
+    # what the batch does, with its tokens as they accrue, and how fresh its worker's heartbeat is (issue 26)
+    assert page.text_content("[data-field=now]") == "Now: batch 1 searching: iteration 2, 1,234 tokens"
+    assert re.fullmatch(r"last heartbeat \d+ s ago", page.text_content("[data-field=heartbeat]"))
     page.wait_for_function("() => Chart.getChart('chart-energy').data.datasets.length === 2")
     assert page.evaluate("Chart.getChart('chart-energy').data.datasets[1].data.map(p => p.x)") == [1, 2]
     assert page.evaluate("Chart.getChart('chart-accuracy').data.datasets[1].data.map(p => p.y)") == [0.75, 0.75]

@@ -64,3 +64,13 @@ def test_a_batch_past_its_iterations_has_none_left_and_unknown_iterations_give_n
     e = estimate([BatchClock("running", 10, 10.0)], None)
     assert e.batches == [None] and e.overall is None
     assert estimate([], 100).overall is None
+
+
+def test_the_initialization_is_not_counted_as_iteration_time():
+    """Scoring the initial labels took 60 s of the batch's 80 s; its 10 iterations took 20 s: 2 s each, so 90
+    left take 180 s, not the 720 s that 80 s / 10 iterations would say (issue 26: 50 min shown, 32 min real)."""
+    batch = BatchClock("running", 10, 80.0, initial_seconds=60.0)
+    assert pace(batch) == pytest.approx(2.0)
+    assert estimate([batch], 100).overall == pytest.approx(180.0)
+    # still initializing: seconds but no iteration, so no pace yet ("estimating…"), however long it takes
+    assert pace(BatchClock("running", 0, 600.0, initial_seconds=0.0)) is None

@@ -3,13 +3,14 @@ on its field and nothing written."""
 import pytest
 
 from studio.models import Study
-from tests.studies.factories import pairs_dataset
+from tests.studies.factories import pairs_dataset, people
 
 pytestmark = pytest.mark.django_db
 
 
 def test_admin_adds_a_study_and_shows_refusals_on_fields(client, admin_user):
     ds = pairs_dataset(train_pairs=8, test_pairs=4)
+    people(ds, 1)
     client.force_login(admin_user)
     form = {"name": "from admin", "dataset": ds.pk, "template": "blog-gender", "icm_pool_size": "8",
             "people_train_size": "4", "test_size": "99", "annotators_per_item": "1", "model": "smollm2",
@@ -25,6 +26,7 @@ def test_admin_adds_a_study_and_shows_refusals_on_fields(client, admin_user):
 
 def test_new_study_page_creates_and_lists(client, admin_user):
     ds = pairs_dataset(train_pairs=8, test_pairs=4)
+    people(ds, 1)
     client.force_login(admin_user)
     page = client.get(f"/studies/new/?dataset={ds.pk}&template=blog-gender").content.decode()
     assert "blog-gender" in page and 'id="study-templates"' in page

@@ -4,7 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from studio.models import Membership, Study
-from tests.studies.factories import pairs_dataset
+from tests.studies.factories import pairs_dataset, people
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +14,9 @@ BODY = {"template": "blog-gender", "name": "api study", "icm_pool_size": 8, "peo
 
 @pytest.fixture
 def ds():
-    return pairs_dataset(train_pairs=8, test_pairs=4)
+    ds = pairs_dataset(train_pairs=8, test_pairs=4)
+    people(ds, 1)
+    return ds
 
 
 def _client(user=None):

@@ -42,7 +42,9 @@ def test_blog_gender_template_chooses_whole_pairs_people_inside_the_pool(admin_u
 
 def test_template_defaults_are_the_papers_for_blog_gender(admin_user):
     ds = pairs_dataset(train_pairs=130, test_pairs=101)
-    study = create_study(ds, "blog-gender", {"name": "paper"}, user=admin_user)
+    people(ds, 5)  # k = 5 needs five people
+    study = create_study(ds, "blog-gender", {"name": "paper", "design": "paper"}, user=admin_user)
+    assert study.design == "paper" and study.settings["iterations"] == 512  # never the engine's 3,000
     assert (len(study.people_train_ids), len(study.test_ids), study.annotators_per_item) == (96, 200, 5)
     assert len(_groups(study.people_train_ids)) == 48 and len(_groups(study.test_ids)) == 100
 
@@ -51,6 +53,7 @@ def test_template_defaults_are_the_papers_for_blog_gender(admin_user):
                                              ("sst2", "sst2"), ("custom", "")])
 def test_each_preset_template_applies_to_its_preset(admin_user, template, preset):
     ds = pairs_dataset(train_pairs=8, test_pairs=4, preset=preset, name=f"ds {template}")
+    people(ds, 3)
     assert template in [t.key for t in templates_for(ds)]
     study = create_study(ds, template, {"name": template, "icm_pool_size": 8, "people_train_size": 4, "test_size": 4},
                          user=admin_user)
@@ -79,7 +82,9 @@ def test_alpaca_template_uses_the_crowd_votes(admin_user):
     ("blog-gender", {"test_size": 1}, "test_size", "smallest consistency group"),
     ("blog-gender", {"test_size": 100}, "test_size", "more than the 16 examples"),
     ("blog-gender", {"annotators_per_item": 0}, "annotators_per_item", "from 1 to 50"),
-    ("blog-gender", {"annotators_per_item": 3, "annotators": ["person0", "person1"]}, "annotators", "at least 3"),
+    ("blog-gender", {"annotators_per_item": 3, "annotators": ["person0", "person1"]}, "annotators_per_item",
+     "needs at least 3 people; 2 chosen"),
+    ("blog-gender", {"annotators_per_item": 3}, "annotators_per_item", "has 2 annotators"),
     ("blog-gender", {"annotators": ["ghost"]}, "annotators", "no user 'ghost'"),
     ("blog-gender", {"annotators": ["outsider"]}, "annotators", "outsider do not annotate"),
     ("blog-gender", {"settings": {"iterations": "many"}}, "settings", "iterations"),
@@ -105,7 +110,8 @@ def test_bad_values_are_refused_naming_the_field_and_write_nothing(admin_user, d
 
 def test_duplicate_name_and_non_admin_are_refused(admin_user, django_user_model):
     ds = pairs_dataset(train_pairs=8, test_pairs=4)
-    values = {"name": "once", "icm_pool_size": 8, "people_train_size": 4, "test_size": 4}
+    values = {"name": "once", "icm_pool_size": 8, "people_train_size": 4, "test_size": 4, "annotators_per_item": 1}
+    people(ds, 1)
     create_study(ds, "blog-gender", values, user=admin_user)
     with pytest.raises(StudyRefused) as err:
         create_study(ds, "blog-gender", values, user=admin_user)

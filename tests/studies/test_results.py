@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from studio.models import Membership
 from studio.services.metrics import wilson_interval
-from studio.services.studies import create_study, render_svg, study_results
+from studio.services.studies import create_study, render_svg, results_csv, study_results
 from tests.review.factories import completed_run
 from tests.studies.factories import completed_evaluation, gold, label, pairs_dataset, people
 
@@ -96,6 +96,7 @@ def test_downloads_for_reviewers_not_for_annotators(finished, client, django_use
 
 def test_results_not_before_the_evaluation(admin_user, client):
     ds = pairs_dataset(train_pairs=4, test_pairs=2)
+    people(ds, 1)
     study = create_study(ds, "blog-gender", {"name": "early", "icm_pool_size": 4, "people_train_size": 2,
                                              "test_size": 2, "annotators_per_item": 1}, user=admin_user)
     client.force_login(admin_user)
@@ -106,3 +107,21 @@ def test_results_not_before_the_evaluation(admin_user, client):
     assert [s["state"] for s in state["steps"]] == ["ready", "ready", "waiting", "waiting"]
     response = client.post(reverse("studies:act", args=[study.pk, "start_evaluation"]), follow=True)
     assert "Waits for the people" in response.content.decode()
+
+
+def test_every_row_states_its_unit_and_the_downloads_state_the_design(finished):
+    data = study_results(finished)
+    rows = data["rows"]
+    assert {r["unit"] for r in rows if r["group"] != "condition"} == {"pairs"}  # a person judges a pair once
+    assert {r["unit"] for r in rows if r["group"] == "condition"} == {"examples (pair orders)"}
+    assert _rows(data)["people-majority"]["ties"] == 2
+    design = data["design"]
+    assert (design["icm_pool_examples"], design["test_examples"], design["annotators_per_item"]) == (8, 8, 2)
+    assert design["model"] == "smollm2" and design["iterations"] == finished.settings["iterations"]
+    assert "k = 2 people per item" in data["caption"] and "people read whole posts" in data["caption"]
+    svg = render_svg(data)
+    assert "n = 4 pairs" in svg and "n = 8 examples, 8 demos/repeat" in svg and "2 ties left out" in svg
+    assert "Design (" in svg and "Broken pairs" in svg
+    table = results_csv(data)
+    assert "\r\nannotators_per_item,2\r\n" in table and "\r\nicm_pool_seed,0\r\n" in table
+    assert next(csv.DictReader(io.StringIO(table)))["unit"] == "pairs"

@@ -106,7 +106,7 @@ def test_one_open_study_per_dataset(study, admin_user):
 
 
 def test_start_icm_runs_over_exactly_the_pool(study, admin_user):
-    run = start_icm(study, user=admin_user)
+    run = start_icm(study, user=admin_user, confirmed=True)
     assert run.subset == ElicitationRun.Subset.IDS
     assert sorted(run.example_ids) == sorted(study.icm_pool_ids)
     assert run.split == "train"

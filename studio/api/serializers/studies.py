@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from studio.api.fields import IdField
 from studio.models import Dataset, Study
-from studio.services.studies import TEMPLATES
+from studio.services.studies import DESIGNS, TEMPLATES
 
 
 class StudySerializer(serializers.ModelSerializer):
@@ -12,7 +12,7 @@ class StudySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Study
-        fields = ["id", "name", "dataset", "template", "train_split", "test_split", "human_condition",
+        fields = ["id", "name", "dataset", "template", "design", "train_split", "test_split", "human_condition",
                   "icm_pool_size", "icm_pool_seed", "icm_pool_ids", "people_train_size", "people_train_ids",
                   "test_size", "test_seed", "test_ids", "annotators_per_item", "annotators", "model", "settings",
                   "repeats", "labeling_open", "run", "evaluation", "created_by", "created_at"]
@@ -24,7 +24,8 @@ class StudyCreateSerializer(serializers.Serializer):
 
     dataset = IdField(queryset=Dataset.objects.all())
     template = serializers.ChoiceField(choices=list(TEMPLATES))
-    name = serializers.CharField(max_length=200)
+    name = serializers.CharField(required=False, allow_blank=True, help_text="Required; the service names it "
+                                 "with the other refusals when it is missing.")
     icm_pool_size = serializers.IntegerField(required=False)
     icm_pool_seed = serializers.IntegerField(required=False)
     people_train_size = serializers.IntegerField(required=False)
@@ -38,3 +39,21 @@ class StudyCreateSerializer(serializers.Serializer):
     repeats = serializers.IntegerField(required=False)
     train_split = serializers.CharField(required=False)
     test_split = serializers.CharField(required=False)
+    design = serializers.ChoiceField(choices=list(DESIGNS), required=False,
+                                     help_text="Whose values blank fields take: the paper's, or the reduced design "
+                                     "the bundled model on a CPU finishes (GET /api/studies/designs/ estimates both).")
+
+
+class StudyStartSerializer(serializers.Serializer):
+    confirm = serializers.BooleanField(default=False, help_text="Start it even when its estimate is above "
+                                       "STUDIO_CONFIRM_RUN_SECONDS (otherwise 409 with the estimate).")
+
+
+class StudyDesignsQuery(serializers.Serializer):
+    dataset = IdField(queryset=Dataset.objects.all())
+    template = serializers.ChoiceField(choices=list(TEMPLATES))
+
+
+class StudyIcmStartSerializer(StudyStartSerializer):
+    settings = serializers.DictField(required=False, help_text="ICM hyperparameters over the study's, kept (a re-run "
+                                     "after a canceled or failed run with other settings).")

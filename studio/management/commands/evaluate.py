@@ -22,9 +22,14 @@ def _dataset(ref: str) -> Dataset:
     dataset = Dataset.objects.filter(slug=ref).first()
     if dataset is None and ref.isdigit() and int(ref) < 2**63:
         dataset = Dataset.objects.filter(pk=int(ref)).first()
+    if dataset is None:  # a preset's name (sst2) names the dataset imported from it, when there is one
+        of_preset = list(Dataset.objects.filter(preset=ref).order_by("pk")[:2])
+        if len(of_preset) > 1:
+            raise CommandError(f"more than one dataset comes from the preset {ref!r}: give its slug")
+        dataset = of_preset[0] if of_preset else None
     if dataset is None:
         known = ", ".join(Dataset.objects.order_by("slug").values_list("slug", flat=True)[:20]) or "none"
-        raise CommandError(f"no dataset with slug or id {ref!r} (datasets: {known})")
+        raise CommandError(f"no dataset with slug, preset or id {ref!r} (datasets: {known})")
     return dataset
 
 
@@ -68,7 +73,7 @@ class Command(BaseCommand):
     help = __doc__
 
     def add_arguments(self, parser):
-        parser.add_argument("dataset", help="the dataset's slug (or id)")
+        parser.add_argument("dataset", help="the dataset's slug, its preset's name (sst2) or its id")
         parser.add_argument("--runs", nargs="+", type=int, metavar="ID",
                             help="ICM runs to include (default: the eligible completed runs)")
         parser.add_argument("--repeats", type=int, help="demonstration draws (default 3)")

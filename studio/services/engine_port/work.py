@@ -27,10 +27,11 @@ def checkpoint_iteration(checkpoint: dict | None) -> int:
 
 def run_search(problem: Problem, config: ICMConfig, backend, *, on_event: Callable[[EngineEvent], None],
                should_stop: Callable[[], bool], state: SearchState | None,
-               on_checkpoint: Callable[[SearchState], None]):
-    """run_icm, its progress events handed on as EngineEvent."""
+               on_checkpoint: Callable[[SearchState], None], on_progress: Callable[[dict], None] | None = None):
+    """run_icm, its progress events handed on as EngineEvent (on_progress: the engine's report after each scoring
+    call, {phase, iteration, tokens, seconds}, as it is)."""
     return run_icm(problem, config, backend, on_event=lambda event: on_event(EngineEvent.from_engine(event)),
-                   should_stop=should_stop, state=state, on_checkpoint=on_checkpoint)
+                   should_stop=should_stop, state=state, on_checkpoint=on_checkpoint, on_progress=on_progress)
 
 
 def score_test(demos: list[tuple[str, str, bool]], test: list[tuple[str, str]], backend,

@@ -13,11 +13,14 @@ unlabeled one; counted every time: conservative), evaluates the whole labeled se
 
 - exact: k prompts of k − 1 demonstrations; the backend walks them with one key/value cache in a stable order,
   which halves the demonstration tokens (measured "about half"): k·(k·(L+2)/2 + L), plus the prediction
-  k·(L+2) + L. With max_demos, min(k, max_demos) demonstrations instead of k.
+  k·(L+2) + L. With max_demos below k, each prompt has its own subset of max_demos demonstrations, counted
+  whole (little shared prefix): k·(max_demos·(L+2) + L).
 - folds (F folds): a change recomputes, on average, half of the F − 1 contexts that hold the changed example
   (each k·(F−1)/F demonstrations) and the queries of those folds: (F−1)·(k(F−1)/F)·(L+2)/2 + k·(F−1)/F·L.
 - blocks: one block and every query: (L + 2) + k·L.
 - any other mode: as exact (the upper bound).
+- ConsistencyFix (datasets whose rules bind examples in groups of 2+): each proposal, and the initialization,
+  costs 1 + FIX_EVALUATIONS evaluations of the labeled set instead of one (fix_evaluations).
 
 The score cache is ignored (an unchanged prompt costs nothing), so the figure is an upper bound that is
 loosest for small batches with many iterations, where the search revisits the same labelings; only for a tiny
@@ -45,6 +48,7 @@ CHARS_PER_TOKEN = 4      # the usual rule of thumb for English text and BPE toke
 LABEL_TOKENS = 2         # a demonstration's label word and the blank line after it
 MEASURED_BATCHES = 50    # the throughput is taken over at most this many recent finished batches
 STEPS = 2000             # iterations are summed in at most this many slices (the labeled count changes slowly)
+FIX_EVALUATIONS = 4      # ConsistencyFix's extra evaluations per proposal, where rules bind (fix_evaluations)
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class BatchShape:
     examples: int
     prompt_tokens: float          # mean tokens of its examples' prompts
     expected_unvisited: float = 0.0  # examples the search is expected never to draw (fill predicts them)
+    consistency_groups: bool = False  # consistency rules can bind its examples (groups of 2+): ConsistencyFix runs
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,7 @@ class Throughput:
     tokens_per_second: float
     batches: int                  # earlier batches it was measured on (0: the default)
     worker: str                   # the kind of worker, in words ("hf on cpu")
+    unit: str = "batch"           # what `batches` counts: run batches, or evaluations
 
     @property
     def measured(self) -> bool:
@@ -68,8 +74,9 @@ class Throughput:
 
     def source(self) -> str:
         if self.measured:
-            return (f"measured on {self.batches} earlier batch{'es' if self.batches != 1 else ''} of this model "
-                    f"({self.worker})")
+            plural = {"batch": "batches", "evaluation": "evaluations"}.get(self.unit, self.unit + "s")
+            return (f"measured on {self.batches} earlier {self.unit if self.batches == 1 else plural} of this "
+                    f"model ({self.worker})")
         return (f"default, no earlier runs of this model ({self.worker}); set STUDIO_DEFAULT_TOKENS_PER_SECOND "
                 "to change it")
 
@@ -104,8 +111,22 @@ def labeled_after(t: float, n: int, k0: int) -> float:
     return k0 + (n - k0) * (1 - math.exp(-t / n))
 
 
-def iteration_tokens(k: float, prompt_tokens: float, config: dict) -> float:
-    """Model tokens of one iteration with k examples labeled (see the module docstring)."""
+def fix_evaluations(shape: BatchShape, config: dict) -> int:
+    """Extra full evaluations ConsistencyFix adds to a proposal (and to the initialization): none without rules
+    or rounds, else FIX_EVALUATIONS (each inconsistent pair tried costs one evaluation per consistent assignment,
+    2 for a comparison pair, and a round may try several pairs). Measured on comparison pairs (80 searches of
+    14 to 64 examples, scripted scores, the hf backend's prefix accounting): 1.3 to 5.9 evaluations per
+    proposal, mean about 3, and 1 to 5 in the initialization; some are cache hits. With 1 + FIX_EVALUATIONS
+    per proposal the tokens of 30 of those searches stayed at or under 0.55 of the estimate; without ConsistencyFix
+    in the model they reached 2.3 times it (the issue's run: 69,341 used of 46,511 estimated)."""
+    if not shape.consistency_groups or not int(config.get("consistency_fix_rounds", 10) or 0):
+        return 0
+    return FIX_EVALUATIONS
+
+
+def iteration_tokens(k: float, prompt_tokens: float, config: dict, evaluations: float = 1) -> float:
+    """Model tokens of one iteration with k examples labeled: `evaluations` evaluations of the labeled set and
+    one prediction (see the module docstring)."""
     if k <= 0:
         return prompt_tokens
     q, d = prompt_tokens, prompt_tokens + LABEL_TOKENS
@@ -115,11 +136,14 @@ def iteration_tokens(k: float, prompt_tokens: float, config: dict) -> float:
         f = max(2, int(config.get("folds") or 4))
         share = k * (f - 1) / f
         demos = min(share, cap) if cap else share
-        return (f - 1) * demos * d / 2 + share * q + q
+        return evaluations * ((f - 1) * demos * d / 2 + share * q) + q
     if mode == "blocks":
-        return d + k * q + q
+        return evaluations * (d + k * q) + q
     demos = min(k, cap) if cap else k
-    return k * (demos * d / 2 + q) + demos * d + q
+    # A capped prompt (k > max_demos) sees its own seeded subset of demonstrations: prompts then share little
+    # prefix, so its demonstrations are counted whole, not halved.
+    shared = 1.0 if cap and k > cap else 0.5
+    return evaluations * k * (demos * d * shared + q) + demos * d + q
 
 
 def prediction_tokens(n: int, prompt_tokens: float, config: dict) -> float:
@@ -137,12 +161,13 @@ def batch_tokens(shape: BatchShape, config: dict) -> float:
     if n <= 0:
         return 0.0
     k0 = min(int(config.get("initial_labels") or 0), n)
-    total = iteration_tokens(k0, shape.prompt_tokens, config)  # the initial evaluation
+    evaluations = 1 + fix_evaluations(shape, config)
+    total = initialization_tokens(shape, config)
     step = max(1, math.ceil(iterations / STEPS))
     for start in range(0, iterations, step):
         width = min(step, iterations - start)
         k = labeled_after(start + width / 2, n, k0)
-        total += width * iteration_tokens(k, shape.prompt_tokens, config)
+        total += width * iteration_tokens(k, shape.prompt_tokens, config, evaluations)
     if config.get("fill"):
         total += shape.expected_unvisited * prediction_tokens(n, shape.prompt_tokens, config)
     if config.get("scoring", "exact") not in ("folds", "blocks"):
@@ -220,9 +245,11 @@ def worker_words(backend: str, device: str, base_url: str = "") -> str:
 
 def measured_throughput(*, model: str, backend: str, device: str, base_url: str = "") -> Throughput:
     """Tokens per second over the latest finished batches of runs with this model, backend, device (and server,
-    for the OpenAI-compatible backend): the same kind of worker. seconds_used excludes the model's load."""
+    for the OpenAI-compatible backend): the same kind of worker. seconds_used excludes the model's load. A
+    canceled batch counts: its tokens and seconds were measured like a completed one's."""
     worker = worker_words(backend, device, base_url)
-    recent = (RunBatch.objects.filter(state=RunBatch.State.COMPLETED, tokens_used__gt=0, seconds_used__gt=0,
+    recent = (RunBatch.objects.filter(state__in=[RunBatch.State.COMPLETED, RunBatch.State.CANCELED],
+                                      tokens_used__gt=0, seconds_used__gt=0,
                                       run__model=model, run__backend=backend, run__device=device,
                                       run__base_url=base_url or "")
               .order_by("-finished_at", "-pk").values_list("pk", flat=True)[:MEASURED_BATCHES])
@@ -234,9 +261,49 @@ def measured_throughput(*, model: str, backend: str, device: str, base_url: str 
     return Throughput(float(settings.STUDIO_DEFAULT_TOKENS_PER_SECOND), 0, worker)
 
 
+def evaluation_throughput(*, model: str, device: str = "auto") -> Throughput:
+    """Tokens per second for an evaluation of this model: measured on its latest finished evaluations (their
+    results' tokens and seconds; the seconds include the model's load, so this errs slow), else on its runs'
+    batches (measured_throughput), else the default."""
+    from studio.models import Evaluation
+
+    rows = (Evaluation.objects.filter(state=Evaluation.State.COMPLETED, config__model=model)
+            .order_by("-finished_at", "-pk").values_list("results", flat=True)[:MEASURED_BATCHES])
+    tokens = seconds = 0.0
+    count = 0
+    for results in rows:
+        t, s = (results or {}).get("tokens"), (results or {}).get("seconds")
+        if isinstance(t, (int, float)) and isinstance(s, (int, float)) and t > 0 and s > 0:
+            tokens, seconds, count = tokens + t, seconds + s, count + 1
+    if count:
+        return Throughput(tokens / seconds, count, f"evaluations, hf on {device}", unit="evaluation")
+    return measured_throughput(model=model, backend="hf", device=device)
+
+
 def estimate_run(shapes: list[BatchShape], config: dict, *, model: str, backend: str, device: str,
                  base_url: str = "") -> Estimate:
     """Estimated duration and tokens of a run about to start (its batches' shapes and its ICMConfig dict)."""
     throughput = measured_throughput(model=model, backend=backend, device=device, base_url=base_url)
     return estimate(shapes, config, throughput, workers=settings.STUDIO_RUN_WORKERS,
                     limit_seconds=settings.STUDIO_CONFIRM_RUN_SECONDS)
+
+
+def initialization_tokens(shape: BatchShape, config: dict) -> float:
+    """Model tokens of a batch's initialization: scoring its initial labels (and their consistency fix)."""
+    k0 = min(int(config.get("initial_labels") or 0), shape.examples)
+    return iteration_tokens(k0, shape.prompt_tokens, config, 1 + fix_evaluations(shape, config))
+
+
+def initial_tokens(problem, config: dict) -> float:
+    """initialization_tokens for an engine Problem about to be searched (its prompts' characters / 4)."""
+    chars = [len(e.prompt) for e in problem.examples]
+    if not chars:
+        return 0.0
+    return initialization_tokens(BatchShape(len(chars), sum(chars) / len(chars) / CHARS_PER_TOKEN,
+                                            consistency_groups=binds(problem)), config)
+
+
+def binds(problem) -> bool:
+    """Whether consistency rules can bind two of this Problem's examples (a group of 2 or more, and rules on)."""
+    groups = [g for g in problem.group_ids()]
+    return getattr(problem, "consistency", "none") != "none" and len(set(groups)) < len(groups)

@@ -1,7 +1,7 @@
 """How long a run's batches, and the run, have left: arithmetic over what the batches have measured so far.
 
-A batch's pace is its own seconds per iteration (seconds_used / iteration: search time, the model's load
-excluded). A running batch that has not iterated yet has no pace, so no estimate ("estimating…"); a batch still
+A batch's pace is its own seconds per iteration ((seconds_used − initialization) / iteration: search time, the
+model's load and the scoring of the initial labels excluded, as neither repeats per iteration). A running batch that has not iterated yet has no pace, so no estimate ("estimating…"); a batch still
 waiting for a worker is assumed to go at the mean pace of the batches that have iterated (on any worker).
 Neither counts the next model load, or the fill after the search for a batch that has not reached it.
 """
@@ -19,6 +19,7 @@ class BatchClock:
     state: str
     iteration: int
     seconds_used: float
+    initial_seconds: float = 0.0  # of seconds_used, the initialization's (scoring the initial labels)
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,10 @@ class Estimate:
 
 def pace(batch: BatchClock) -> float | None:
     """Observed seconds per iteration, or None before the batch's first iteration."""
-    if batch.iteration <= 0 or batch.seconds_used <= 0:
+    searching = batch.seconds_used - (batch.initial_seconds or 0.0)
+    if batch.iteration <= 0 or searching <= 0:
         return None
-    return batch.seconds_used / batch.iteration
+    return searching / batch.iteration
 
 
 def estimate(batches: list[BatchClock], iterations: int | None) -> Estimate:

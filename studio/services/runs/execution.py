@@ -19,6 +19,7 @@ from studio.models import ElicitationRun, RunBatch
 from studio.services import engine_port, jobs
 from studio.services.jobs import error_text, lease
 
+from .estimates import initial_tokens
 from .progress import ProgressRecorder, forget_events_after, gold_for, progress_fields
 from .results import centered_scores, write_labels
 from .settling import batch_failed, settle_run
@@ -124,7 +125,8 @@ def _work(batch: RunBatch, worker: str, get_backend: BackendGetter, heartbeat: l
     load_seconds = time.monotonic() - began
     state = work.load_state(batch.checkpoint)
     recorder = ProgressRecorder(batch, worker, gold=gold_for(batch.example_ids),
-                                labels=state.labels if state else None)
+                                labels=state.labels if state else None,
+                                initial_tokens_expected=initial_tokens(problem, run.config))
     # fail fast if someone took the batch over during a long model load
     lease.renew(RunBatch, batch.pk, worker, phase=Phase.SEARCHING)
 
@@ -132,7 +134,7 @@ def _work(batch: RunBatch, worker: str, get_backend: BackendGetter, heartbeat: l
         return heartbeat.lost.is_set() or recorder.should_stop()
 
     result = work.run_search(problem, config, backend, on_event=recorder.on_event, should_stop=should_stop,
-                             state=state, on_checkpoint=recorder.on_checkpoint)
+                             state=state, on_checkpoint=recorder.on_checkpoint, on_progress=recorder.on_progress)
     if heartbeat.lost.is_set():
         raise lease.LeaseLost(f"batch {batch.index} of run {run.pk} was taken over while this worker ran it")
     recorder.flush()

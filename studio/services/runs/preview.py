@@ -125,7 +125,7 @@ def preview_run(dataset, *, user, split: str = "", subset: str = "all", sample_s
                                      user_config=config, example_count=min(len(chosen.ids), batch_size))
     planned, partition_note = plan_run(dataset, chosen.ids, batch_size=batch_size, seed=run_config["seed"],
                                        iterations=run_config["iterations"])
-    estimate = estimate_run(_shapes(planned), run_config, model=model, backend=backend, device=device,
+    estimate = estimate_run(_shapes(planned, dataset.consistency), run_config, model=model, backend=backend, device=device,
                             base_url=base_url)
     fp = fingerprint(dataset=dataset.pk, split=split, subset=subset, sample_size=sample_size,
                      sample_seed=sample_seed, model=model, backend=backend, device=device, base_url=base_url,
@@ -137,9 +137,10 @@ def preview_run(dataset, *, user, split: str = "", subset: str = "all", sample_s
                       coverage=coverage_summary(planned, fill=run_config["fill"]), estimate=estimate, fingerprint=fp)
 
 
-def _shapes(planned: list[PlannedBatch]) -> list[BatchShape]:
+def _shapes(planned: list[PlannedBatch], consistency: str = "none") -> list[BatchShape]:
     """Each batch's size, mean prompt length in tokens (characters / 4) and examples expected never drawn."""
     return [BatchShape(examples=len(b.example_ids),
                        prompt_tokens=b.prompt_chars / len(b.example_ids) / CHARS_PER_TOKEN if b.example_ids else 0.0,
-                       expected_unvisited=float(b.coverage.get("expected_unvisited") or 0.0))
+                       expected_unvisited=float(b.coverage.get("expected_unvisited") or 0.0),
+                       consistency_groups=consistency != "none" and b.groups < len(b.example_ids))
             for b in planned]

@@ -1,8 +1,10 @@
 """Writing the engine's progress to a run's batch while it works, and reading it back for the live page.
 
 The engine reports every iteration; the recorder keeps the latest and writes it (a RunEvent row plus the run's
-progress fields) at most every `min_interval` seconds. Accuracy against gold is computed here, from GoldLabel:
-the engine never sees gold.
+progress fields) at most every `min_interval` seconds. Between iterations (and before the first: scoring the
+initial labels can take minutes) the engine also reports after every scoring call; the recorder writes those
+tokens and seconds, and the stage the batch is in (batch.summary["progress"]), at most every
+`progress_interval` seconds. Accuracy against gold is computed here, from GoldLabel: the engine never sees gold.
 """
 from __future__ import annotations
 
@@ -63,7 +65,8 @@ class ProgressRecorder:
     was canceled, or failed because another batch did)."""
 
     def __init__(self, batch: RunBatch, worker: str, *, gold: dict[str, bool], labels: dict | None = None,
-                 min_interval: float = 0.25, cancel_interval: float = 0.5, clock=time.monotonic):
+                 min_interval: float = 0.25, cancel_interval: float = 0.5, progress_interval: float = 2.0,
+                 initial_tokens_expected: float | None = None, clock=time.monotonic):
         self.batch_id, self.run_id, self.index, self.worker, self.gold = batch.pk, batch.run_id, batch.index, worker, gold
         self.labels: dict = dict(labels or {})
         self.min_interval, self.cancel_interval, self.clock = min_interval, cancel_interval, clock
@@ -76,6 +79,12 @@ class ProgressRecorder:
         self.last_cancel_check = float("-inf")
         self.cancel_requested = False
         self.events_written = 0
+        # The stage as the live page shows it: phase, tokens and seconds as they accrue, and how long the
+        # initialization took (the ETA leaves it out). Kept in batch.summary["progress"], beside what it holds.
+        self.summary = dict(batch.summary or {})
+        self.stage: dict = {**dict(self.summary.get("progress") or {}),
+                            "initial_tokens_expected": round(initial_tokens_expected or 0) or None}
+        self.progress_interval, self.last_progress = progress_interval, float("-inf")
 
     # --- callbacks handed to the engine ---
 
@@ -85,8 +94,32 @@ class ProgressRecorder:
             self.labels = dict(event.labels)
         self.labels.update(event.changes)
         self.latest = event
-        if self.clock() - self.last_write >= self.min_interval:
+        first = event.iteration == 0
+        if first:  # the initialization is done: its time is not iteration time (eta.py)
+            self.stage.update(initial_seconds=round(self.elapsed(), 3), phase="search")
+        elif self.stage.get("phase") != "fill":
+            self.stage["phase"] = "search"
+        if first or self.clock() - self.last_write >= self.min_interval:
             self.write()
+
+    def on_progress(self, report: dict) -> None:
+        """The engine's report after a scoring call: {phase, iteration, tokens, seconds}."""
+        self.stage.update(phase=report.get("phase"), tokens=int(report.get("tokens") or 0))
+        if report.get("phase") == "initial":
+            self.stage["initial_seconds"] = None
+        if self.clock() - self.last_progress >= self.progress_interval:
+            self.write_stage()
+
+    def write_stage(self) -> None:
+        tokens = int(self.stage.get("tokens") or 0)
+        fields = {"seconds_used": self.elapsed(), "summary": {**self.summary, "progress": dict(self.stage)}}
+        if self.latest is None or tokens >= self.latest.tokens:
+            fields["tokens_used"] = tokens
+        lease.renew(RunBatch, self.batch_id, self.worker, **fields)
+        self.last_progress = self.clock()
+        if self.clock() - self.last_totals >= self.totals_interval:
+            refresh_run_totals(self.run_id)
+            self.last_totals = self.clock()
 
     def should_stop(self) -> bool:
         now = self.clock()
@@ -111,6 +144,8 @@ class ProgressRecorder:
         fields: dict = {"seconds_used": self.elapsed(), **extra}
         if event is not None:
             fields.update(progress_fields(event))
+            self.stage["tokens"] = max(int(self.stage.get("tokens") or 0), event.tokens)
+        fields["summary"] = {**self.summary, "progress": dict(self.stage)}
         if checkpoint is not None:
             fields["checkpoint"] = checkpoint
         lease.renew(RunBatch, self.batch_id, self.worker, **fields)
@@ -134,6 +169,29 @@ def forget_events_after(batch: RunBatch, iteration: int) -> None:
     RunEvent.objects.filter(run_id=batch.run_id, batch=batch.index, iteration__gt=iteration).delete()
 
 
+def initial_seconds(batch: RunBatch) -> float:
+    """Of the batch's seconds, those its initialization took (0 until it is known)."""
+    return float(((batch.summary or {}).get("progress") or {}).get("initial_seconds") or 0.0)
+
+
+STAGE_WORDS = {"initial": "scoring the initial labels", "search": "searching", "fill": "filling the unlabeled"}
+
+
+def stage(batch: RunBatch) -> dict | None:
+    """What a running batch is doing, for the page: {"phase", "text", "tokens", "tokens_expected"}, e.g. "scoring
+    the initial labels: 12,400 of ~36,000 tokens" (the expected count is the cost model's, hence "~")."""
+    if batch.state != RunBatch.State.RUNNING or batch.phase != RunBatch.Phase.SEARCHING:
+        return None
+    progress = (batch.summary or {}).get("progress") or {}
+    phase = progress.get("phase") or ("search" if batch.iteration > 0 else "initial")
+    tokens = max(int(progress.get("tokens") or 0), batch.tokens_used)
+    expected = progress.get("initial_tokens_expected") if phase == "initial" else None
+    text = f"{STAGE_WORDS.get(phase, phase)}: {tokens:,}" + (f" of ~{expected:,} tokens" if expected else " tokens")
+    if phase == "search":
+        text = f"searching: iteration {batch.iteration}, {tokens:,} tokens"
+    return {"phase": phase, "text": text, "tokens": tokens, "tokens_expected": expected}
+
+
 def batch_row(batch: RunBatch, iterations: int | None, eta_seconds: float | None = None) -> dict:
     """One cell of the run page's batch grid (with its latest event's counts when the query annotated them)."""
     return {
@@ -147,6 +205,7 @@ def batch_row(batch: RunBatch, iterations: int | None, eta_seconds: float | None
         "error": batch.error, "coverage_warning": (batch.summary or {}).get("coverage", {}).get("warning"),
         "heartbeat_age_s": (timezone.now() - batch.heartbeat_at).total_seconds() if batch.heartbeat_at else None,
         "eta_seconds": round(eta_seconds, 1) if eta_seconds is not None else None,
+        "stage": stage(batch), "initial_seconds": round(initial_seconds(batch), 1),
         "accuracy": getattr(batch, "latest_accuracy", None), "true_count": getattr(batch, "latest_true", None),
         "false_count": getattr(batch, "latest_false", None),
     }
@@ -177,7 +236,8 @@ def live_snapshot(run: ElicitationRun, *, after: int | None = None, limit: int =
     records = list(run.batches.defer("checkpoint", "example_ids").annotate(
         latest_accuracy=Subquery(latest.values("accuracy")[:1]), latest_true=Subquery(latest.values("true_count")[:1]),
         latest_false=Subquery(latest.values("false_count")[:1])))
-    clocks = eta.estimate([eta.BatchClock(b.state, b.iteration, b.seconds_used) for b in records], iterations)
+    clocks = eta.estimate([eta.BatchClock(b.state, b.iteration, b.seconds_used, initial_seconds(b)) for b in records],
+                          iterations)
     active = run.is_active and not run.cancel_requested  # a stopping run has no time left to estimate
     batches = [batch_row(b, iterations, seconds if active else None) for b, seconds in zip(records, clocks.batches)]
     summary = run.summary or {}
@@ -204,6 +264,10 @@ def live_snapshot(run: ElicitationRun, *, after: int | None = None, limit: int =
         "eta_seconds": round(clocks.overall, 1) if active and clocks.overall is not None else None,
         "tokens_used": run.tokens_used,
         "seconds_used": round(run.seconds_used, 1),
+        # the freshest heartbeat of the batches running now: a worker that is alive, even between iterations
+        "heartbeat_age_s": min((b["heartbeat_age_s"] for b in batches if b["heartbeat_age_s"] is not None),
+                               default=None),
+        "stages": [dict(b["stage"], batch=b["index"]) for b in batches if b["stage"]],
         "attempts": sum(b["attempts"] for b in batches),
         "error": run.error,
         "started_at": run.started_at.isoformat() if run.started_at else None,

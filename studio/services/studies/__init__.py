@@ -4,14 +4,16 @@ creating: create_study / plan_study (StudyRefused naming the field, nothing half
 preset and custom; steps: people label → ICM over the train pool → the evaluation → results, each step's live
 state, what it waits for, the next thing to do, and starting each step; queue_scope: what the annotation queue
 serves while a study's labeling is open; results / figure: the figure's numbers (CSV, JSON) and its SVG."""
-from .creating import create_study, describe_items, plan_study
+from .creating import create_study, describe_items, errors_of, plan_study
+from .designs import offered_designs, recommended
 from .errors import StudyRefused
 from .figure import render_svg
 from .results import results_csv, study_results
-from .steps import (close_labeling, evaluation_estimate, evaluation_options, icm_estimate, open_labeling,
-                    snapshot, start_icm, start_study_evaluation, study_steps)
-from .templates import TEMPLATES, templates_for
+from .steps import (StudyNeedsConfirmation, close_labeling, evaluation_estimate, evaluation_options, icm_estimate,
+                    open_labeling, snapshot, start_icm, start_study_evaluation, study_steps)
+from .templates import DESIGNS, TEMPLATES, templates_for
 
-__all__ = ["StudyRefused", "TEMPLATES", "close_labeling", "create_study", "describe_items", "evaluation_estimate",
+__all__ = ["DESIGNS", "StudyNeedsConfirmation", "StudyRefused", "TEMPLATES", "errors_of", "offered_designs",
+           "recommended", "close_labeling", "create_study", "describe_items", "evaluation_estimate",
            "evaluation_options", "icm_estimate", "open_labeling", "plan_study", "render_svg", "results_csv",
            "snapshot", "start_icm", "start_study_evaluation", "study_results", "study_steps", "templates_for"]

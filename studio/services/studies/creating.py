@@ -17,10 +17,10 @@ from studio.services.runs.subsets import _count_words, _groups, _sample
 from studio.services.splits import dataset_splits
 
 from .errors import StudyRefused
-from .templates import CUSTOM, TEMPLATES
+from .templates import CUSTOM, DESIGNS, TEMPLATES
 
 FIELDS = ("name", "train_split", "test_split", "icm_pool_size", "icm_pool_seed", "people_train_size", "test_size",
-          "test_seed", "annotators_per_item", "annotators", "model", "settings", "repeats")
+          "test_seed", "annotators_per_item", "annotators", "model", "settings", "repeats", "design")
 MAX_K = 50
 MAX_REPEATS = 20
 
@@ -81,8 +81,51 @@ def _annotators(dataset: Dataset, raw) -> list:
     return list({u.pk: u for u in users}.values())
 
 
-def plan_study(dataset: Dataset, template: str, overrides: dict | None = None) -> dict:
-    """The study's field values (items chosen), checked; StudyRefused naming the field otherwise. Writes nothing."""
+class _Errors:
+    """Every refusal of one plan, collected: the form and the API show them all at once."""
+
+    def __init__(self):
+        self.found: list[StudyRefused] = []
+
+    def check(self, fn, *args, default=None, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except StudyRefused as refusal:
+            self.add(refusal)
+            return default
+
+    def add(self, refusal: StudyRefused) -> None:
+        if not any(r.field == refusal.field for r in self.found if r.field):  # one message per field
+            self.found.append(refusal)
+
+    def raise_any(self) -> None:
+        if not self.found:
+            return
+        if len(self.found) == 1:
+            raise self.found[0]
+        first = self.found[0]
+        combined = StudyRefused(" ".join(r.message for r in self.found), first.field,
+                                kind="conflict" if all(r.kind == "conflict" for r in self.found) else "invalid")
+        combined.errors = list(self.found)
+        combined.extra = {r.field: r.message for r in self.found[1:] if r.field}
+        raise combined
+
+
+def errors_of(refusal: StudyRefused) -> list[StudyRefused]:
+    """The refusals one refusal stands for (several when a plan found more than one bad value)."""
+    return list(getattr(refusal, "errors", None) or [refusal])
+
+
+def _people_available(dataset: Dataset) -> int:
+    return Membership.objects.filter(dataset=dataset, role=Membership.Role.ANNOTATOR).count()
+
+
+def plan_study(dataset: Dataset, template: str, overrides: dict | None = None, *, check_name: bool = True,
+               check_people: bool = True) -> dict:
+    """The study's field values (items chosen), checked; StudyRefused naming the field otherwise (every bad
+    value at once: `errors_of(refusal)`). Writes nothing. Blank values take the chosen design's (`design`:
+    "paper" or "reduced"; none given: the one designs.recommended offers); given settings go over the design's,
+    so the run always has its iterations."""
     if template not in TEMPLATES:
         raise StudyRefused(f"template: {template!r} is not one of {', '.join(TEMPLATES)}", "template")
     spec = TEMPLATES[template]
@@ -94,81 +137,111 @@ def plan_study(dataset: Dataset, template: str, overrides: dict | None = None) -
     unknown = sorted(set(overrides) - set(FIELDS))
     if unknown:
         raise StudyRefused(f"{unknown[0]}: not a study setting (settings: {', '.join(FIELDS)})", unknown[0])
-    values = {**spec.defaults(), "name": "", "annotators": [], "model": "smollm2",
+    design = str(overrides.pop("design", None) or "")
+    if not design:  # the design this deployment can finish: the paper's when it fits under the limit
+        from .designs import offered_designs, recommended
+        design = recommended(offered_designs(dataset, template))
+    if design not in DESIGNS:
+        raise StudyRefused(f"design: {design!r} is not one of {', '.join(DESIGNS)}", "design")
+    base = spec.defaults(design)
+    given_settings = overrides.pop("settings", None)
+    values = {**base, "name": "", "annotators": [], "model": "smollm2",
               **{k: v for k, v in overrides.items() if v is not None}}
+    errors = _Errors()
 
     name = str(values["name"] or "").strip()
     if not name:
-        raise StudyRefused("name: give the study a name", "name")
-    if len(name) > 200:
-        raise StudyRefused("name: at most 200 characters", "name")
-    if Study.objects.filter(name=name).exists():
-        raise StudyRefused(f"name: a study named {name!r} already exists", "name", kind="conflict")
+        errors.add(StudyRefused("name: give the study a name", "name"))
+    elif len(name) > 200:
+        errors.add(StudyRefused("name: at most 200 characters", "name"))
+    elif check_name and Study.objects.filter(name=name).exists():
+        errors.add(StudyRefused(f"name: a study named {name!r} already exists", "name", kind="conflict"))
 
     splits = dataset_splits(dataset)
     have = ", ".join(repr(s) for s in splits) or "none"
     for field in ("train_split", "test_split"):
         values[field] = str(values[field] or "").strip()
         if values[field] not in splits:
-            raise StudyRefused(f"{field}: {dataset.name} has no split {values[field]!r} (its splits: {have})", field)
+            errors.add(StudyRefused(f"{field}: {dataset.name} has no split {values[field]!r} (its splits: {have})",
+                                    field))
     if values["train_split"] == values["test_split"]:
-        raise StudyRefused("test_split: must differ from train_split (demonstrations would include test items)",
-                           "test_split")
+        errors.add(StudyRefused("test_split: must differ from train_split (demonstrations would include test "
+                                "items)", "test_split"))
 
     crowd = values["human_condition"] == Study.HumanCondition.CROWD
-    pool_size = _whole(values, "icm_pool_size", 1, 100_000)
-    pool_seed = _whole(values, "icm_pool_seed", 0, 2**31 - 1)
-    people_size = _whole(values, "people_train_size", 0, 100_000)
-    test_size = _whole(values, "test_size", 1, 100_000)
-    test_seed = _whole(values, "test_seed", 0, 2**31 - 1)
-    k = _whole(values, "annotators_per_item", 0 if crowd else 1, MAX_K)
-    repeats = _whole(values, "repeats", 1, MAX_REPEATS)
+    pool_size = errors.check(_whole, values, "icm_pool_size", 1, 100_000)
+    pool_seed = errors.check(_whole, values, "icm_pool_seed", 0, 2**31 - 1)
+    people_size = errors.check(_whole, values, "people_train_size", 0, 100_000)
+    test_size = errors.check(_whole, values, "test_size", 1, 100_000)
+    test_seed = errors.check(_whole, values, "test_seed", 0, 2**31 - 1)
+    k = errors.check(_whole, values, "annotators_per_item", 0 if crowd else 1, MAX_K)
+    repeats = errors.check(_whole, values, "repeats", 1, MAX_REPEATS)
     if crowd and (people_size or k):
-        raise StudyRefused("people_train_size: this template's human condition is the imported crowd votes; "
-                           "nobody labels in the studio (people_train_size and annotators_per_item must be 0)",
-                           "people_train_size")
+        errors.add(StudyRefused("people_train_size: this template's human condition is the imported crowd votes; "
+                                "nobody labels in the studio (people_train_size and annotators_per_item must be "
+                                "0)", "people_train_size"))
     if not crowd and people_size == 0:
-        raise StudyRefused("people_train_size: people need train items to label (the people's labels' "
-                           "demonstrations); give at least one group's worth", "people_train_size")
-    if people_size > pool_size:
-        raise StudyRefused(f"people_train_size: {people_size} is more than the ICM pool's {pool_size}: the people's "
-                           "train items lie inside the pool (paired demonstrations)", "people_train_size")
-
-    train_where = f"split {values['train_split']!r} of {dataset.name}"
-    pool = _draw(_rows(dataset, values["train_split"]), size=pool_size, seed=pool_seed, where=train_where,
-                 field="icm_pool_size")
-    people = _draw(_rows(dataset, values["train_split"], pool), size=people_size, seed=pool_seed,
-                   where=f"the ICM pool ({len(pool)} examples)", field="people_train_size")
-    test_rows = [r for r in _rows(dataset, values["test_split"])]
-    with_gold = set(GoldLabel.objects.filter(example__dataset=dataset, example__split=values["test_split"])
-                    .values_list("example_id", flat=True))
-    test_rows = [r for r in test_rows if r[0] in with_gold]
-    test = _draw(test_rows, size=test_size, seed=test_seed,
-                 where=f"split {values['test_split']!r} of {dataset.name} (examples with gold)", field="test_size")
-    if crowd and not Example.objects.filter(Q(crowd_true__gt=0) | Q(crowd_false__gt=0), pk__in=pool).exists():
-        raise StudyRefused(f"template: {dataset.name} has no crowd votes on its train items", "template")
+        errors.add(StudyRefused("people_train_size: people need train items to label (the people's labels' "
+                                "demonstrations); give at least one group's worth", "people_train_size"))
+    if people_size is not None and pool_size is not None and people_size > pool_size:
+        errors.add(StudyRefused(f"people_train_size: {people_size} is more than the ICM pool's {pool_size}: the "
+                                "people's train items lie inside the pool (paired demonstrations)",
+                                "people_train_size"))
 
     model = str(values["model"] or "").strip()
     try:
         model = check_backend(model, "hf", "auto", "")
     except RunRefused as refusal:
-        raise StudyRefused(refusal.message, "model") from None
-    run_settings = values["settings"] or {}
+        errors.add(StudyRefused(refusal.message, "model"))
+    if given_settings not in (None, "") and not isinstance(given_settings, dict):
+        errors.add(StudyRefused("settings: expected an object of the ICM run's hyperparameters", "settings"))
+        given_settings = {}
+    run_settings = {**(values["settings"] or {}), **(given_settings or {})}
     try:
         parse_config(run_settings)
     except ConfigRefused as refusal:
-        raise StudyRefused(f"settings: {refusal.message}", "settings") from None
-    annotators = [] if crowd else _annotators(dataset, values["annotators"])
-    if annotators and len(annotators) < k:
-        raise StudyRefused(f"annotators: {k} annotators per item needs at least {k} people; {len(annotators)} "
-                           "chosen", "annotators")
+        errors.add(StudyRefused(f"settings: {refusal.message}", "settings"))
+    annotators = [] if crowd else (errors.check(_annotators, dataset, values["annotators"], default=[]))
+    if not crowd and k is not None:
+        if annotators and len(annotators) < k:
+            errors.add(StudyRefused(f"annotators_per_item: {k} annotator{'s' if k != 1 else ''} per item needs at least "
+                                    f"{k} {'people' if k != 1 else 'person'}; {len(annotators)} chosen ({', '.join(u.get_username() for u in annotators)})",
+                                    "annotators_per_item"))
+        elif check_people and not annotators and values["annotators"] in (None, "", []):
+            available = _people_available(dataset)
+            if available < k:
+                errors.add(StudyRefused(
+                    f"annotators_per_item: {k} annotator{'s' if k != 1 else ''} per item needs at least {k} "
+                    f"{'people' if k != 1 else 'person'}; {dataset.name} has "
+                    f"{available} annotator{'s' if available != 1 else ''} (give more people the annotator role, "
+                    "or lower k)", "annotators_per_item"))
+
+    if None in (pool_size, pool_seed, people_size, test_size, test_seed) or any(
+            r.field in ("train_split", "test_split") for r in errors.found):
+        errors.raise_any()  # the items are drawn only from splits that exist and sizes that are whole numbers
+    train_where = f"split {values['train_split']!r} of {dataset.name}"
+    pool = errors.check(_draw, _rows(dataset, values["train_split"]), size=pool_size, seed=pool_seed,
+                        where=train_where, field="icm_pool_size", default=[])
+    people = errors.check(_draw, _rows(dataset, values["train_split"], pool), size=people_size, seed=pool_seed,
+                          where=f"the ICM pool ({len(pool)} examples)", field="people_train_size", default=[])
+    test_rows = [r for r in _rows(dataset, values["test_split"])]
+    with_gold = set(GoldLabel.objects.filter(example__dataset=dataset, example__split=values["test_split"])
+                    .values_list("example_id", flat=True))
+    test_rows = [r for r in test_rows if r[0] in with_gold]
+    test = errors.check(_draw, test_rows, size=test_size, seed=test_seed,
+                        where=f"split {values['test_split']!r} of {dataset.name} (examples with gold)",
+                        field="test_size", default=[])
+    if crowd and pool and not Example.objects.filter(Q(crowd_true__gt=0) | Q(crowd_false__gt=0), pk__in=pool).exists():
+        errors.add(StudyRefused(f"template: {dataset.name} has no crowd votes on its train items", "template"))
+    errors.raise_any()
     return {
-        "name": name, "dataset": dataset, "template": template, "train_split": values["train_split"],
+        "name": name, "dataset": dataset, "template": template, "design": design,
+        "train_split": values["train_split"],
         "test_split": values["test_split"], "human_condition": values["human_condition"],
         "icm_pool_size": pool_size, "icm_pool_seed": pool_seed, "icm_pool_ids": pool,
         "people_train_size": people_size, "people_train_ids": people, "test_size": test_size,
         "test_seed": test_seed, "test_ids": test, "annotators_per_item": k, "model": model,
-        "settings": dict(run_settings), "repeats": repeats, "annotators": annotators,
+        "settings": run_settings, "repeats": repeats, "annotators": annotators,
     }
 
 

@@ -19,10 +19,36 @@ def _pct(v) -> str:
     return "–" if v is None else f"{100 * v:.0f}%"
 
 
+def _n_text(row: dict) -> str:
+    """'n = 4 pairs', '8 demos', '1 tie': the row's n with its unit, its demonstrations per repeat, its ties."""
+    unit = row.get("unit")
+    unit = unit.split(" (")[0] if unit else ""
+    text = f"n = {row.get('n') or 0}" + (f" {unit}" if unit else "")
+    if row.get("demonstrations"):
+        text += f", {row['demonstrations']} demos/repeat"
+    if row.get("ties"):
+        text += f", {row['ties']} tie{'s' if row['ties'] != 1 else ''} left out"
+    return text
+
+
 def _value_text(row: dict) -> str:
     if row.get("accuracy") is None:
-        return f"no data (n = {row.get('n') or 0})"
-    return f"{_pct(row['accuracy'])} [{_pct(row.get('ci_low'))}–{_pct(row.get('ci_high'))}], n = {row.get('n')}"
+        return f"no data ({_n_text(row)})"
+    return f"{_pct(row['accuracy'])} [{_pct(row.get('ci_low'))}–{_pct(row.get('ci_high'))}], {_n_text(row)}"
+
+
+def _notes(data: dict) -> list[str]:
+    """The caption under the verdict: the design, the people's ties, each source's broken pairs."""
+    notes = [data["caption"]] if data.get("caption") else []
+    ties = data.get("people_train_ties") or {}
+    if ties.get("units"):
+        notes.append(f"People's train items: {ties['ties']} of {ties['units']} tied (no majority: no people's "
+                     "demonstration for them).")
+    broken = data.get("broken_pairs") or {}
+    if broken:
+        notes.append("Broken pairs (both orders given the same label): " + "; ".join(
+            f"{'ICM' if k == 'icm' else k} {v['broken']} of {v['pairs']}" for k, v in broken.items()) + ".")
+    return notes
 
 
 def _color(row: dict) -> str:
@@ -36,7 +62,10 @@ def render_svg(data: dict) -> str:
     value_w = max([len(_value_text(r)) for r in rows] + [10]) * CHAR_W + PAD
     left = PAD + label_w
     width = int(left + PLOT_W + PAD + value_w + PAD)
-    verdict_lines = textwrap.wrap(data.get("verdict") or "", width=max(int((width - 2 * PAD) / CHAR_W), 20))
+    wrap = max(int((width - 2 * PAD) / CHAR_W), 20)
+    verdict_lines = textwrap.wrap(data.get("verdict") or "", width=wrap)
+    for note in _notes(data):
+        verdict_lines += textwrap.wrap(note, width=wrap)
     top = PAD + FONT * 2 + 8
     plot_h = ROW_H * max(len(rows), 1)
     axis_y = top + plot_h

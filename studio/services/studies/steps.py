@@ -12,11 +12,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from studio.models import Dataset, ElicitationRun, Evaluation, Example, Study
+from studio.models import Dataset, ElicitationRun, Evaluation, Example, RunBatch, Study
 from studio.services import policies
 from studio.services.evaluation import start_evaluation
 from studio.services.runs import RunRefused, preview_run, start_run
-from studio.services.runs.estimates import about, tokens_words
+from studio.services.engine_port import ConfigRefused, parse_config
+from studio.services.runs import RunNeedsConfirmation
+from studio.services.runs.progress import stage as run_stage
+from studio.services.runs.estimates import about, duration_words, evaluation_throughput, tokens_words
 
 from .errors import StudyRefused
 from .progress import labeling_progress
@@ -25,6 +28,8 @@ CONDITIONS = ["zero-shot", "zero-shot-chat", "icm", "gold"]  # plus the human co
 MODEL_CONTEXT_TOKENS = 8192  # the rough estimate's cap on a many-shot prompt (SmolLM2's context)
 
 WAITING, READY, RUNNING, DONE, FAILED, NOT_NEEDED = "waiting", "ready", "running", "done", "failed", "not needed"
+CANCELED = "canceled"
+STARTABLE = (READY, FAILED, CANCELED)  # a step in one of these can be started (again)
 
 
 @dataclass
@@ -47,7 +52,9 @@ def _job_state(job) -> str:
         return READY
     if job.state in (job.State.PENDING, job.State.RUNNING):
         return RUNNING
-    return DONE if job.state == job.State.COMPLETED else FAILED
+    if job.state == job.State.COMPLETED:
+        return DONE
+    return CANCELED if job.state == job.State.CANCELED else FAILED
 
 
 def people_step(study: Study) -> Step:
@@ -81,7 +88,15 @@ def icm_step(study: Study) -> Step:
                    f"{'es' if len(batches) != 1 else ''} done, {run.labeled_count} of {run.example_count} labeled.")
         if run.error:
             summary += f" {run.error}"
-    actions = ["start_icm"] if state in (READY, FAILED) else []
+        if state == RUNNING:  # what the model is doing now (updated every few seconds while it scores)
+            texts = [f"batch {b.index + 1}: " + ((run_stage(b) or {}).get("text") or b.get_phase_display().lower())
+                     for b in run.batches.filter(state=RunBatch.State.RUNNING)]
+            if texts:
+                summary += " Now " + "; ".join(texts) + "."
+                detail["stages"] = texts
+    if state == CANCELED:
+        summary += " Re-run it, with other settings if you like."
+    actions = ["start_icm"] if state in STARTABLE else []
     return Step("icm", "ICM labels the train pool", state, "nothing (it may run while people label)", summary,
                 actions=actions, detail=detail)
 
@@ -94,7 +109,7 @@ def evaluation_step(study: Study, people: Step, icm: Step) -> Step:
         waits.append("the people's labels (finish or close labeling)")
     if icm.state != DONE:
         waits.append("the ICM run")
-    blocked = ("Waits for " + " and ".join(waits) + ".") if waits and state in (READY, FAILED) else None
+    blocked = ("Waits for " + " and ".join(waits) + ".") if waits and state in STARTABLE else None
     if blocked:
         state = WAITING
     detail = {"evaluation_id": ev.pk if ev else None, "repeats": study.repeats, "test_items": len(study.test_ids)}
@@ -103,7 +118,12 @@ def evaluation_step(study: Study, people: Step, icm: Step) -> Step:
     else:
         detail["evaluation_state"] = ev.state
         summary = f"Evaluation #{ev.pk} {ev.state}." + (f" {ev.error}" if ev.error else "")
-    actions = ["start_evaluation"] if state in (READY, FAILED) else []
+        progress = (ev.results or {}).get("progress") if state == RUNNING else None
+        if progress:
+            summary += f" {progress.get('done', 0)} of {progress.get('total', '?')} condition passes done (now: " \
+                       f"{progress.get('now', '')})."
+            detail["progress"] = progress
+    actions = ["start_evaluation"] if state in STARTABLE else []
     return Step("evaluation", "The evaluation", state, "the people's labels and the ICM run", summary,
                 blocked=blocked, actions=actions, detail=detail)
 
@@ -213,24 +233,52 @@ def _run_values(study: Study) -> dict:
 
 def icm_estimate(study: Study, *, user) -> str:
     """The ICM run's estimated duration in words (as the run form shows it), or why it cannot start."""
+    return icm_cost(study, user=user)[0]
+
+
+def icm_cost(study: Study, *, user) -> tuple[str, bool]:
+    """The ICM run's estimate in words and whether starting it needs confirmation."""
     try:
-        return preview_run(study.dataset, user=user, **_run_values(study)).estimate.text
+        estimate = preview_run(study.dataset, user=user, **_run_values(study)).estimate
+        return estimate.text, estimate.needs_confirmation
     except RunRefused as refusal:
-        return f"cannot start: {refusal}"
+        return f"cannot start: {refusal}", False
 
 
-def start_icm(study: Study, *, user, confirmed: bool = True) -> ElicitationRun:
-    """Start ICM over the study's train pool (start_run with exactly those examples) and link the run."""
+def _new_settings(study: Study, settings_over: dict) -> dict:
+    """The study's ICM settings with `settings_over` on top, checked (StudyRefused naming settings)."""
+    if not isinstance(settings_over, dict):
+        raise StudyRefused("settings: expected an object of the ICM run's hyperparameters", "settings")
+    merged = {**(study.settings or {}), **settings_over}
+    try:
+        parse_config(merged)
+    except ConfigRefused as refusal:
+        raise StudyRefused(f"settings: {refusal.message}", "settings") from None
+    return merged
+
+
+def start_icm(study: Study, *, user, confirmed: bool = False, settings: dict | None = None) -> ElicitationRun:
+    """Start ICM over the study's train pool (start_run with exactly those examples) and link the run. A run
+    estimated above STUDIO_CONFIRM_RUN_SECONDS needs `confirmed` (StudyNeedsConfirmation otherwise, nothing
+    started), on every path: the page's checkbox, the API's confirm=true, the admin's action. `settings` (a
+    re-run after a canceled or failed run, or the first run) go over the study's ICM settings and are kept."""
     _require_admin(user)
     _refuse_unless(icm_step(study), "start_icm")
+    new = _new_settings(study, settings) if settings else None
     with transaction.atomic():
         locked = _locked(study)
         if locked.run_id and _job_state(locked.run) in (RUNNING, DONE):
             raise StudyRefused(f"the study's run #{locked.run_id} is already {locked.run.state}", kind="conflict")
-        run = start_run(locked.dataset, user=user, confirmed=confirmed, **_run_values(locked))
+        if new is not None:
+            locked.settings = new
+        try:
+            run = start_run(locked.dataset, user=user, confirmed=confirmed, **_run_values(locked))
+        except RunNeedsConfirmation as needs:
+            raise StudyNeedsConfirmation("The study's ICM run", needs.preview.estimate.text,
+                                         needs.preview.estimate.to_dict()) from None
         locked.run = run
-        locked.save(update_fields=["run"])
-        study.run = run
+        locked.save(update_fields=["run", "settings"])
+        study.run, study.settings = run, locked.settings
     return run
 
 
@@ -250,29 +298,79 @@ def evaluation_options(study: Study) -> dict:
     return options
 
 
-def evaluation_estimate(study: Study) -> str:
+@dataclass(frozen=True)
+class EvaluationCost:
+    seconds: float
+    tokens: float
+    prompts: int
+    tokens_per_second: float
+    throughput_source: str
+    text: str
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.seconds > float(settings.STUDIO_CONFIRM_RUN_SECONDS)
+
+    def to_dict(self) -> dict:
+        return {"seconds": round(self.seconds, 1), "tokens": int(self.tokens), "prompts": self.prompts,
+                "tokens_per_second": round(self.tokens_per_second, 1), "throughput_source": self.throughput_source,
+                "limit_seconds": float(settings.STUDIO_CONFIRM_RUN_SECONDS),
+                "needs_confirmation": self.needs_confirmation, "text": self.text}
+
+
+def evaluation_cost(*, test_ids, demo_pool, repeats: int, model: str) -> EvaluationCost:
     """A rough duration: prompts = test items × (2 zero-shot conditions + 3 many-shot × repeats), each many-shot
-    prompt as long as the demonstrations the model's context holds."""
-    n_test, pool = len(study.test_ids), evaluation_options(study)["demo_pool_ids"]
-    chars = [len(p) for p in Example.objects.filter(pk__in=list(pool) + list(study.test_ids)).values_list(
+    prompt as long as the demonstrations the model's context holds; at the throughput measured on this model's
+    earlier batches (the default when there are none)."""
+    n_test = len(test_ids)
+    chars = [len(p) for p in Example.objects.filter(pk__in=list(demo_pool) + list(test_ids)).values_list(
         "prompt", flat=True)]
     per = (sum(chars) / len(chars) / 4) if chars else 0
-    many_shot = min(per * (len(pool) + 1), MODEL_CONTEXT_TOKENS)
-    prompts_many = n_test * 3 * study.repeats
+    many_shot = min(per * (len(demo_pool) + 1), MODEL_CONTEXT_TOKENS)
+    prompts_many = n_test * 3 * repeats
     tokens = n_test * 2 * per + prompts_many * many_shot
-    seconds = tokens / max(float(settings.STUDIO_DEFAULT_TOKENS_PER_SECOND), 1e-9)
-    return (f"{about(seconds)} (rough: {n_test * 2 + prompts_many:,} prompts, {tokens_words(tokens)} tokens at "
-            f"{settings.STUDIO_DEFAULT_TOKENS_PER_SECOND} tokens/s)")
+    throughput = evaluation_throughput(model=model, device="auto")
+    rate = max(throughput.tokens_per_second, 1e-9)
+    seconds = tokens / rate
+    text = (f"{about(seconds)} (rough: {n_test * 2 + prompts_many:,} prompts, {tokens_words(tokens)} tokens at "
+            f"{rate:,.0f} tokens/s, {throughput.source()})")
+    return EvaluationCost(seconds, tokens, n_test * 2 + prompts_many, rate, throughput.source(), text)
 
 
-def start_study_evaluation(study: Study, *, user, enqueue: bool = True) -> Evaluation:
-    """Start the evaluation once the people's labels and the ICM run are done, and link it."""
+def study_evaluation_cost(study: Study) -> EvaluationCost:
+    return evaluation_cost(test_ids=study.test_ids, demo_pool=evaluation_options(study)["demo_pool_ids"],
+                           repeats=study.repeats, model=study.model)
+
+
+def evaluation_estimate(study: Study) -> str:
+    """The evaluation's rough duration in words (see evaluation_cost)."""
+    return study_evaluation_cost(study).text
+
+
+class StudyNeedsConfirmation(StudyRefused):
+    """A step's estimated duration is above settings.STUDIO_CONFIRM_RUN_SECONDS and the person starting it has not
+    confirmed it: nothing was started. `.extra["estimate"]` holds the estimate (the API's 409 body carries it)."""
+
+    def __init__(self, what: str, text: str, estimate: dict):
+        limit = duration_words(float(settings.STUDIO_CONFIRM_RUN_SECONDS))
+        super().__init__(f"{what} would take {text}. That is more than {limit} (STUDIO_CONFIRM_RUN_SECONDS): "
+                         "confirm to start it.", "confirm", kind="conflict")
+        self.extra = {"estimate": estimate}
+
+
+def start_study_evaluation(study: Study, *, user, enqueue: bool = True, confirmed: bool = False) -> Evaluation:
+    """Start the evaluation once the people's labels and the ICM run are done, and link it. One estimated above
+    STUDIO_CONFIRM_RUN_SECONDS needs `confirmed` (StudyNeedsConfirmation otherwise, nothing started)."""
     _require_admin(user)
     steps = study_steps(study)
     _refuse_unless(steps[2], "start_evaluation")
     if study.human_condition == Study.HumanCondition.PEOPLE and not steps[0].detail.get("labels"):
         raise StudyRefused("The evaluation cannot be started now: the people have labeled none of the study's items.",
                            kind="conflict")
+    if not confirmed:
+        cost = study_evaluation_cost(study)
+        if cost.needs_confirmation:
+            raise StudyNeedsConfirmation("The study's evaluation", cost.text, cost.to_dict())
     with transaction.atomic():
         locked = _locked(study)
         if locked.evaluation_id and _job_state(locked.evaluation) in (RUNNING, DONE):
