@@ -59,7 +59,7 @@ def _lock(example: Example, user=None) -> list[int]:
     writer of these examples, but not the key-share locks a finishing run's inserts hold on its examples (that
     run then waits for this label, never the other way round)."""
     if user is not None:  # a label's writes: one at a time per annotator (tallies.annotator_lock)
-        tallies.annotator_lock(example.dataset_id, example.split, user.pk)
+        tallies.annotator_lock(example.dataset_id, user.pk, example.split)
     tallies.share_lock(example.dataset_id)
     pair = tallies.pair_ids(example)
     list(Example.objects.select_for_update(no_key=True).filter(pk__in=pair).order_by("pk").values_list("pk"))
@@ -127,7 +127,7 @@ def skip(user, example: Example, seconds: float | None = None) -> Skip:
     seconds = check_seconds(seconds)
     now = timezone.now()
     with transaction.atomic():
-        _lock(example)
+        _lock(example, user)
         existing = Skip.objects.filter(annotator=user, example=example).first()
         if existing is not None:
             return existing

@@ -35,16 +35,18 @@ def share_lock(dataset_id: int) -> None:
             cur.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR KEY SHARE", [dataset_id])
 
 
-def annotator_lock(dataset_id: int, split: str, annotator_id: int) -> None:
-    """One write at a time per annotator and dataset, and per dataset for writes that may take an annotator
-    across the people's filter (see the module docstring). PostgreSQL advisory locks, released at commit."""
-    minimum = qualifying_minimum()
-    if connection.vendor != "postgresql" or minimum <= 1:
+def annotator_lock(dataset_id: int, annotator_id: int, split: str | None = None) -> None:
+    """One write at a time per annotator and dataset (their labels, skips, undos and claims), and, for a label in
+    `split` that may take them across the people's filter, one such write at a time per dataset (see the module
+    docstring). PostgreSQL advisory locks, released at commit; on SQLite the single writer serializes."""
+    if connection.vendor != "postgresql":
         return
+    minimum = qualifying_minimum()
     with connection.cursor() as cur:
         cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [-dataset_id, annotator_id])
-        n = annotator_counts(dataset_id, split).get(annotator_id, 0)
-        if minimum - 1 <= n <= minimum:
+        if split is None or minimum <= 1:
+            return
+        if minimum - 1 <= annotator_counts(dataset_id, split).get(annotator_id, 0) <= minimum:
             cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [-dataset_id, 0])
 
 
