@@ -38,3 +38,22 @@ class StudyCreateSerializer(serializers.Serializer):
     repeats = serializers.IntegerField(required=False)
     train_split = serializers.CharField(required=False)
     test_split = serializers.CharField(required=False)
+
+    def validate(self, attrs):
+        data = getattr(self, "initial_data", None)
+        unknown = sorted(set(data) - set(self.fields)) if hasattr(data, "keys") else []
+        if unknown:  # a misspelt option ("anotators") would otherwise be dropped and its default used
+            raise serializers.ValidationError({unknown[0]: f"Unknown option(s): {', '.join(unknown)} (allowed: "
+                                                           f"{', '.join(sorted(self.fields))})."})
+        return attrs
+
+
+ID_LISTS = ("icm_pool_ids", "people_train_ids", "test_ids")
+
+
+class StudyListSerializer(StudySerializer):
+    """A study in a list: its item id lists (up to the study's size each) only in the study itself."""
+
+    class Meta(StudySerializer.Meta):
+        fields = [f for f in StudySerializer.Meta.fields if f not in ID_LISTS]
+        read_only_fields = fields

@@ -7,11 +7,11 @@ from studio.services import access, policies, studies
 
 from ..base import AdminWrites, StudioAPIMixin
 from ..pagination import NewestFirst
-from ..serializers.studies import StudyCreateSerializer, StudySerializer
+from ..serializers.studies import StudyCreateSerializer, StudyListSerializer, StudySerializer
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Studies on datasets you review"),
+    list=extend_schema(summary="Studies on datasets you review (without their item id lists)"),
     retrieve=extend_schema(summary="One study, with its items"),
 )
 class StudyViewSet(StudioAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
@@ -20,6 +20,9 @@ class StudyViewSet(StudioAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
     pagination_class = NewestFirst
     policy = policies.studies
     permission_classes = StudioAPIMixin.permission_classes + [AdminWrites]
+
+    def get_serializer_class(self):
+        return StudyListSerializer if self.action == "list" else StudySerializer
 
     def get_queryset(self):
         return (Study.objects.filter(dataset__in=access.reviewable_datasets(self.request.user))

@@ -31,7 +31,7 @@ def _word(value: bool) -> str:
 def _check_example(user, example: Example) -> Dataset:
     dataset = example.dataset
     require_annotator(user, dataset)
-    if not queue_examples(dataset).filter(pk=example.pk).exists():
+    if not queue_examples(dataset, user).filter(pk=example.pk).exists():  # this user's queue (a study's scope)
         raise AnnotationError(f"Example {example.pk} is not in the annotation queue of '{dataset.slug}'.",
                               "example", kind="not_found")
     return dataset
