@@ -71,3 +71,30 @@ def test_list_responses_leave_out_the_item_id_lists(study, admin_user):
     assert rows and not {"icm_pool_ids", "people_train_ids", "test_ids"} & set(rows[0])
     one = _api(admin_user).get(f"/api/studies/{study.pk}/").json()
     assert one["test_ids"] == study.test_ids and one["people_train_ids"] == study.people_train_ids
+
+
+def test_an_open_study_sends_no_id_lists_with_the_labeling_pages_queries(study, admin_user, client):
+    """Every annotation request asks the queue; it read the study's items as a list of ids sent with each query
+    (up to 200,000: annotation pages several times slower while labeling was open). Now the database reads them
+    from the study's row."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    open_labeling(study, user=admin_user)
+    client.force_login(study.annotators.get(username="person0"))
+    base = f"/annotate/{study.dataset.slug}"
+    with CaptureQueriesContext(connection) as queries:
+        shown = client.post(f"{base}/next/").json()["example"]
+        saved = client.post(f"{base}/label/", {"example": shown["id"], "label": True, "seconds": 1},
+                            content_type="application/json")
+        page = client.get(f"{base}/")
+    assert saved.status_code == 201 and page.status_code == 200
+    assert shown["id"] in study.people_item_ids
+    id_list = re.compile(r"IN \((?:\s*\d+\s*,){10,}")
+    assert not [q["sql"][:200] for q in queries.captured_queries if id_list.search(q["sql"])]
+    client.force_login(admin_user)  # the study page's poll counts the same items
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/studies/{study.pk}/state.json").status_code == 200
+    assert not [q["sql"][:200] for q in queries.captured_queries if id_list.search(q["sql"])]
