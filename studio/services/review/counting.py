@@ -221,10 +221,11 @@ def count_stored(dataset: Dataset, split: str, cells, sources: list[Source], pai
     split (count_everything); a filter that leaves nobody means no people's votes."""
     annotators = eligible_annotators(dataset, split, min_labels)
     if annotators is None or not any(s.kind == "people" for s in sources):
-        return count_from_tallies(cells, sources, pair_sources)
+        return {**count_from_tallies(cells, sources, pair_sources), "people_ref": (Kind.PEOPLE, 0)}
     if min_labels == tallies.qualifying_minimum():
-        return count_from_tallies(cells, sources, pair_sources, people_filter=min_labels)
-    counts = count_from_tallies(cells, sources, pair_sources)
+        return {**count_from_tallies(cells, sources, pair_sources, people_filter=min_labels),
+                "people_ref": (Kind.QUALIFIED, min_labels)}
+    counts = {**count_from_tallies(cells, sources, pair_sources), "people_ref": None}  # counted below
     if annotators:
         sub = count_everything(dataset, split, sources, pair_sources, people_annotators=annotators)
     else:  # nobody passes: the majority of no votes labels nothing

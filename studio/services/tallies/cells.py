@@ -56,9 +56,11 @@ def fixed_sources(example_id: int, split: str) -> list[tuple[int, int, bool]]:
     gold = GoldLabel.objects.filter(example_id=example_id).values_list("label", flat=True).first()
     runs = (ElicitedLabel.objects.filter(example_id=example_id, label__isnull=False,
                                          run__state=ElicitationRun.State.COMPLETED)
-            .filter(Q(run__split="") | Q(run__split=split)).values_list("run_id", "label"))
+            .filter(Q(run__split="") | Q(run__split=split)).values_list("run_id", "label", "kind"))
     sources = [(Kind.GOLD, 0, bool(gold))] if gold is not None else []
-    return sources + [(Kind.RUN, run_id, bool(label)) for run_id, label in runs]
+    filled = ElicitedLabel.Kind.FILLED
+    return sources + [(Kind.RUN, run_id, bool(label)) for run_id, label, _ in runs] + \
+        [(Kind.RUN_FILLED, run_id, bool(label)) for run_id, label, kind in runs if kind == filled]
 
 
 def example_cells(example_id: int, split: str, *, fixed=None, humans=None, twin: int | None = None,
