@@ -8,16 +8,20 @@ views, templates): the dashboard; the first page of the disagreement table (ICM 
 majority) sorted by the model's confidence and by the people's agreement, and a page deep into each
 (reached by following the keyset cursor); and, through the annotation services, "next example" and one
 label write for newcomers on the dataset (overlap 6, so every example still needs a label); and a trivial
-page (the login form) as the baseline measured in the same run. Medians of --repeat after a warm-up.
+page (the login form) as the baseline measured in the same run. Medians of --repeat after a warm-up. The
+dashboard is timed after those newcomers labeled, each below REVIEW_MIN_ANNOTATOR_LABELS (the people's filter
+then leaves them out, as at the start of every study), and again on a comparison dataset (pairs of twins, both
+orders; --pairs-size examples, default a tenth of the size) with the same five annotators and newcomers.
 
 It works in its own PostgreSQL database, created and dropped here: REVIEW_BENCH_DATABASE_URL, else the
 server of DATABASE_URL with the database name `icm_bench_review`, else postgres@127.0.0.1:5432.
 
-    .venv/bin/python benchmarks/review_scale.py [--sizes 1000000] [--repeat 7] [--keep]
+    .venv/bin/python benchmarks/review_scale.py [--sizes 1000000] [--repeat 7] [--keep] [--smoke]
 
-The last line reads: review_scale n=N dashboard_ms=D disagreements_ms=G agreement_sorted_ms=A
-next_example_ms=X label_write_ms=W (targets at 1,000,000: D < 1000, G < 300, A < 300, X < 50, W < 30).
-Needs `make install` only. --smoke (or BENCH_SMOKE=1): 500 examples, 2 repeats, 1 deep page; seconds.
+Needs `make install` only. --smoke (or BENCH_SMOKE=1): the same code paths at 2,000 examples, in seconds. The last line reads:
+review_scale n=N dashboard_ms=D disagreements_ms=G agreement_sorted_ms=A next_example_ms=X label_write_ms=W
+pairs_n=P dashboard_pairs_ms=DP trivial_ms=T (targets at 1,000,000: D < 1000, G < 300, A < 300, X < 50,
+W < 30; DP < 1000).
 """
 from __future__ import annotations
 
@@ -163,6 +167,60 @@ def seed(n: int, users, rng: random.Random):
     return ds, runs, rebuild_s
 
 
+def seed_pairs(n: int, users, rng: random.Random):
+    """A comparison dataset of n examples (n // 2 pairs, both orders): gold, one completed run, and each of
+    `users` judging every pair once, in one order (the other order's label is implied, tallies/twins.py)."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from studio.models import Dataset, ElicitationRun, ElicitedLabel, Example, GoldLabel, HumanLabel, Membership
+    from studio.services import tallies
+
+    ds = Dataset.objects.create(name=f"pairs-{n}", slug=f"pairs-{n}", task_type=Dataset.TaskType.COMPARISON,
+                                consistency=Dataset.Consistency.COMPARISON, prompt_template=TEMPLATE,
+                                display_fields=["text"], annotation_overlap=6, annotation_split="test")
+    Membership.objects.bulk_create([Membership(user=u, dataset=ds, role=Membership.Role.ANNOTATOR) for u in users])
+    pairs = n // 2
+    first = [rng.random() < 0.5 for _ in range(pairs)]  # gold of the A>B order; B>A is its negation
+    run = ElicitationRun.objects.create(dataset=ds, split="test", state=ElicitationRun.State.COMPLETED,
+                                        fingerprint=f"pairs-{n}", finished_at=timezone.now(), example_count=n)
+    now = timezone.now().isoformat()
+    with transaction.atomic(), connection.cursor() as wrapper:
+        cur = wrapper.cursor
+
+        def example_lines():
+            for i in range(pairs):
+                text = " ".join(rng.choice(WORDS) for _ in range(14))
+                for j, key in enumerate(("A>B", "B>A")):
+                    prompt = TEMPLATE.format(text=text).replace("\n", "\\n")
+                    yield (f"{ds.pk}\tp{i}-{j}\ttest\t{2 * i + j}\t{json.dumps({'text': text})}\t{prompt}\t"
+                           f"pair-{i}\t{key}\t0\t0\t0\t0")
+
+        _copy(cur, Example, ["dataset", "external_id", "split", "position", "fields", "prompt", "group", "key",
+                             "people_true", "people_false", "crowd_true", "crowd_false"], example_lines())
+        cur.execute(f"SELECT id FROM {Example._meta.db_table} WHERE dataset_id = %s ORDER BY position", [ds.pk])
+        ids = [row[0] for row in cur.fetchall()]
+        gold = [first[i // 2] if i % 2 == 0 else not first[i // 2] for i in range(2 * pairs)]
+        _copy(cur, GoldLabel, ["example", "label"], (f"{ids[i]}\t{_b(gold[i])}" for i in range(2 * pairs)))
+        _copy(cur, ElicitedLabel, ["run", "example", "label", "score", "kind", "batch"],
+              (f"{run.pk}\t{ids[i]}\t{_b(gold[i] if rng.random() < 0.75 else not gold[i])}\t1.0\telicited\t0"
+               for i in range(2 * pairs)))
+        for u, acc in zip(users, ANNOTATOR_ACCURACY):
+            def label_lines(u=u, acc=acc):
+                for p in range(pairs):
+                    i = 2 * p + (tallies.chosen_order(u.pk, ds.pk, f"pair-{p}", [0, 1]) == 1)
+                    label = gold[i] if rng.random() < acc else not gold[i]
+                    yield f"{ids[i]}\t{u.pk}\tannotator\t{_b(label)}\t{rng.uniform(2, 30):.2f}\t{now}"
+            _copy(cur, HumanLabel, ["example", "annotator", "source", "label", "seconds_spent", "created_at"],
+                  label_lines())
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+    tallies.rebuild(ds)  # also sets the vote columns, implied votes included
+    with connection.cursor() as cur:
+        cur.execute("VACUUM ANALYZE")
+    return ds
+
+
 def timed(client, url: str, repeat: int) -> tuple[float, object]:
     response = client.get(url)  # warm-up
     assert response.status_code == 200, (url, response.status_code, response.content[:500])
@@ -211,12 +269,14 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000000")
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--deep-pages", type=int, default=5, help="pages to follow before timing a deep page")
+    parser.add_argument("--pairs-size", type=int, default=0,
+                        help="examples of the comparison dataset (default: a tenth of the largest size)")
     parser.add_argument("--keep", action="store_true", help="leave the benchmark database in place")
     from benchmarks._support import smoke
 
     smoke.add_flag(parser)
     args = parser.parse_args()
-    smoke.apply(parser, args, sizes="500", repeat=2, deep_pages=1)  # the seeded evaluation needs 500
+    smoke.apply(parser, args, sizes="2000", repeat=2, deep_pages=1)
     sizes = [int(s) for s in args.sizes.split(",")]
 
     url = bench_database_url()
@@ -255,18 +315,30 @@ def main() -> None:
             Membership.objects.bulk_create([Membership(user=u, dataset=ds, role=Membership.Role.ANNOTATOR)
                                             for u in newcomers])
             trivial, _ = timed(client, "/accounts/login/", args.repeat)
+            nxt, write = _annotation(ds, newcomers, args.repeat)  # newcomers label first, below the minimum
+            below = review.dashboard(ds, "test", with_curves=False)["annotators_below_minimum"]
+            assert below == len(newcomers), below
             dash, _ = timed(client, f"/review/{ds.slug}/?split=test", args.repeat)
             a = f"run:{runs[0].pk}"
             base = f"/review/{ds.slug}/disagreements/?split=test&a={a}&b=people"
             conf, conf_deep = _deep(client, review, ds, base, "confidence", a, args.deep_pages, args.repeat)
             agree, agree_deep = _deep(client, review, ds, base, "agreement", a, args.deep_pages, args.repeat)
-            nxt, write = _annotation(ds, newcomers, args.repeat)
             trivial_after, _ = timed(client, "/accounts/login/", args.repeat)
             trivial = statistics.median([trivial, trivial_after])
             row = (n, dash, conf, conf_deep, agree, agree_deep, nxt, write, trivial)
             results.append(row)
             print(f"{n:>8} {seed_s:>7.1f} {rebuild_s:>9.1f} {dash:>9.1f} {conf:>8.1f} {conf_deep:>9.1f} "
                   f"{agree:>8.1f} {agree_deep:>10.1f} {nxt:>7.2f} {write:>7.2f} {trivial:>7.2f}", flush=True)
+
+        pairs_n = args.pairs_size or max(2, max(sizes) // 10)
+        pairs = seed_pairs(pairs_n, users, rng)
+        Membership.objects.bulk_create([Membership(user=u, dataset=pairs, role=Membership.Role.ANNOTATOR)
+                                        for u in newcomers])
+        _annotation(pairs, newcomers, args.repeat)
+        below = review.dashboard(pairs, "test", with_curves=False)["annotators_below_minimum"]
+        assert below == len(newcomers), below
+        dash_pairs, _ = timed(client, f"/review/{pairs.slug}/?split=test", args.repeat)
+        print(f"comparison dataset n={pairs_n}: dashboard {dash_pairs:.1f} ms (newcomers below the minimum)")
 
         n0, d0, c0 = results[0][:3]
         print("\nagainst the trivial page measured in the same run (time ratios), and growth against the smallest size:")
@@ -276,9 +348,10 @@ def main() -> None:
                   f"write/trivial {write / trivial:.1f}  deep/first page {conf_deep / conf:.2f} (confidence) "
                   f"{agree_deep / agree:.2f} (agreement)  size x{n / n0:.0f}: dashboard x{dash / d0:.1f} "
                   f"disagreements x{conf / c0:.1f}")
-        n, dash, conf, _, agree, _, nxt, write, _ = results[-1]
+        n, dash, conf, _, agree, _, nxt, write, trivial = results[-1]
         print(f"review_scale n={n} dashboard_ms={dash:.1f} disagreements_ms={conf:.1f} agreement_sorted_ms={agree:.1f} "
-              f"next_example_ms={nxt:.1f} label_write_ms={write:.1f}")
+              f"next_example_ms={nxt:.1f} label_write_ms={write:.1f} pairs_n={pairs_n} "
+              f"dashboard_pairs_ms={dash_pairs:.1f} trivial_ms={trivial:.1f}")
     finally:
         from django.db import connections
 

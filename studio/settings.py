@@ -67,13 +67,21 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",  # answers a locked-out login with 429
 ]
 
-# --- Logins: too many wrong passwords for one username from one address lock that pair out for a while ---
+# --- Logins: too many wrong passwords for one username from one address lock that pair out for a while,
+# and too many from one address across usernames lock that address (studio.auth_backends) ---
 AUTHENTICATION_BACKENDS = ["studio.auth_backends.LoginThrottle", "django.contrib.auth.backends.ModelBackend"]
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False  # no "AXES: BEGIN version ..." line at every process start (lock-outs are still logged)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # failures while locked out do not extend the lock
+# one client address across every username (spraying): studio.auth_backends.LoginThrottle
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 30)
+# The client's address: REMOTE_ADDR, or behind this many proxies that append to X-Forwarded-For, the address
+# the outermost one saw (studio.client_ip). 0 unless every request comes through exactly that many proxies.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "studio.client_ip.client_ip"
 
 # --- Mail: the password reset flow is routed only when EMAIL_HOST is set (studio/views/auth_urls.py) ---
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
@@ -109,8 +117,15 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # Several processes (web + worker) share the file: wait for locks instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
+    # Several processes (web + worker) and the web server's threads share the file: writers queue instead of
+    # failing with "database is locked". WAL lets readers go on while one writes; every transaction takes the
+    # write lock when it begins (BEGIN IMMEDIATE), so none fails trying to upgrade a read to a write; and a
+    # writer waits up to SQLITE_BUSY_SECONDS for the lock.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "timeout": env_int("SQLITE_BUSY_SECONDS", 60),
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    })
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -112,3 +112,10 @@ class EvaluationAdmin(PolicyAdmin):
     policy = policies.evaluations
     list_display = ["id", "dataset", "state", "created_by", "created_at", "finished_at"]
     list_filter = ["state", "dataset"]
+
+    # an evaluation's results are what the worker measured: shown, never edited or written by hand here
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

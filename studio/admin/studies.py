@@ -46,6 +46,9 @@ class StudyAddForm(forms.ModelForm):
         return data
 
 
+ID_LISTS = ("icm_pool_ids", "people_train_ids", "test_ids")
+
+
 @admin.register(Study)
 class StudyAdmin(PolicyAdmin):
     policy = policies.studies
@@ -65,13 +68,20 @@ class StudyAdmin(PolicyAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return StudyAddForm.Meta.fields
-        return super().get_fields(request, obj)
+        # the item id lists (up to 100,000 each) are counted here, listed on the study page and in the API
+        return [f for f in super().get_fields(request, obj) if f not in ID_LISTS] + ["items"]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
         editable = {"name", "annotators", "repeats", "model", "settings"}
-        return [f.name for f in Study._meta.fields if f.name not in editable] + ["page"]
+        return [f.name for f in Study._meta.fields if f.name not in editable and f.name not in ID_LISTS] + \
+            ["page", "items"]
+
+    @admin.display(description="items")
+    def items(self, obj):
+        return (f"ICM pool {len(obj.icm_pool_ids):,}, people's train items {len(obj.people_train_ids):,}, "
+                f"test items {len(obj.test_ids):,}")
 
     def save_model(self, request, obj, form, change):
         if not change:

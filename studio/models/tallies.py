@@ -7,7 +7,10 @@ A row is one cell, identified by (dataset, split, a, b) where a source is (kind,
 - a pair cell: a < b (by (kind, ref)); n = examples where a says a_label and b says b_label;
 - a vote histogram cell: a_kind = VOTES_PEOPLE / VOTES_CROWD, a_ref = False votes, b_ref = True votes
   (b_kind NONE, labels False); n = examples with exactly those votes (0 / 0 included, so the people's
-  histogram also counts the split's examples).
+  histogram also counts the split's examples);
+- the people's filter (the dashboard's "annotators with at least N labels", N = REVIEW_MIN_ANNOTATOR_LABELS):
+  source QUALIFIED (ref = N) and histogram VOTES_QUALIFIED count only the votes of annotators with at least N
+  labels in the split; an annotator crossing N adds their votes once (studio.services.tallies.keeping).
 """
 from django.db import models
 
@@ -23,6 +26,9 @@ class Tally(models.Model):
         CROWD_VOTER = 6, "one crowd vote position (ref = position; counted, never paired)"
         VOTES_PEOPLE = 7, "histogram of annotator votes"
         VOTES_CROWD = 8, "histogram of crowd votes"
+        QUALIFIED = 9, "people's majority among annotators with at least ref labels in the split"
+        VOTES_QUALIFIED = 10, "histogram of the votes of annotators with at least the minimum labels"
+        RUN_FILLED = 11, "an ICM run's filled labels only (ref = run id): the dashboard's by-kind rows"
 
     dataset = models.ForeignKey("studio.Dataset", on_delete=models.CASCADE, related_name="+")
     split = models.CharField(max_length=20)

@@ -15,12 +15,13 @@ def dataset_overview(user, datasets):
         n_completed_runs=Count("runs", filter=Q(runs__state="completed"), distinct=True),
     )
     for ds in qs:
+        reviewer = ds.pk in review  # runs are the reviewers' business: annotators are not told how many
         rows.append(
             {
                 "dataset": ds,
                 "n_examples": ds.n_examples,
-                "n_runs": ds.n_runs,
-                "n_completed_runs": ds.n_completed_runs,
+                "n_runs": ds.n_runs if reviewer else None,
+                "n_completed_runs": ds.n_completed_runs if reviewer else None,
                 "can_annotate": ds.pk in annotate,
                 "can_review": ds.pk in review,
             }

@@ -118,7 +118,29 @@ def test_names_and_paths_inside_the_models_dir_are_accepted(sst2_dataset, admin_
     run = runs.start_run(sst2_dataset, user=admin_user, model="org/model", config=FAST_CONFIG)
     assert run.model == str((tmp_path / "org" / "model").resolve())
     run = runs.start_run(sst2_dataset, user=admin_user, model="gpt2", config={**FAST_CONFIG, "seed": 1})
-    assert run.model == "gpt2"
+    assert run.model == str((tmp_path / "gpt2").resolve())  # a plain name too is looked up there, nowhere else
+    run = runs.start_run(sst2_dataset, user=admin_user, model="smollm2", config={**FAST_CONFIG, "seed": 2})
+    assert run.model == "smollm2"
+
+
+@pytest.mark.parametrize("name", ["studio", "manage.py", "tests"])
+def test_a_plain_name_never_reaches_the_workers_directory_and_fails_with_one_message(settings, tmp_path, name,
+                                                                                     monkeypatch):
+    """Names of things in the worker's working directory (the repository here) are looked up in the models
+    directory; a missing model and one that cannot be loaded fail alike, listing nothing."""
+    from studio.services.engine_port import model_cache
+
+    settings.STUDIO_MODELS_DIR = tmp_path
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "weights.txt").write_text("not a model")
+    monkeypatch.setattr(model_cache, "_models", {})
+    messages = set()
+    for model in (name, "broken"):
+        with pytest.raises(Exception) as failed:
+            engine_port.get_backend(model=model, kind="hf", device="cpu")
+        messages.add(str(failed.value).replace(repr(model), "MODEL"))
+    assert messages == {"model MODEL was not found in the models directory (STUDIO_MODELS_DIR) or is not a "
+                        "model this worker can load"}
 
 
 @pytest.mark.parametrize("field, value, message", [

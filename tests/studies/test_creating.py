@@ -91,7 +91,7 @@ def test_alpaca_template_uses_the_crowd_votes(admin_user):
     ("blog-gender", {"settings": {"bogus": 1}}, "settings", "not an engine hyperparameter"),
     ("blog-gender", {"test_split": "dev"}, "test_split", "has no split 'dev'"),
     ("blog-gender", {"test_split": "train"}, "test_split", "must differ"),
-    ("blog-gender", {"repeats": 0}, "repeats", "from 1 to 20"),
+    ("blog-gender", {"repeats": 0}, "repeats", "from 1 to 10"),
     ("blog-gender", {"colour": "red"}, "colour", "not a study setting"),
 ])
 def test_bad_values_are_refused_naming_the_field_and_write_nothing(admin_user, django_user_model, template,

@@ -43,6 +43,14 @@ class StudyCreateSerializer(serializers.Serializer):
                                      help_text="Whose values blank fields take: the paper's, or the reduced design "
                                      "the bundled model on a CPU finishes (GET /api/studies/designs/ estimates both).")
 
+    def validate(self, attrs):
+        data = getattr(self, "initial_data", None)
+        unknown = sorted(set(data) - set(self.fields)) if hasattr(data, "keys") else []
+        if unknown:  # a misspelt option ("anotators") would otherwise be dropped and its default used
+            raise serializers.ValidationError({unknown[0]: f"Unknown option(s): {', '.join(unknown)} (allowed: "
+                                                           f"{', '.join(sorted(self.fields))})."})
+        return attrs
+
 
 class StudyStartSerializer(serializers.Serializer):
     confirm = serializers.BooleanField(default=False, help_text="Start it even when its estimate is above "
@@ -57,3 +65,14 @@ class StudyDesignsQuery(serializers.Serializer):
 class StudyIcmStartSerializer(StudyStartSerializer):
     settings = serializers.DictField(required=False, help_text="ICM hyperparameters over the study's, kept (a re-run "
                                      "after a canceled or failed run with other settings).")
+
+
+ID_LISTS = ("icm_pool_ids", "people_train_ids", "test_ids")
+
+
+class StudyListSerializer(StudySerializer):
+    """A study in a list: its item id lists (up to the study's size each) only in the study itself."""
+
+    class Meta(StudySerializer.Meta):
+        fields = [f for f in StudySerializer.Meta.fields if f not in ID_LISTS]
+        read_only_fields = fields

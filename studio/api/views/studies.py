@@ -19,7 +19,7 @@ from ..base import AdminWrites, StudioAPIMixin
 from ..pagination import NewestFirst
 from ..schema import ERROR
 from ..serializers.studies import (StudyCreateSerializer, StudyDesignsQuery, StudyIcmStartSerializer,
-                                   StudySerializer, StudyStartSerializer)
+                                   StudyListSerializer, StudySerializer, StudyStartSerializer)
 
 
 class _FileRenderer(BaseRenderer):
@@ -53,7 +53,7 @@ def _download(body, content_type: str, filename: str) -> HttpResponse:
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Studies on datasets you review"),
+    list=extend_schema(summary="Studies on datasets you review (without their item id lists)"),
     retrieve=extend_schema(summary="One study, with its items"),
 )
 class StudyViewSet(StudioAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
@@ -62,6 +62,9 @@ class StudyViewSet(StudioAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
     pagination_class = NewestFirst
     policy = policies.studies
     permission_classes = StudioAPIMixin.permission_classes + [AdminWrites]
+
+    def get_serializer_class(self):
+        return StudyListSerializer if self.action == "list" else StudySerializer
 
     def get_queryset(self):
         return (Study.objects.filter(dataset__in=access.reviewable_datasets(self.request.user))

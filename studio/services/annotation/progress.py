@@ -1,9 +1,12 @@
 """Progress shown on the labeling page: the annotator's own counts and the dataset's completion.
 Counts only: no label values, so nothing about what anyone else answered. Read from the tallies (kept on
 write): a few dozen rows however large the pool."""
-from studio.models import Dataset, Example, HumanLabel, Skip
+from django.db.models import Count, Sum, Value
+from django.db.models.functions import Least
+
+from studio.models import Dataset, HumanLabel, Skip
 from studio.services import tallies
-from studio.services.studies.queue_scope import open_study
+from studio.services.studies.queue_scope import open_study, queue_items
 
 from .queue import queue_examples
 
@@ -11,19 +14,18 @@ from .queue import queue_examples
 def _study_progress(user, dataset: Dataset, study) -> dict:
     """While a study's labeling is open: the counts over its people items (a comparison pair counted once)."""
     k = dataset.annotation_overlap
-    rows = Example.objects.filter(dataset=dataset, pk__in=study.people_item_ids).values_list("pk", "group", "people_votes")
+    items = queue_items(dataset)  # the study's items, read from its row in the database (never an id list)
     if tallies.has_twins(dataset):
-        seen, kept = set(), []
-        for pk, group, votes in rows:
+        seen, rows = set(), []
+        for pk, group, votes in items.values_list("pk", "group", "people_votes"):
             if not group or group not in seen:
-                kept.append((pk, group, votes))
+                rows.append((pk, group, votes))
                 seen.add(group)
-        rows = kept
-    rows = list(rows)
-    n_examples = len(rows)
-    labels = sum(min(v, k) for _, _, v in rows)
+        n_examples, labels = len(rows), sum(min(v, k) for _, _, v in rows)
+    else:  # counted in the database
+        totals = items.aggregate(n=Count("pk"), labels=Sum(Least("people_votes", Value(k))))
+        n_examples, labels = totals["n"], totals["labels"] or 0
     needed = n_examples * k
-    items = Example.objects.filter(dataset=dataset, pk__in=study.people_item_ids)
     return {
         "mine": HumanLabel.objects.filter(annotator=user, example__in=items).count(),
         "skipped": Skip.objects.filter(annotator=user, example__in=items).count(),

@@ -5,7 +5,9 @@ Every path that claims or labels an example first locks that example's row (SELE
 re-counts in a fresh statement, so two transactions can never both take the last slot. Candidates are found
 through the example's vote count (kept on write, see studio.services.tallies), never by recounting. Handing out skips
 rows another transaction holds (SKIP LOCKED) instead of queueing behind it. On SQLite (the embedded demo)
-row locks are no-ops and the database's single writer serializes the writes instead.
+row locks are no-ops and the database's single writer serializes the writes instead (every transaction
+begins IMMEDIATE, see settings). An annotator holds at most one unexpired claim per dataset: their "next"
+requests (and labels) run one at a time (tallies.annotator_lock), and a second "next" returns the held one.
 
 Pairs: the two orders of one comparison (twins, see studio.services.tallies.twins) are one item. A person is
 shown one order, picked by a hash of (person, pair), never both; the other order's label is implied. So the
@@ -121,8 +123,11 @@ def claim_ttl(dataset: Dataset) -> timedelta:
 
 
 def claim_for(user, example: Example, now) -> AnnotationClaim:
-    """Reserve `example` for `user` from now on (call under the example's row lock)."""
+    """Reserve `example` for `user` from now on (call under the example's row lock); their other claims on the
+    dataset go (one held example per annotator and dataset)."""
     ttl = claim_ttl(example.dataset)
+    AnnotationClaim.objects.filter(annotator=user, example__dataset_id=example.dataset_id).exclude(
+        example=example).delete()
     claim, _ = AnnotationClaim.objects.update_or_create(
         annotator=user, example=example, defaults={"claimed_at": now, "expires_at": now + ttl}
     )
@@ -143,9 +148,9 @@ def _held(user, dataset: Dataset, now) -> Example | None:
         if annotator_labels().filter(example_id__in=pair).count() >= dataset.annotation_overlap:
             claim.delete()  # overlap was lowered under it: the example is done
             continue
-        claim.expires_at = now + claim_ttl(dataset)
-        claim.save(update_fields=["expires_at"])
-        return claim.example
+        # an UPDATE that may find no row: a label or a skip took the claim meanwhile (then look further)
+        if AnnotationClaim.objects.filter(pk=claim.pk).update(expires_at=now + claim_ttl(dataset)):
+            return claim.example
     return None
 
 
@@ -180,11 +185,14 @@ def next_example(user, dataset: Dataset) -> Example | None:
         return None
     for attempt in range(ATTEMPTS):
         now = timezone.now()
-        held = _held(user, dataset, now)
-        if held is not None:
-            return held
         locked_out = False
         with transaction.atomic():
+            # one "next" at a time per annotator (and none beside their label): a second request finds the
+            # first one's claim and returns the same example, so nobody holds more than one
+            tallies.annotator_lock(dataset.pk, user.pk)
+            held = _held(user, dataset, now)
+            if held is not None:
+                return held
             rows = list(_candidates(user, dataset, now).values_list("pk", "group", "twin")[:CANDIDATE_BATCH])
             if not rows:
                 return None

@@ -31,7 +31,7 @@ def _word(value: bool) -> str:
 def _check_example(user, example: Example) -> Dataset:
     dataset = example.dataset
     require_annotator(user, dataset)
-    if not queue_examples(dataset).filter(pk=example.pk).exists():
+    if not queue_examples(dataset, user).filter(pk=example.pk).exists():  # this user's queue (a study's scope)
         raise AnnotationError(f"Example {example.pk} is not in the annotation queue of '{dataset.slug}'.",
                               "example", kind="not_found")
     return dataset
@@ -53,11 +53,13 @@ def _time_spent(client_seconds: float | None, claim: AnnotationClaim, now) -> fl
     return round(min(value, MAX_SECONDS), 3)
 
 
-def _lock(example: Example) -> list[int]:
+def _lock(example: Example, user=None) -> list[int]:
     """The row locks of the example and its twin (in id order, as the queue takes them), after the dataset's
     tally share lock (tallies.keeping's order); returns their ids. NO KEY UPDATE still excludes every other
     writer of these examples, but not the key-share locks a finishing run's inserts hold on its examples (that
     run then waits for this label, never the other way round)."""
+    if user is not None:  # a label's writes: one at a time per annotator (tallies.annotator_lock)
+        tallies.annotator_lock(example.dataset_id, user.pk, example.split)
     tallies.share_lock(example.dataset_id)
     pair = tallies.pair_ids(example)
     list(Example.objects.select_for_update(no_key=True).filter(pk__in=pair).order_by("pk").values_list("pk"))
@@ -88,7 +90,7 @@ def submit_label(user, example: Example, label: bool, seconds: float | None = No
     seconds = check_seconds(seconds)
     now = timezone.now()
     with transaction.atomic():
-        pair = _lock(example)
+        pair = _lock(example, user)
         existing = HumanLabel.objects.filter(annotator=user, example=example).first()
         if existing is not None:
             if existing.label != label:
@@ -125,7 +127,7 @@ def skip(user, example: Example, seconds: float | None = None) -> Skip:
     seconds = check_seconds(seconds)
     now = timezone.now()
     with transaction.atomic():
-        _lock(example)
+        _lock(example, user)
         existing = Skip.objects.filter(annotator=user, example=example).first()
         if existing is not None:
             return existing
@@ -150,7 +152,7 @@ def undo_last(user, dataset: Dataset, *, label_ids=None) -> Undone:
         raise AnnotationError("Nothing to undo: you have no label from this session left.", kind="conflict")
     now = timezone.now()
     with transaction.atomic():
-        _lock(last.example)
+        _lock(last.example, user)
         with tallies.keeping(last.example):
             deleted, _ = HumanLabel.objects.filter(pk=last.pk).delete()
             if not deleted:

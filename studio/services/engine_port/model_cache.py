@@ -39,6 +39,16 @@ def get_backend(*, model: str, kind: str, device: str, base_url: str | None = No
             check_base_url(base_url or "")
             options["allowed_hosts"] = allowed_hosts()  # the client checks every request's host too
         log.info("loading model %s (%s on %s)", model, kind, device)
-        backend = load_backend(model=model, kind=kind, device=device, base_url=base_url or None, **options)
+        try:
+            backend = load_backend(model=model, kind=kind, device=device, base_url=base_url or None, **options)
+        except Exception as exc:
+            if kind == "openai" or is_bundled(model):
+                raise
+            # one message whether it is missing or not a model: nothing about what the folder holds
+            log.warning("loading model %s failed: %s", model, exc)
+            from elicitation.errors import ElicitationError
+
+            raise ElicitationError(f"model {key[0][:200]!r} was not found in the models directory "
+                                   "(STUDIO_MODELS_DIR) or is not a model this worker can load") from None
         _models[key] = backend
         return backend, False

@@ -29,10 +29,18 @@ def is_path(model: str) -> bool:
     return "/" in model or os.sep in model or model.startswith((".", "~"))
 
 
+def known_models() -> set[str]:
+    """Model names that are not paths: the bundled ones and the deployment's default (STUDIO_MODEL)."""
+    from elicitation.models import BUNDLED  # light: no torch
+
+    return {*BUNDLED, settings.STUDIO_MODEL}
+
+
 def check_model(model: str) -> str:
-    """A plain name (no slash: smollm2, the bundled model, among them) is kept as is; a path must resolve inside STUDIO_MODELS_DIR
-    and comes back absolute. The refusal never says whether the path exists."""
-    if not is_path(model):  # a name: the bundled smollm2, or a model name the worker resolves
+    """A known name (smollm2, the bundled model; STUDIO_MODEL) is kept as is; anything else, a plain name too, is
+    a path inside STUDIO_MODELS_DIR and comes back absolute (never a name resolved against the worker's working
+    directory). The refusal never says whether the path exists; neither does a failed load (model_cache)."""
+    if model in known_models():
         return model
     root = Path(settings.STUDIO_MODELS_DIR).resolve()
     resolved = (root / Path(model).expanduser()).resolve()  # an absolute path replaces root

@@ -32,6 +32,16 @@ def too_big(what: str, limit: int, setting: str) -> str:
 
 
 MAX_DEPTH = 100  # lists/objects inside one record
+MAX_NUMBER_DIGITS = 4000  # Python refuses to read or print integers of more than 4,300 digits
+
+
+class HugeNumber(str):
+    """A JSON integer too long to be a number here, kept as its text until check_record names its field."""
+
+
+def parse_int(text: str):
+    """json's parse_int: an int, or a HugeNumber beyond MAX_NUMBER_DIGITS (refused by check_record)."""
+    return HugeNumber(text) if len(text.lstrip("-")) > MAX_NUMBER_DIGITS else int(text)
 
 
 def check_record(record: dict, *, row: int | None, line: int | None = None) -> None:
@@ -39,7 +49,10 @@ def check_record(record: dict, *, row: int | None, line: int | None = None) -> N
     than MAX_DEPTH; the error names the top-level key."""
     limit = max_field_bytes()
     for key, value in record.items():
-        longest, depth = _measure(value)
+        longest, depth, huge = _measure(value)
+        if huge:
+            raise ImportFailed(f"a number of {huge:,} digits; at most {MAX_NUMBER_DIGITS:,} digits are allowed",
+                               row=row, field=str(key), line=line)
         if depth > MAX_DEPTH:
             raise ImportFailed(f"invalid JSON: nested more than {MAX_DEPTH} levels deep", row=row, field=str(key),
                                line=line)
@@ -48,12 +61,15 @@ def check_record(record: dict, *, row: int | None, line: int | None = None) -> N
                                line=line)
 
 
-def _measure(value) -> tuple[int, int]:
-    """(the longest string's UTF-8 size, how many lists/objects nest inside each other), without recursion."""
-    stack, longest, deepest = [(value, 0)], 0, 0
+def _measure(value) -> tuple[int, int, int]:
+    """(the longest string's UTF-8 size, how many lists/objects nest inside each other, the digits of a
+    HugeNumber or 0), without recursion."""
+    stack, longest, deepest, huge = [(value, 0)], 0, 0, 0
     while stack:
         v, depth = stack.pop()
-        if isinstance(v, str):
+        if isinstance(v, HugeNumber):
+            huge = max(huge, len(v.lstrip("-")))
+        elif isinstance(v, str):
             # n characters are n to 4n bytes: encode only when it could be the longest
             n = len(v) if len(v) * 4 <= longest else len(v.encode("utf-8", "surrogatepass"))
             longest = max(longest, n)
@@ -61,4 +77,4 @@ def _measure(value) -> tuple[int, int]:
             deepest = max(deepest, depth + 1)
             items = [*v.values(), *v] if isinstance(v, dict) else v
             stack.extend((x, depth + 1) for x in items)
-    return longest, deepest
+    return longest, deepest, huge

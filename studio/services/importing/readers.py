@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import ImportFailed
-from .limits import check_record, max_field_bytes, max_row_bytes, too_big
+from .limits import check_record, max_field_bytes, max_row_bytes, parse_int, too_big
 
 CHUNK = 64 * 1024
 FORMATS = ("json", "jsonl", "csv", "tsv")
@@ -156,7 +156,7 @@ def _jsonl_records(lines: Iterator[bytes]) -> Iterator[Record]:
         if not text.strip():
             continue
         try:
-            record = json.loads(text)
+            record = json.loads(text, parse_int=parse_int)
         except json.JSONDecodeError as e:
             raise ImportFailed(f"invalid JSON: {e.msg} (column {e.colno})", row=lineno) from None
         except RecursionError:
@@ -225,7 +225,7 @@ class _JsonArrayParser:
 
     def __init__(self, chunks: Iterator[str]):
         self.chunks = chunks
-        self.decoder = json.JSONDecoder()
+        self.decoder = json.JSONDecoder(parse_int=parse_int)
         self.buf = ""
         self.pos = 0
         self.eof = False

@@ -188,33 +188,50 @@ def source_ref(source: Source) -> tuple[int, int]:
 HIST_KINDS = {"people": Kind.VOTES_PEOPLE, "crowd": Kind.VOTES_CROWD}
 
 
-def count_from_tallies(cells, sources: list[Source], pair_sources: list[Source]) -> dict:
+def count_from_tallies(cells, sources: list[Source], pair_sources: list[Source], *,
+                       people_filter: int | None = None) -> dict:
     """count_everything's result for stored sources (runs, people, crowd, annotators), read from the split's
-    tallies (tallies.split_cells), which are kept exact on write: no pass over examples or votes."""
+    tallies (tallies.split_cells), which are kept exact on write: no pass over examples or votes.
+    `people_filter`: the people's majority counts only annotators with at least this many labels in the split,
+    read from its kept cells (Kind.QUALIFIED with that ref, kept for REVIEW_MIN_ANNOTATOR_LABELS)."""
     gold = (Kind.GOLD, 0)
+
+    def ref_of(s: Source) -> tuple[int, int]:
+        return (Kind.QUALIFIED, people_filter) if people_filter and s.kind == "people" else source_ref(s)
+
     per_source = {}
     for s in sources:
-        ref = source_ref(s)
+        ref = ref_of(s)
         c = cells.pair(ref, gold)
         per_source[s.key] = {"labeled": cells.n(ref), "tp": c["tt"], "fp": c["tf"], "fn": c["ft"], "tn": c["ff"]}
         if s.kind in VOTE_KINDS:
-            hist = cells.histogram(HIST_KINDS[s.kind], every_example=True)
+            kind = Kind.VOTES_QUALIFIED if people_filter and s.kind == "people" else HIST_KINDS[s.kind]
+            hist = cells.histogram(kind, every_example=True)
             per_source[s.key].update(ties=sum(n for f, t, n in hist if f == t),
                                      voted=sum(n for _, _, n in hist))
-    pairs = {(sa.key, sb.key): cells.pair(source_ref(sa), source_ref(sb)) for sa, sb in combinations(pair_sources, 2)}
+    pairs = {(sa.key, sb.key): cells.pair(ref_of(sa), ref_of(sb)) for sa, sb in combinations(pair_sources, 2)}
     return {"n_examples": cells.examples(), "n_gold": cells.n(gold), "per_source": per_source, "pairs": pairs}
 
 
 def count_stored(dataset: Dataset, split: str, cells, sources: list[Source], pair_sources: list[Source], *,
                  min_labels: int | None = None) -> dict:
     """count_from_tallies, with the people's majority counting only annotators with at least `min_labels` labels
-    in the split (the dashboard's filter). The tallies' majority counts everyone, so when the filter leaves
-    someone out the people's cells come from one pass over the split instead (count_everything)."""
-    counts = count_from_tallies(cells, sources, pair_sources)
+    in the split (the dashboard's filter). For REVIEW_MIN_ANNOTATOR_LABELS (the default) the filtered cells are
+    kept on write too; another minimum that leaves someone out counts the people's cells in one pass over the
+    split (count_everything); a filter that leaves nobody means no people's votes."""
     annotators = eligible_annotators(dataset, split, min_labels)
     if annotators is None or not any(s.kind == "people" for s in sources):
-        return counts
-    sub = count_everything(dataset, split, sources, pair_sources, people_annotators=annotators)
+        return {**count_from_tallies(cells, sources, pair_sources), "people_ref": (Kind.PEOPLE, 0)}
+    if min_labels == tallies.qualifying_minimum():
+        return {**count_from_tallies(cells, sources, pair_sources, people_filter=min_labels),
+                "people_ref": (Kind.QUALIFIED, min_labels)}
+    counts = {**count_from_tallies(cells, sources, pair_sources), "people_ref": None}  # counted below
+    if annotators:
+        sub = count_everything(dataset, split, sources, pair_sources, people_annotators=annotators)
+    else:  # nobody passes: the majority of no votes labels nothing
+        empty = {"tt": 0, "tf": 0, "ft": 0, "ff": 0}
+        sub = {"per_source": {"people": {"labeled": 0, "tp": 0, "fp": 0, "fn": 0, "tn": 0, "ties": 0, "voted": 0}},
+               "pairs": {pair: dict(empty) for pair in counts["pairs"]}}
     counts["per_source"]["people"] = sub["per_source"]["people"]
     for pair in counts["pairs"]:
         if "people" in pair:

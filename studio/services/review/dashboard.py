@@ -6,7 +6,7 @@ from studio.models import Dataset, Evaluation, HumanLabel
 from studio.services import metrics, tallies
 
 from . import counting
-from .kinds import by_kind
+from .kinds import by_kind, filled_from_tallies
 from .comparison import comparison, evaluation_status
 from .curves import run_curves
 from .sources import (
@@ -41,15 +41,18 @@ def _source_row(source: Source, cells: dict, n_examples: int) -> dict:
     return row
 
 
-def _with_kinds(dataset: Dataset, split: str, source: Source, row: dict, counts: dict) -> dict:
+def _with_kinds(dataset: Dataset, split: str, source: Source, row: dict, counts: dict, cells=None) -> dict:
     """A run's row also scores its elicited and filled labels apart (and together), against gold and the
-    people's majority: `by_kind` (see kinds.by_kind)."""
+    people's majority: `by_kind` (see kinds.by_kind); the filled ones from the split's tallies (`cells`) when
+    the people's majority shown is a kept one."""
     if source.kind == "run":
         pairs = counts["pairs"]
         pair = pairs.get((source.key, "people"))
         if pair is None and ("people", source.key) in pairs:
             pair = _flip(pairs[("people", source.key)])
-        row["by_kind"] = by_kind(dataset, split, source, counts["per_source"][source.key], pair)
+        people_ref = counts.get("people_ref")
+        filled = filled_from_tallies(cells, source.run_id, people_ref) if cells is not None and people_ref else None
+        row["by_kind"] = by_kind(dataset, split, source, counts["per_source"][source.key], pair, filled=filled)
     return row
 
 
@@ -125,7 +128,8 @@ def dashboard(dataset: Dataset, split: str | None = None, *, min_labels: int | N
         "n_gold": counts["n_gold"],
         "min_annotator_labels": min_labels,
         "annotators_below_minimum": sum(1 for a in annotators_in(summary) if a["n"] < min_labels),
-        "sources": [_with_kinds(dataset, split, s, _source_row(s, counts["per_source"][s.key], n_examples), counts)
+        "sources": [_with_kinds(dataset, split, s, _source_row(s, counts["per_source"][s.key], n_examples), counts,
+                               cells)
                     for s in sources],
         "kappa": {**_kappa_matrix(pair_sources, counts["pairs"]),
                   "annotators_left_out": max(0, len(annotators) - MAX_KAPPA_ANNOTATORS)},

@@ -9,6 +9,7 @@ from django.db.models import Count, F, Q
 
 from studio.models import Dataset, ElicitationRun, ElicitedLabel
 from studio.services import metrics
+from studio.services.tallies import Kind
 
 from .sources import Source
 
@@ -43,7 +44,17 @@ def _fills_nothing(run_id: int) -> bool:
     return counts.get("filled") == 0
 
 
-def by_kind(dataset: Dataset, split: str, source: Source, cells: dict, people_pair: dict | None) -> dict:
+def filled_from_tallies(split_cells, run_id: int, people_ref: tuple[int, int]) -> tuple[int, int, int, int, int]:
+    """_filled_counts' numbers read from the split's tallies (Kind.RUN_FILLED, kept on write): (labeled, correct
+    against gold, with gold, agreeing with the people's majority `people_ref`, with a majority)."""
+    ref = (Kind.RUN_FILLED, run_id)
+    gold, people = split_cells.pair(ref, (Kind.GOLD, 0)), split_cells.pair(ref, people_ref)
+    return (split_cells.n(ref), gold["tt"] + gold["ff"], sum(gold.values()), people["tt"] + people["ff"],
+            sum(people.values()))
+
+
+def by_kind(dataset: Dataset, split: str, source: Source, cells: dict, people_pair: dict | None, *,
+            filled: tuple | None = None) -> dict:
     """{"elicited", "filled", "all"}: each {labeled, vs_gold {correct, n, accuracy, ci_low, ci_high}, vs_people
     (the same, agreement with the people's majority; None without annotator votes)}. `cells`: the source's
     counts against gold (labeled, tp, fp, fn, tn); `people_pair`: its 2x2 table against the people's majority."""
@@ -51,7 +62,9 @@ def by_kind(dataset: Dataset, split: str, source: Source, cells: dict, people_pa
     pp = people_pair or {"tt": 0, "tf": 0, "ft": 0, "ff": 0}
     together = (cells["labeled"], cells["tp"] + cells["tn"], cells["tp"] + cells["fp"] + cells["fn"] + cells["tn"],
                 pp["tt"] + pp["ff"], pp["tt"] + pp["tf"] + pp["ft"] + pp["ff"])
-    if _fills_nothing(source.run_id):
+    if filled is not None:  # read from the tallies by the caller
+        pass
+    elif _fills_nothing(source.run_id):
         filled = (0, 0, 0, 0, 0)
     else:
         c = _filled_counts(dataset, split, source.run_id)

@@ -15,6 +15,7 @@ from studio.services.runs import RunRefused
 from studio.services.runs.preview import check_backend
 from studio.services.runs.subsets import _count_words, _groups, _sample
 from studio.services.splits import dataset_splits
+from studio.services.evaluation.options import LIMITS as EVALUATION_LIMITS
 
 from .errors import StudyRefused
 from .templates import CUSTOM, DESIGNS, TEMPLATES
@@ -22,7 +23,7 @@ from .templates import CUSTOM, DESIGNS, TEMPLATES
 FIELDS = ("name", "train_split", "test_split", "icm_pool_size", "icm_pool_seed", "people_train_size", "test_size",
           "test_seed", "annotators_per_item", "annotators", "model", "settings", "repeats", "design")
 MAX_K = 50
-MAX_REPEATS = 20
+MAX_REPEATS = EVALUATION_LIMITS["repeats"][1]  # one bound: the study's evaluation runs them all
 
 
 def _whole(values: dict, name: str, lo: int, hi: int) -> int:

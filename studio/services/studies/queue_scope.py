@@ -5,7 +5,24 @@ the dataset's annotation split as usual. The study's k is written to dataset.ann
 labeling opens (steps.open_labeling), so the queue's overlap rule is the study's."""
 from __future__ import annotations
 
+from django.db import connection
+from django.db.models.expressions import RawSQL
+
 from studio.models import Example, Study
+
+
+def people_items(study: Study) -> RawSQL:
+    """The study's people items (people_train_ids then test_ids) as a subquery that reads them from the study's
+    row in the database, for `pk__in=`: the queue, a label's check and the progress ask every request, and a
+    list of up to 200,000 ids sent as parameters each time made every annotation page several times slower."""
+    table = connection.ops.quote_name(Study._meta.db_table)
+    if connection.vendor == "postgresql":
+        sql = (f"SELECT jsonb_array_elements_text(s.people_train_ids || s.test_ids)::bigint FROM {table} s "
+               f"WHERE s.id = %s")
+    else:
+        sql = (f"SELECT CAST(j.value AS INTEGER) FROM {table} s, json_each(s.people_train_ids) j WHERE s.id = %s "
+               f"UNION ALL SELECT CAST(j.value AS INTEGER) FROM {table} s, json_each(s.test_ids) j WHERE s.id = %s")
+    return RawSQL(sql, [study.pk] * (1 if connection.vendor == "postgresql" else 2))
 
 
 def open_study(dataset) -> Study | None:
@@ -26,6 +43,6 @@ def queue_items(dataset, user=None):
     study = open_study(dataset)
     if study is None:
         return None
-    if not takes(study, user):
+    if not takes(study, user) or study.human_condition != Study.HumanCondition.PEOPLE:
         return Example.objects.none()
-    return Example.objects.filter(dataset=dataset, pk__in=study.people_item_ids)
+    return Example.objects.filter(dataset=dataset, pk__in=people_items(study))

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from studio.models import Dataset, ElicitationRun, Evaluation, Example, RunBatch, Study
+from studio.models import AnnotationClaim, Dataset, ElicitationRun, Evaluation, Example, RunBatch, Study
 from studio.services import policies
 from studio.services.evaluation import start_evaluation
 from studio.services.runs import RunRefused, preview_run, start_run
@@ -23,6 +23,7 @@ from studio.services.runs.estimates import about, duration_words, evaluation_thr
 
 from .errors import StudyRefused
 from .progress import labeling_progress
+from .queue_scope import people_items
 
 CONDITIONS = ["zero-shot", "zero-shot-chat", "icm", "gold"]  # plus the human condition (people or crowd)
 MODEL_CONTEXT_TOKENS = 8192  # the rough estimate's cap on a many-shot prompt (SmolLM2's context)
@@ -209,6 +210,9 @@ def open_labeling(study: Study, *, user) -> Study:
         _copy(locked, study, ["labeling_open", "labeling_opened_at", "labeling_closed_at"])
         Dataset.objects.filter(pk=locked.dataset_id).update(annotation_overlap=locked.annotators_per_item)
         study.dataset.annotation_overlap = locked.dataset.annotation_overlap = locked.annotators_per_item
+        if locked.annotators.exists():  # holds taken before it opened by people outside the study end now
+            AnnotationClaim.objects.filter(example_id__in=people_items(locked)).exclude(
+                annotator__in=locked.annotators.all()).delete()
     return locked
 
 

@@ -4,10 +4,11 @@ incrementally, in the label's transaction (`keeping`); bulk events (an import, a
 account's labels) recount the dataset (`rebuild`). `recount` compares what is stored with a count from
 scratch (the `recount_tallies` command)."""
 from .cells import Cell, Kind
-from .keeping import keeping, share_lock
+from .cells import qualifying_minimum
+from .keeping import annotator_lock, keeping, share_lock
 from .reading import split_cells, vote_rows
 from .recount import Difference, check, rebuild
 from .twins import chosen_order, has_twins, pair_ids, twin_id, twins_sql, with_twin
 
-__all__ = ["Cell", "Difference", "Kind", "chosen_order", "check", "has_twins", "keeping", "pair_ids", "rebuild",
+__all__ = ["Cell", "Difference", "Kind", "annotator_lock", "qualifying_minimum", "chosen_order", "check", "has_twins", "keeping", "pair_ids", "rebuild",
            "share_lock", "split_cells", "twin_id", "twins_sql", "vote_rows", "with_twin"]

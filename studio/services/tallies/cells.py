@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import NamedTuple
 
+from django.conf import settings
 from django.db.models import Q
 
 from studio.models import ElicitationRun, ElicitedLabel, GoldLabel, HumanLabel, Tally
@@ -30,6 +31,22 @@ class Votes(NamedTuple):
     crowd_false: int
 
 
+def qualifying_minimum() -> int:
+    """The people's filter kept on write: annotators with at least this many labels in a split
+    (REVIEW_MIN_ANNOTATOR_LABELS); at most 1 means everyone, and no QUALIFIED cells are kept."""
+    return int(getattr(settings, "REVIEW_MIN_ANNOTATOR_LABELS", 10))
+
+
+def annotator_counts(dataset_id: int, split: str) -> dict[int, int]:
+    """{annotator id: labels in the split}, from its tallies (one small read)."""
+    rows = (Tally.objects.filter(dataset_id=dataset_id, split=split, a_kind=Kind.ANNOTATOR, b_kind=Kind.NONE)
+            .values_list("a_ref", "n"))
+    counts: dict[int, int] = {}
+    for ref, n in rows:
+        counts[ref] = counts.get(ref, 0) + n
+    return counts
+
+
 def majority(t: int, f: int) -> bool | None:
     return True if t > f else False if f > t else None
 
@@ -39,19 +56,25 @@ def fixed_sources(example_id: int, split: str) -> list[tuple[int, int, bool]]:
     gold = GoldLabel.objects.filter(example_id=example_id).values_list("label", flat=True).first()
     runs = (ElicitedLabel.objects.filter(example_id=example_id, label__isnull=False,
                                          run__state=ElicitationRun.State.COMPLETED)
-            .filter(Q(run__split="") | Q(run__split=split)).values_list("run_id", "label"))
+            .filter(Q(run__split="") | Q(run__split=split)).values_list("run_id", "label", "kind"))
     sources = [(Kind.GOLD, 0, bool(gold))] if gold is not None else []
-    return sources + [(Kind.RUN, run_id, bool(label)) for run_id, label in runs]
+    filled = ElicitedLabel.Kind.FILLED
+    return sources + [(Kind.RUN, run_id, bool(label)) for run_id, label, _ in runs] + \
+        [(Kind.RUN_FILLED, run_id, bool(label)) for run_id, label, kind in runs if kind == filled]
 
 
-def example_cells(example_id: int, split: str, *, fixed=None, humans=None, twin: int | None = None
-                  ) -> tuple[Counter, Votes]:
+def example_cells(example_id: int, split: str, *, fixed=None, humans=None, twin: int | None = None,
+                  qualified: frozenset[int] | None = None, minimum: int = 0) -> tuple[Counter, Votes]:
     """(cells, votes) of one example as the database holds it now. `fixed` (fixed_sources) and `humans`
     (human_rows) may be passed when the caller already read them. `twin`: the id of its twin (twins.py), whose
     annotators' labels count, negated, among its people's votes (not as those annotators' own labels; nor at
     all from an annotator who labeled both orders, as people could before the queue kept them apart); of two
     twins, the one with the larger id goes into the vote histogram as a mirror (a_label True), so the
-    histogram's plain cells count each pair once (unless someone labeled both: then both orders are units)."""
+    histogram's plain cells count each pair once (unless someone labeled both: then both orders are units).
+    `qualified` (with `minimum` > 1): the annotators passing the people's filter in this split; their votes
+    alone make the QUALIFIED source (ref = minimum) and the VOTES_QUALIFIED histogram."""
+    keep_filter = qualified is not None and minimum > 1
+    qt = qf = 0
     sources = list(fixed_sources(example_id, split) if fixed is None else fixed)
     if humans is None:
         humans = human_rows(example_id)
@@ -66,11 +89,15 @@ def example_cells(example_id: int, split: str, *, fixed=None, humans=None, twin:
                 both = True
             else:  # judged only there
                 pt, pf = pt + (not label), pf + bool(label)
+                if keep_filter and annotator in qualified:
+                    qt, qf = qt + (not label), qf + bool(label)
     cells: Counter = Counter()
     for source, annotator_id, crowd_voter, label in humans:
         if source == HumanLabel.Source.ANNOTATOR:
             sources.append((Kind.ANNOTATOR, annotator_id, bool(label)))
             pt, pf = pt + bool(label), pf + (not label)
+            if keep_filter and annotator_id in qualified:
+                qt, qf = qt + bool(label), qf + (not label)
         else:
             cells[Cell(split, Kind.CROWD_VOTER, crowd_voter, bool(label))] += 1
             ct, cf = ct + bool(label), cf + (not label)
@@ -78,6 +105,8 @@ def example_cells(example_id: int, split: str, *, fixed=None, humans=None, twin:
         m = majority(t, f)
         if m is not None:
             sources.append((kind, 0, m))
+    if keep_filter and majority(qt, qf) is not None:
+        sources.append((Kind.QUALIFIED, minimum, majority(qt, qf)))
     sources.sort()
     for i, (ak, ar, al) in enumerate(sources):
         cells[Cell(split, ak, ar, al)] += 1
@@ -86,6 +115,8 @@ def example_cells(example_id: int, split: str, *, fixed=None, humans=None, twin:
     mirror = twin is not None and twin < example_id and not both
     cells[Cell(split, Kind.VOTES_PEOPLE, pf, mirror, Kind.NONE, pt)] += 1
     cells[Cell(split, Kind.VOTES_CROWD, cf, False, Kind.NONE, ct)] += 1
+    if keep_filter:
+        cells[Cell(split, Kind.VOTES_QUALIFIED, qf, mirror, Kind.NONE, qt)] += 1
     return cells, Votes(pt, pf, ct, cf)
 
 

@@ -19,11 +19,12 @@ class SplitCells:
         self.sources: dict[tuple, int] = {}
         self.pairs: dict[tuple, int] = {}
         # hist: one unit per example, but per pair for twins (twins.py); mirrors: the twins left out of hist
-        self.hist: dict[int, dict[tuple[int, int], int]] = {Kind.VOTES_PEOPLE: {}, Kind.VOTES_CROWD: {}}
-        self.mirrors: dict[tuple[int, int], int] = {}
+        self.hist: dict[int, dict[tuple[int, int], int]] = {Kind.VOTES_PEOPLE: {}, Kind.VOTES_CROWD: {},
+                                                           Kind.VOTES_QUALIFIED: {}}
+        self.mirrors: dict[int, dict[tuple[int, int], int]] = {k: {} for k in self.hist}
         for ak, ar, al, bk, br, bl, n in rows:
             if ak in self.hist:
-                into = self.mirrors if al else self.hist[ak]
+                into = self.mirrors[ak] if al else self.hist[ak]
                 into[(ar, br)] = into.get((ar, br), 0) + n
             elif bk == Kind.NONE:
                 self.sources[(ak, ar, bool(al))] = n
@@ -48,13 +49,13 @@ class SplitCells:
         an example, or for people's votes on twins a pair (what one judgement covers); every_example counts
         both twins of a pair."""
         counts = dict(self.hist[kind])
-        if every_example and kind == Kind.VOTES_PEOPLE:
-            for key, n in self.mirrors.items():
+        if every_example and kind in (Kind.VOTES_PEOPLE, Kind.VOTES_QUALIFIED):
+            for key, n in self.mirrors[kind].items():
                 counts[key] = counts.get(key, 0) + n
         return sorted((f, t, n) for (f, t), n in counts.items() if f + t > 0 and n)
 
     def examples(self) -> int:
-        return sum(self.hist[Kind.VOTES_PEOPLE].values()) + sum(self.mirrors.values())
+        return sum(self.hist[Kind.VOTES_PEOPLE].values()) + sum(self.mirrors[Kind.VOTES_PEOPLE].values())
 
     def units(self) -> int:
         """Examples, counting two twins once (what the labeling queue hands out)."""

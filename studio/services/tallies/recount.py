@@ -17,7 +17,7 @@ from django.db import connection, transaction
 
 from studio.models import Dataset, ElicitationRun, ElicitedLabel, Example, GoldLabel, HumanLabel, Tally
 
-from .cells import CELL_FIELDS, Cell, Kind, Votes
+from .cells import CELL_FIELDS, Cell, Kind, Votes, qualifying_minimum
 from .twins import both_orders_sql, twins_sql
 
 REBUILD_BATCH = 5000
@@ -33,19 +33,31 @@ def _sqls(dataset_id: int) -> dict[str, str]:
     ann, crowd = HumanLabel.Source.ANNOTATOR.value, HumanLabel.Source.CROWD.value
     one = "CASE WHEN h.label THEN 1 ELSE 0 END"
     zero = "CASE WHEN h.label THEN 0 ELSE 1 END"
+    minimum = qualifying_minimum()
+    # annotators passing the people's filter in a split (cells.qualifying_minimum): (a, sp) rows
+    qual = (f"SELECT h.annotator_id AS a, e.split AS sp FROM {H} h JOIN {E} e ON e.id = h.example_id "
+            f"WHERE e.dataset_id = %(ds)s AND h.source = '{ann}' GROUP BY h.annotator_id, e.split "
+            f"HAVING COUNT(*) >= {max(minimum, 1):d}")
+    passes = "EXISTS (SELECT 1 FROM qual q WHERE q.a = h.annotator_id AND q.sp = {split})"
     own = (f"SELECT h.example_id AS ex, "
            f"CASE WHEN h.source = '{ann}' THEN {one} ELSE 0 END AS pt, "
            f"CASE WHEN h.source = '{ann}' THEN {zero} ELSE 0 END AS pf, "
            f"CASE WHEN h.source = '{crowd}' THEN {one} ELSE 0 END AS ct, "
-           f"CASE WHEN h.source = '{crowd}' THEN {zero} ELSE 0 END AS cf "
+           f"CASE WHEN h.source = '{crowd}' THEN {zero} ELSE 0 END AS cf, "
+           f"CASE WHEN h.source = '{ann}' AND {passes.format(split='e.split')} THEN {one} ELSE 0 END AS qt, "
+           f"CASE WHEN h.source = '{ann}' AND {passes.format(split='e.split')} THEN {zero} ELSE 0 END AS qf "
            f"FROM {H} h JOIN {E} e ON e.id = h.example_id WHERE e.dataset_id = %(ds)s")
     twins = twins_sql(dataset)
     if twins:  # an annotator's label on a twin is a negated vote on this example (twins.py)
-        own += (f" UNION ALL SELECT t.ex, {zero}, {one}, 0, 0 FROM {H} h JOIN ({twins}) t ON t.twin = h.example_id "
+        own += (f" UNION ALL SELECT t.ex, {zero}, {one}, 0, 0, "
+                f"CASE WHEN {passes.format(split='te.split')} THEN {zero} ELSE 0 END, "
+                f"CASE WHEN {passes.format(split='te.split')} THEN {one} ELSE 0 END "
+                f"FROM {H} h JOIN ({twins}) t ON t.twin = h.example_id JOIN {E} te ON te.id = t.ex "
                 f"WHERE h.source = '{ann}' AND NOT EXISTS (SELECT 1 FROM {H} h2 WHERE h2.example_id = t.ex "
                 f"AND h2.annotator_id = h.annotator_id)")
-    votes = (f"SELECT u.ex AS ex, SUM(u.pt) AS pt, SUM(u.pf) AS pf, SUM(u.ct) AS ct, SUM(u.cf) AS cf "
-             f"FROM ({own}) u GROUP BY u.ex")
+    votes = (f"SELECT u.ex AS ex, SUM(u.pt) AS pt, SUM(u.pf) AS pf, SUM(u.ct) AS ct, SUM(u.cf) AS cf, "
+             f"SUM(u.qt) AS qt, SUM(u.qf) AS qf FROM ({own}) u GROUP BY u.ex")
+    votes_with = f"qual AS ({qual}), votes AS ({votes})"
     # of two twins, the larger id is the vote histogram's mirror (cells.example_cells)
     mirror = (f"CASE WHEN EXISTS (SELECT 1 FROM ({twins}) t WHERE t.ex = e.id AND t.twin < e.id "
               f"AND NOT {both_orders_sql('e.id', 't.twin')}) THEN 1 ELSE 0 END" if twins else "0")
@@ -55,12 +67,19 @@ def _sqls(dataset_id: int) -> dict[str, str]:
            f"JOIN {R} r ON r.id = l.run_id JOIN {E} e ON e.id = l.example_id WHERE e.dataset_id = %(ds)s "
            f"AND r.state = '{ElicitationRun.State.COMPLETED.value}' AND (r.split = '' OR r.split = e.split) "
            f"AND l.label IS NOT NULL "
+           f"UNION ALL SELECT e.id, e.split, {Kind.RUN_FILLED:d}, l.run_id, l.label FROM {L} l "
+           f"JOIN {R} r ON r.id = l.run_id JOIN {E} e ON e.id = l.example_id WHERE e.dataset_id = %(ds)s "
+           f"AND r.state = '{ElicitationRun.State.COMPLETED.value}' AND (r.split = '' OR r.split = e.split) "
+           f"AND l.label IS NOT NULL AND l.kind = '{ElicitedLabel.Kind.FILLED.value}' "
            f"UNION ALL SELECT e.id, e.split, {Kind.ANNOTATOR:d}, h.annotator_id, h.label FROM {H} h "
            f"JOIN {E} e ON e.id = h.example_id WHERE e.dataset_id = %(ds)s AND h.source = '{ann}' "
            f"UNION ALL SELECT e.id, e.split, {Kind.PEOPLE:d}, 0, v.pt > v.pf FROM votes v JOIN {E} e ON e.id = v.ex "
            f"WHERE v.pt <> v.pf "
            f"UNION ALL SELECT e.id, e.split, {Kind.CROWD:d}, 0, v.ct > v.cf FROM votes v JOIN {E} e ON e.id = v.ex "
            f"WHERE v.ct <> v.cf")
+    if minimum > 1:
+        src += (f" UNION ALL SELECT e.id, e.split, {Kind.QUALIFIED:d}, {minimum:d}, v.qt > v.qf FROM votes v "
+                f"JOIN {E} e ON e.id = v.ex WHERE v.qt <> v.qf")
     item = "s.k || ':' || s.r || ':' || CASE WHEN s.lab THEN '1' ELSE '0' END"
     if connection.vendor == "postgresql":
         signature = f"string_agg({item}, ',' ORDER BY s.k, s.r)"
@@ -70,18 +89,19 @@ def _sqls(dataset_id: int) -> dict[str, str]:
         # one row per distinct (split, every source's label on an example) and how many examples share it:
         # a few hundred rows, expanded into source and pair cells in Python (a self-join of the sources
         # on the example costs ~5x more at 1,000,000 examples)
-        "signatures": (f"WITH votes AS ({votes}), src AS ({src}) SELECT x.sp, x.sig, COUNT(*) FROM "
+        "signatures": (f"WITH {votes_with}, src AS ({src}) SELECT x.sp, x.sig, COUNT(*) FROM "
                        f"(SELECT s.ex, s.sp, {signature} AS sig FROM src s GROUP BY s.ex, s.sp) x "
                        f"GROUP BY x.sp, x.sig"),
         "voters": (f"SELECT e.split, {Kind.CROWD_VOTER:d}, h.crowd_voter, h.label, 0, 0, 0, COUNT(*) FROM {H} h "
                    f"JOIN {E} e ON e.id = h.example_id WHERE e.dataset_id = %(ds)s AND h.source = '{crowd}' "
                    f"GROUP BY e.split, h.crowd_voter, h.label"),
-        "histograms": (f"WITH votes AS ({votes}) SELECT x.split, x.pf, x.pt, x.cf, x.ct, x.mirror, COUNT(*) FROM "
-                       f"(SELECT e.split AS split, COALESCE(v.pf, 0) AS pf, COALESCE(v.pt, 0) AS pt, "
-                       f"COALESCE(v.cf, 0) AS cf, COALESCE(v.ct, 0) AS ct, {mirror} AS mirror "
+        "histograms": (f"WITH {votes_with} SELECT x.split, x.pf, x.pt, x.cf, x.ct, x.mirror, x.qf, x.qt, COUNT(*) "
+                       f"FROM (SELECT e.split AS split, COALESCE(v.pf, 0) AS pf, COALESCE(v.pt, 0) AS pt, "
+                       f"COALESCE(v.cf, 0) AS cf, COALESCE(v.ct, 0) AS ct, {mirror} AS mirror, "
+                       f"COALESCE(v.qf, 0) AS qf, COALESCE(v.qt, 0) AS qt "
                        f"FROM {E} e LEFT JOIN votes v ON v.ex = e.id WHERE e.dataset_id = %(ds)s) x "
-                       f"GROUP BY x.split, x.pf, x.pt, x.cf, x.ct, x.mirror"),
-        "votes": (f"WITH votes AS ({votes}) SELECT e.id, e.people_true, e.people_false, e.crowd_true, e.crowd_false, "
+                       f"GROUP BY x.split, x.pf, x.pt, x.cf, x.ct, x.mirror, x.qf, x.qt"),
+        "votes": (f"WITH {votes_with} SELECT e.id, e.people_true, e.people_false, e.crowd_true, e.crowd_false, "
                   f"COALESCE(v.pt, 0), COALESCE(v.pf, 0), COALESCE(v.ct, 0), COALESCE(v.cf, 0) "
                   f"FROM {E} e LEFT JOIN votes v ON v.ex = e.id WHERE e.dataset_id = %(ds)s "
                   f"AND (e.people_true <> COALESCE(v.pt, 0) OR e.people_false <> COALESCE(v.pf, 0) "
@@ -112,9 +132,12 @@ def recount_cells(dataset_id: int) -> Counter:
         for sp, ak, ar, al, bk, br, bl, n in cur.fetchall():
             out[Cell(sp, int(ak), int(ar), bool(al), int(bk), int(br), bool(bl))] += int(n)
         cur.execute(sqls["histograms"], {"ds": dataset_id})
-        for sp, pf, pt, cf, ct, mirror, n in cur.fetchall():
+        minimum = qualifying_minimum()
+        for sp, pf, pt, cf, ct, mirror, qf, qt, n in cur.fetchall():
             out[Cell(sp, Kind.VOTES_PEOPLE, int(pf), bool(mirror), Kind.NONE, int(pt))] += int(n)
             out[Cell(sp, Kind.VOTES_CROWD, int(cf), False, Kind.NONE, int(ct))] += int(n)
+            if minimum > 1:
+                out[Cell(sp, Kind.VOTES_QUALIFIED, int(qf), bool(mirror), Kind.NONE, int(qt))] += int(n)
     return out
 
 

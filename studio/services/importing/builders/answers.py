@@ -24,6 +24,8 @@ def normalize_number(text: str) -> str:
     except InvalidOperation:
         return text
     if value == value.to_integral_value():
+        if value.adjusted() >= 4000:  # too long to print as an integer: the answer stays as written
+            return text
         return str(int(value))
     return format(value.normalize(), "f")
 
