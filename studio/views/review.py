@@ -48,9 +48,12 @@ def dashboard(request, slug):
                                 min_labels=_int_param(request, "min_labels", None))
     except Refusal as refusal:
         return _refused(request, dataset, refusal)
+    from .adjudications import dashboard_context  # it imports this module's helpers
+
     return render(request, "review/dashboard.html", {
         "dataset": dataset, "data": data, "is_admin": access.is_admin(request.user),
         "evaluation_defaults": evaluation.DEFAULTS, "evaluation_kinds": evaluation.KINDS,
+        **dashboard_context(dataset, data["split"]),
     })
 
 
