@@ -48,6 +48,7 @@ def test_nothing_served_to_an_adjudicator_names_a_source_its_label_a_score_the_s
     bodies.append(_post(c, f"{base}/label/", {"item": payloads[1]["item"], "label": True}).content.decode())  # 409
     bodies.append(_post(c, f"{base}/label/", {"item": "x", "label": True}).content.decode())  # 400
     assert len(payloads) == 10
+    assert 'href="/adjudicate/">Adjudicate</a>' in bodies[0]  # the adjudicator's way in, in the nav
     forbidden = [adj.source_a, adj.source_b, adj.name_a, adj.name_b, "crowd", "Crowd", "stratum", "disagree",
                  "weight", "score", "gold", "Gold", "label_a", "label_b", "expert_label", "n_disagree", "verdict"]
     for body in bodies:
@@ -111,3 +112,12 @@ def test_api_opens_lists_reads_and_refuses_by_name(world):
     assert detail["estimate"]["verdict"].startswith("From 0 expert adjudications, no gold")
     schema = c.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     assert "/api/adjudications/" in schema["paths"] and "post" in schema["paths"]["/api/adjudications/"]
+
+
+def test_the_admin_lists_an_adjudication_with_its_items_and_verdict(world):
+    adj = adjudication.open_adjudication(world.dataset, {"split": "test", "budget": 3}, user=world.admin)
+    c = _client(world.admin)
+    assert str(adj.pk) in c.get("/admin/studio/adjudication/").content.decode()
+    page = c.get(f"/admin/studio/adjudication/{adj.pk}/change/").content.decode()
+    assert "From 0 expert adjudications, no gold" in page and page.count("disagree") + page.count("agree") >= 3
+    assert c.get("/admin/studio/adjudication/add/").status_code == 403

@@ -115,3 +115,18 @@ def test_the_sample_download_has_strata_weights_and_labels_but_no_gold(world):
     assert len(rows) == 6 and set(rows[0]) == set(adjudication.CSV_COLUMNS)
     assert "gold" not in " ".join(adjudication.CSV_COLUMNS)
     assert runs_for_split(world.dataset, "test").exists()
+
+
+def test_the_command_opens_one_and_refuses_by_name(world):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    call_command("open_adjudication", world.dataset.slug, "--split", "test", "--budget", "5", stdout=out)
+    assert "drew 5" in out.getvalue() and "/adjudicate/" in out.getvalue()
+    for args, words in [(["--budget", "0"], "budget"), (["--source-b", "nobody"], "nobody")]:
+        with pytest.raises(CommandError) as err:
+            call_command("open_adjudication", world.dataset.slug, "--split", "test", *args, stdout=io.StringIO())
+        assert words in str(err.value)
+    assert world.dataset.adjudications.count() == 1

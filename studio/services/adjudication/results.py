@@ -42,7 +42,8 @@ def verdict(adj: Adjudication, c: estimate.Counts, diff: dict) -> str:
     if diff["ci_high"] < 0:
         return (f"{mark}: {adj.name_b} is about {_pts(-diff['estimate'])} points more accurate than {adj.name_a} "
                 f"(95% interval {_pts(-diff['ci_high'])} to {_pts(-diff['ci_low'])}) {where}.")
-    return (f"{mark}: no detectable difference between {adj.name_a} and {adj.name_b}: {_pts(diff['estimate'])} "
+    sign = "+" if round(100 * diff["estimate"], 1) > 0 else ""
+    return (f"{mark}: no detectable difference between {adj.name_a} and {adj.name_b}: {sign}{_pts(diff['estimate'])} "
             f"points ({ci}) {where}.")
 
 
