@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from studio.models import Dataset, ElicitationRun, Example
 from studio.services import access, evaluation, policies, review
 from studio.services.refusals import Refusal
+from studio.services.review.sources import expert_sources
 
 from .refusals import flashed, refused_json, refused_page
 
@@ -73,7 +74,7 @@ def disagreements(request, slug):
     dataset = _reviewable(request, slug)
     split = request.GET.get("split") or review.default_split(dataset)
     try:
-        sources = review.label_sources(dataset, split, min_labels=1)
+        sources = review.label_sources(dataset, split, min_labels=1) + expert_sources(dataset, split)
         a_key, b_key = review.default_pair(sources, request.GET.get("a"), request.GET.get("b"))
         page = review.disagreements(
             dataset, split, a_key, b_key,

@@ -6,6 +6,8 @@ import json
 
 from django.test import Client
 
+from django.db.models import F
+
 from studio.models import Adjudication, AdjudicationItem, GoldLabel
 from studio.services import adjudication
 
@@ -121,3 +123,19 @@ def test_the_admin_lists_an_adjudication_with_its_items_and_verdict(world):
     page = c.get(f"/admin/studio/adjudication/{adj.pk}/change/").content.decode()
     assert "From 0 expert adjudications, no gold" in page and page.count("disagree") + page.count("agree") >= 3
     assert c.get("/admin/studio/adjudication/add/").status_code == 403
+
+
+def test_expert_answers_are_a_label_source_in_the_disagreement_table(world):
+    adj = adjudication.open_adjudication(world.dataset, {"split": "test", "budget": 10}, user=world.admin)
+    gold = dict(GoldLabel.objects.values_list("example_id", "label"))
+    for _ in range(10):
+        item = AdjudicationItem.objects.get(pk=adjudication.next_item(adj, world.expert)["item"])
+        adjudication.record(adj, world.expert, item.pk, gold[item.example_id])
+    expected = AdjudicationItem.objects.filter(adjudication=adj).exclude(expert_label=F("label_a")).count()
+    assert expected > 0
+    page = _client(world.reviewer).get(f"/review/{world.dataset.slug}/disagreements/",
+                                       {"split": "test", "a": f"expert:{adj.pk}", "b": adj.source_a}).content.decode()
+    assert f"Expert (adjudication {adj.pk})" in page
+    assert page.count("<tr data-example") == expected
+    assert _client(world.reviewer).get(f"/review/{world.dataset.slug}/disagreements/",
+                                       {"split": "test", "a": "expert:999", "b": adj.source_a}).status_code == 400
