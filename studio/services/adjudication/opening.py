@@ -18,16 +18,16 @@ DEFAULTS = {"budget": 40, "share_disagreements": sampling.DEFAULT_SHARE, "target
 
 def _number(options: dict, name: str, kind, low, high, what: str):
     raw = options.get(name, DEFAULTS[name])
-    if isinstance(raw, bool) or raw is None or raw == "":
-        raise AdjudicationError(f"{name} must be {what}; got {raw!r}", name)
+    if isinstance(raw, (bool, dict, list)) or raw is None or raw == "":
+        raise AdjudicationError(f"{name} must be {what}; got {str(raw)[:40]!r}", name)
     try:
         value = kind(raw)
         if kind is int and float(raw) != value:
             raise ValueError
-    except (TypeError, ValueError):
-        raise AdjudicationError(f"{name} must be {what}; got {raw!r}", name) from None
+    except (TypeError, ValueError, OverflowError):
+        raise AdjudicationError(f"{name} must be {what}; got {str(raw)[:40]!r}", name) from None
     if not (low <= value <= high):
-        raise AdjudicationError(f"{name} must be {what}; got {raw!r}", name)
+        raise AdjudicationError(f"{name} must be {what}; got {str(raw)[:40]!r}", name)
     return value
 
 
@@ -67,6 +67,10 @@ def open_adjudication(dataset: Dataset, options: dict, *, user=None) -> Adjudica
     keys = {}
     for name, default in (("source_a", default_a), ("source_b", default_b)):
         key = str(options.get(name) or default or "").strip()
+        ref = key.partition(":")[2]
+        if len(key) > 50 or (ref.isdigit() and int(ref) >= 2**63):
+            raise AdjudicationError(f"{name}: no label source {key[:50]!r} for dataset {dataset.slug!r}, split "
+                                    f"{split!r}", name)
         if not key:
             raise AdjudicationError(f"{name}: the split {split!r} has no default source (a completed ICM run for "
                                     "source_a, people's or crowd votes for source_b); name one", name)

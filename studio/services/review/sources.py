@@ -146,7 +146,7 @@ def find_source(dataset: Dataset, split: str, key: str) -> Source:
                                                   else HumanLabel.Source.CROWD):
         return Source(key="people", kind="people", name="People's majority") if key == "people" else \
             Source(key="crowd", kind="crowd", name="Crowd votes' majority (imported)")
-    if kind == "expert" and rest.isdigit():  # an adjudication's expert answers (never gold, never votes)
+    if kind == "expert" and rest.isdigit() and int(rest) < 2**63:  # an adjudication's expert answers (never gold, never votes)
         from studio.models import Adjudication
 
         adj = Adjudication.objects.filter(dataset=dataset, split=split, pk=int(rest)).first()
