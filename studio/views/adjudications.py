@@ -7,13 +7,19 @@ from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_POST
 
-from studio.models import Adjudication
-from studio.services import adjudication, policies
+from studio.models import Adjudication, Dataset
+from studio.services import access, adjudication, policies
 from studio.services.export.writers import encode
 from studio.services.refusals import Refusal
 
-from .refusals import flashed
-from .review import _refused, _reviewable
+from .refusals import flashed, refused_page
+
+
+def _reviewable(request, slug) -> Dataset:
+    dataset = get_object_or_404(Dataset, slug=slug)
+    if not access.can_review(request.user, dataset):
+        raise Http404("No dataset you can review has that name.")  # same answer as a missing one
+    return dataset
 
 
 def _adjudication(request, slug, pk) -> Adjudication:
@@ -24,19 +30,13 @@ def _adjudication(request, slug, pk) -> Adjudication:
     return adj
 
 
-def dashboard_context(dataset, split: str) -> dict:
-    """The dashboard's adjudications section: this split's adjudications with their estimates."""
-    rows = [{"adj": a, "info": adjudication.describe(a), "result": adjudication.result(a)}
-            for a in Adjudication.objects.filter(dataset=dataset, split=split).select_related("dataset", "created_by")[:10]]
-    return {"adjudications": rows, "adjudication_defaults": adjudication.DEFAULTS}
-
-
 @login_required
 @require_POST
 def open_view(request, slug):
     dataset = _reviewable(request, slug)
     if not policies.adjudications.can_open(request.user, dataset):
-        return _refused(request, dataset, Refusal("Only admins open adjudications.", kind="forbidden"))
+        return refused_page(request, "review/refused.html", Refusal("Only admins open adjudications.",
+                                                                    kind="forbidden"), {"dataset": dataset})
     options = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken" and v != ""}
     split = options.get("split", "")
     with flashed(request, "Adjudication not opened: "):

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from studio.models import Dataset, ElicitationRun, Example
-from studio.services import access, evaluation, policies, review
+from studio.services import access, adjudication, evaluation, policies, review
 from studio.services.refusals import Refusal
 from studio.services.review.sources import expert_sources
 
@@ -49,12 +49,11 @@ def dashboard(request, slug):
                                 min_labels=_int_param(request, "min_labels", None))
     except Refusal as refusal:
         return _refused(request, dataset, refusal)
-    from .adjudications import dashboard_context  # it imports this module's helpers
-
     return render(request, "review/dashboard.html", {
         "dataset": dataset, "data": data, "is_admin": access.is_admin(request.user),
         "evaluation_defaults": evaluation.DEFAULTS, "evaluation_kinds": evaluation.KINDS,
-        **dashboard_context(dataset, data["split"]),
+        "adjudications": adjudication.dashboard_rows(dataset, data["split"]),
+        "adjudication_defaults": adjudication.DEFAULTS,
     })
 
 

@@ -5,8 +5,8 @@ from .access import adjudicatable, adjudication_for, can_adjudicate, require_adj
 from .errors import AdjudicationError
 from .opening import DEFAULTS, MAX_BUDGET, OPTIONS, default_sources, open_adjudication
 from .queue import next_item, progress, record, skip
-from .results import CSV_COLUMNS, describe, result, sample_rows
+from .results import CSV_COLUMNS, dashboard_rows, describe, result, sample_rows
 
 __all__ = ["AdjudicationError", "CSV_COLUMNS", "DEFAULTS", "MAX_BUDGET", "OPTIONS", "adjudicatable",
-           "adjudication_for", "can_adjudicate", "default_sources", "describe", "next_item", "open_adjudication",
+           "adjudication_for", "can_adjudicate", "dashboard_rows", "default_sources", "describe", "next_item", "open_adjudication",
            "progress", "record", "require_adjudicator", "result", "sample_rows", "skip"]

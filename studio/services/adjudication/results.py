@@ -101,3 +101,9 @@ def sample_rows(adj: Adjudication) -> list[dict]:
                      "adjudicator": it.adjudicator.get_username() if it.adjudicator_id else None,
                      "labeled_at": it.labeled_at.isoformat() if it.labeled_at else None, "note": it.note})
     return rows
+
+
+def dashboard_rows(dataset, split: str, limit: int = 10) -> list[dict]:
+    """The dashboard's adjudications section: the split's newest adjudications with their estimates."""
+    adjs = Adjudication.objects.filter(dataset=dataset, split=split).select_related("dataset", "created_by")[:limit]
+    return [{"adj": a, "info": describe(a), "result": result(a)} for a in adjs]
