@@ -42,7 +42,7 @@ def _adjudicate(gold, a, b, budget, seed, share=0.8):
 def test_200_adjudications_of_40_cover_the_gold_difference(alpaca):
     gold, icm, people = alpaca
     n = len(gold)
-    truth = (sum(x == g for x, g in zip(icm, gold)) - sum(x == g for x, g in zip(people, gold))) / n
+    truth = (sum(x == g for x, g in zip(icm, gold)) - sum(x == g for x, g in zip(people, gold))) / n  # one division
     assert abs(truth) > 0.01  # the sources differ: the test can fail
     covered, points, widths = 0, [], []
     for seed in range(200):
@@ -119,3 +119,16 @@ def test_sampling_is_seeded_shuffled_and_weighted():
     assert {x.weight for x in a if x.stratum == "disagree"} == {100 / 40}
     assert {x.weight for x in a if x.stratum == "agree"} == {900 / 10}
     assert sampling.stratum_sizes(50, 5, 1000) == (5, 45) and sampling.stratum_sizes(50, 1000, 3) == (47, 3)
+
+
+def test_a_gold_difference_on_the_intervals_boundary_is_covered():
+    """24 items, 15 disagreements, 13 adjudicated: the exact interval often ends exactly at the truth (5 of 15
+    right: −5/24); the bounds are computed so that the same rational compares equal."""
+    truth = (14 - 19) / 24
+    rng = np.random.default_rng(0)
+    covered = 0
+    for _ in range(500):
+        x = int((rng.permutation(15)[:13] < 5).sum())
+        d = estimate.difference(estimate.Counts(n_items=24, n_disagree=15, a_right=x, d_adjudicated=13))
+        covered += d["ci_low"] <= truth <= d["ci_high"]
+    assert covered == 500

@@ -123,7 +123,9 @@ def difference(c: Counts, alpha: float = ALPHA) -> dict:
     k_lo, k_hi = hypergeom_interval(x, n, M, alpha)
     scale = M / N
     p = x / n
-    return {"estimate": scale * (2 * p - 1), "ci_low": scale * (2 * k_lo / M - 1), "ci_high": scale * (2 * k_hi / M - 1),
+    # bounds as one division each, (2K − M) / N: the float nearest the exact rational, so a gold difference
+    # computed as (right_a − right_b) / N on the boundary compares equal instead of a last bit off
+    return {"estimate": scale * (2 * p - 1), "ci_low": (2 * k_lo - M) / N, "ci_high": (2 * k_hi - M) / N,
             "p": p, "p_low": k_lo / M, "p_high": k_hi / M}
 
 

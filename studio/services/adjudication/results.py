@@ -64,8 +64,8 @@ def gold_beside(adj: Adjudication) -> dict | None:
         b=Count("pk", filter=Q(src_b=F("gold__label"))))
     if not agg["n"]:
         return None
-    acc_a, acc_b = agg["a"] / agg["n"], agg["b"] / agg["n"]
-    return {"n": agg["n"], "accuracy_a": acc_a, "accuracy_b": acc_b, "difference": acc_a - acc_b}
+    return {"n": agg["n"], "accuracy_a": agg["a"] / agg["n"], "accuracy_b": agg["b"] / agg["n"],
+            "difference": (agg["a"] - agg["b"]) / agg["n"]}
 
 
 def result(adj: Adjudication, *, with_gold: bool = True) -> dict:
