@@ -9,7 +9,7 @@ gold's difference. Gold is read only by the simulated expert and to measure.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/icm_studio HF_HUB_OFFLINE=1 ICM_TORCH_THREADS=1 \\
         .venv/bin/python benchmarks/adjudication_sst2.py [--n 64] [--iterations 16] [--budget 40] [--smoke]
 
---smoke (or BENCH_SMOKE=1): 6 sentences, 1 iteration, a budget of 4 — the same code paths, about a minute
+--smoke (or BENCH_SMOKE=1): 8 sentences, 2 iterations, a budget of 6 — the same code paths, a few minutes here
 (the model load dominates).
 Creates and drops its own database (name + _adjudication_bench); Redis database 11 for the run's unused tasks.
 Last line: `adjudication_sst2 key=value ...`.
@@ -136,7 +136,7 @@ def main():
     ap.add_argument("--smoke", action="store_true")
     args = ap.parse_args()
     if args.smoke or os.environ.get("BENCH_SMOKE") == "1":
-        args.n, args.iterations, args.budget = 6, 1, 4
+        args.n, args.iterations, args.budget = 8, 2, 6
 
     from django.conf import settings
     from django.core.management import call_command
