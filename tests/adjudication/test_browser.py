@@ -70,6 +70,7 @@ def test_open_adjudicate_by_keyboard_watch_the_estimate_download(browser, live_s
     page = _context(browser, live_server, expert)
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(f"{live_server.url}/adjudicate/{adj.pk}/")
+    page.wait_for_selector("#adj-example[data-item]")  # the first item is there before any key
     for key in ["t", "f", "n", "Escape", "2", "s", "1"]:
         if key in ("n", "Escape"):
             page.keyboard.press(key)
