@@ -107,6 +107,10 @@ def test_a_skip_passes_the_item_to_others_and_bad_answers_are_refused(world):
     with pytest.raises(AdjudicationError) as err:
         adjudication.record(adj, world.expert, 10**9, True)
     assert err.value.kind == "not_found"
+    for crafted in (10**30, -1, 2.0, "7"):
+        with pytest.raises(AdjudicationError) as err:
+            adjudication.record(adj, world.expert, crafted, True)
+        assert err.value.field == "item"
     with pytest.raises(AdjudicationError) as err:
         adjudication.next_item(adj, world.reviewer)  # reviewers read the estimate; they do not adjudicate
     assert err.value.kind == "forbidden"

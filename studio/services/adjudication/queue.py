@@ -51,7 +51,7 @@ def next_item(adj: Adjudication, user) -> dict:
 
 
 def _locked_item(adj: Adjudication, user, item_id) -> AdjudicationItem:
-    if isinstance(item_id, bool) or not isinstance(item_id, int):
+    if isinstance(item_id, bool) or not isinstance(item_id, int) or not 0 < item_id < 2**63:
         raise AdjudicationError(f"item must be the item's id (a whole number); got {item_id!r}", "item")
     item = adj.items.select_for_update(of=("self",)).filter(pk=item_id).first()
     if item is None:
