@@ -7,6 +7,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("accounts/", include("studio.views.auth_urls")),
     path("admin/", admin.site.urls),
+    path("adjudicate/", include("studio.views.adjudicate_urls")),
     path("annotate/", include("studio.views.annotate_urls")),
     path("review/", include("studio.views.review_urls")),
     path("runs/", include("studio.views.runs_urls")),

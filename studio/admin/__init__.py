@@ -1,5 +1,5 @@
 """Django admin registrations, one module per area."""
-from . import datasets, labels, runs, studies  # noqa: F401
+from . import adjudications, datasets, labels, runs, studies  # noqa: F401
 from . import api_access  # noqa: F401
 from . import users  # noqa: F401
 

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from .base import StudioAPIMixin, not_found
+from .views.adjudications import AdjudicationViewSet
 from .views.datasets import DatasetViewSet
 from .views.evaluations import EvaluationViewSet
 from .views.examples import ExampleViewSet
@@ -21,6 +22,7 @@ router.register("elicited-labels", ElicitedLabelViewSet, basename="elicitedlabel
 router.register("imports", ImportJobViewSet, basename="importjob")
 router.register("studies", StudyViewSet, basename="study")
 router.register("evaluations", EvaluationViewSet, basename="evaluation")
+router.register("adjudications", AdjudicationViewSet, basename="adjudication")
 
 AUTH = StudioAPIMixin.authentication_classes
 

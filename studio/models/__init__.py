@@ -1,4 +1,5 @@
 """The studio's tables. One module per idea; import from `studio.models`."""
+from .adjudications import Adjudication, AdjudicationItem, AdjudicationSkip
 from .api_tokens import ApiToken
 from .datasets import Dataset, Example, GoldLabel
 from .evaluations import Evaluation
@@ -10,6 +11,9 @@ from .studies import Study
 from .tallies import Tally
 
 __all__ = [
+    "Adjudication",
+    "AdjudicationItem",
+    "AdjudicationSkip",
     "ApiToken",
     "AnnotationClaim",
     "Dataset",

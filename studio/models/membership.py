@@ -7,6 +7,7 @@ class Membership(models.Model):
     class Role(models.TextChoices):
         ANNOTATOR = "annotator", "Annotator"
         REVIEWER = "reviewer", "Reviewer"
+        ADJUDICATOR = "adjudicator", "Adjudicator (blind expert)"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     dataset = models.ForeignKey("studio.Dataset", on_delete=models.CASCADE, related_name="memberships")

@@ -8,8 +8,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from studio.models import Dataset, ElicitationRun, Example
-from studio.services import access, evaluation, policies, review
+from studio.services import access, adjudication, evaluation, policies, review
 from studio.services.refusals import Refusal
+from studio.services.review.sources import expert_sources
 
 from .refusals import flashed, refused_json, refused_page
 
@@ -51,6 +52,8 @@ def dashboard(request, slug):
     return render(request, "review/dashboard.html", {
         "dataset": dataset, "data": data, "is_admin": access.is_admin(request.user),
         "evaluation_defaults": evaluation.DEFAULTS, "evaluation_kinds": evaluation.KINDS,
+        "adjudications": adjudication.dashboard_rows(dataset, data["split"]),
+        "adjudication_defaults": adjudication.DEFAULTS,
     })
 
 
@@ -70,7 +73,7 @@ def disagreements(request, slug):
     dataset = _reviewable(request, slug)
     split = request.GET.get("split") or review.default_split(dataset)
     try:
-        sources = review.label_sources(dataset, split, min_labels=1)
+        sources = review.label_sources(dataset, split, min_labels=1) + expert_sources(dataset, split)
         a_key, b_key = review.default_pair(sources, request.GET.get("a"), request.GET.get("b"))
         page = review.disagreements(
             dataset, split, a_key, b_key,

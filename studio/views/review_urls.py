@@ -1,7 +1,7 @@
 """/review/: reviewers' and admins' pages — dashboard, disagreements, example detail, run curves."""
 from django.urls import path
 
-from studio.views import review
+from studio.views import adjudications, review
 
 app_name = "review"
 
@@ -14,4 +14,10 @@ urlpatterns = [
     path("<slug:slug>/runs/<int:run_id>/", review.run_curves, name="run_curves"),
     path("<slug:slug>/evaluations/", review.start_evaluation, name="start_evaluation"),
     path("<slug:slug>/evaluations/latest.json", review.evaluation_status, name="evaluation_status"),
+    path("<slug:slug>/adjudications/", adjudications.open_view, name="open_adjudication"),
+    path("<slug:slug>/adjudications/<int:pk>/estimate.json", adjudications.estimate_json, name="adjudication_estimate"),
+    path("<slug:slug>/adjudications/<int:pk>/sample.csv", adjudications.sample, {"fmt": "csv"},
+         name="adjudication_sample_csv"),
+    path("<slug:slug>/adjudications/<int:pk>/sample.json", adjudications.sample, {"fmt": "json"},
+         name="adjudication_sample_json"),
 ]

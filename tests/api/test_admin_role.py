@@ -111,7 +111,8 @@ def test_a_real_admin_opens_the_admin_forms(world, group_admin, who):
 
 def test_every_resource_has_one_policy():
     from studio.services import policies
-    assert set(policies.POLICIES) == {"runs", "datasets", "evaluations", "imports", "exports", "studies"}
+    assert set(policies.POLICIES) == {"runs", "datasets", "evaluations", "imports", "exports", "studies",
+                                     "adjudications"}
 
 
 def test_the_studio_admins_group_is_there_to_add_people_to(db):

@@ -6,6 +6,7 @@ turns a "no" into the studio's one refusal (kind "forbidden").
 Who is a studio admin is defined once, in `studio.services.access.is_admin`: a superuser, or a member of the
 "Studio admins" group. `is_staff` alone is NOT an admin: it only lets a user into Django's admin site, where
 these same policies decide what they may see."""
+from .adjudications import AdjudicationPolicy
 from .resources import (
     DatasetPolicy,
     EvaluationPolicy,
@@ -23,9 +24,10 @@ evaluations = EvaluationPolicy()
 imports = ImportPolicy()
 exports = ExportPolicy()
 studies = StudyPolicy()  # read: the dataset's reviewers; write and start steps: admins
+adjudications = AdjudicationPolicy()  # read: the dataset's reviewers; open: admins
 administration = Policy()  # what belongs to no one resource (API tokens of any user): studio admins
 
-POLICIES = {p.name: p for p in (datasets, runs, evaluations, imports, exports, studies)}
+POLICIES = {p.name: p for p in (datasets, runs, evaluations, imports, exports, studies, adjudications)}
 
 __all__ = ["Policy", "POLICIES", "datasets", "runs", "evaluations", "imports", "exports", "studies",
-           "administration", "require"]
+           "adjudications", "administration", "require"]

@@ -28,8 +28,8 @@ class ReviewError(Refusal, ValueError):
 
 @dataclass(frozen=True)
 class Source:
-    key: str  # stable id used in URLs and the API: run:3, people, crowd, annotator:7
-    kind: str  # run | people | crowd | annotator
+    key: str  # stable id used in URLs and the API: run:3, people, crowd, annotator:7, expert:2
+    kind: str  # run | people | crowd | annotator | expert
     name: str
     run_id: int | None = None
     annotator_id: int | None = None
@@ -146,6 +146,13 @@ def find_source(dataset: Dataset, split: str, key: str) -> Source:
                                                   else HumanLabel.Source.CROWD):
         return Source(key="people", kind="people", name="People's majority") if key == "people" else \
             Source(key="crowd", kind="crowd", name="Crowd votes' majority (imported)")
+    if kind == "expert" and rest.isdigit() and int(rest) < 2**63:  # an adjudication's expert answers (never gold, never votes)
+        from studio.models import Adjudication
+
+        adj = Adjudication.objects.filter(dataset=dataset, split=split, pk=int(rest)).first()
+        if adj is None:
+            raise missing
+        return expert_source(adj)
     if kind == "annotator" and rest.isdigit():
         from django.contrib.auth import get_user_model
 
@@ -154,6 +161,19 @@ def find_source(dataset: Dataset, split: str, key: str) -> Source:
             raise missing
         return Source(key=key, kind="annotator", name=f"Annotator {name}", annotator_id=int(rest))
     raise missing
+
+
+def expert_source(adjudication) -> Source:
+    return Source(key=f"expert:{adjudication.pk}", kind="expert", name=f"Expert (adjudication {adjudication.pk})")
+
+
+def expert_sources(dataset: Dataset, split: str) -> list[Source]:
+    """The split's adjudications with at least one expert answer, as label sources (key expert:N): for the
+    disagreement table and exports. Not in label_sources: the dashboard counts its sources from tallies."""
+    from studio.models import Adjudication
+
+    adjs = Adjudication.objects.filter(dataset=dataset, split=split, items__expert_label__isnull=False).distinct()
+    return [expert_source(a) for a in adjs.order_by("pk")]
 
 
 # --- SQL columns -------------------------------------------------------------------------------------------
@@ -190,6 +210,12 @@ def annotate_source(qs: QuerySet, source: Source, alias: str, *, with_score: boo
     if with_score:  # only runs have scores and label kinds
         qs = qs.annotate(**{f"{alias}_score": Value(None, output_field=FloatField()),
                             f"{alias}_kind": Value(None, output_field=CharField())})
+    if source.kind == "expert":
+        rel = f"{alias}_rel"
+        adjudication_id = int(source.key.partition(":")[2])
+        qs = qs.alias(**{rel: FilteredRelation("adjudication_items",
+                                               condition=Q(adjudication_items__adjudication_id=adjudication_id))})
+        return qs.annotate(**{alias: F(f"{rel}__expert_label")})
     if source.kind == "annotator":
         rel = f"{alias}_rel"
         qs = qs.alias(**{rel: FilteredRelation("human_labels", condition=Q(human_labels__annotator_id=source.annotator_id))})
