@@ -64,6 +64,17 @@ class EvaluationStartSerializer(serializers.Serializer):
         help_text="Other models (names or paths), each scored zero-shot on the same test items.")
     min_labels = _number("The people's majority counts only annotators with at least this many labels on the "
                          "dataset.", allow_null=True)
+    measures = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, max_length=5,
+        help_text="How each label source is judged: in-context (the model prompted with demonstrations carrying "
+                  "its labels) and/or trained (a model trained on its labels of the train items; the results call "
+                  "it a reward model on comparison datasets). Default [\"in-context\"].")
+    trainer = serializers.CharField(required=False, max_length=40,
+                                    help_text="The trained measure's trainer: probe (default; a logistic probe on "
+                                              "the model's cached features) or finetune (LoRA, for GPU workers).")
+    max_train = _number("Cap on the trained measure's train items per repeat (default: the pool with one repeat, "
+                        "a seeded 80% of it per repeat with several).", allow_null=True)
+    finetune_steps = _number("The finetune trainer's optimizer steps (default the engine's).", allow_null=True)
 
     def validate(self, attrs):
         data = getattr(self, "initial_data", None)
