@@ -14,4 +14,5 @@ urlpatterns = [
     path("<slug:slug>/runs/<int:run_id>/", review.run_curves, name="run_curves"),
     path("<slug:slug>/evaluations/", review.start_evaluation, name="start_evaluation"),
     path("<slug:slug>/evaluations/latest.json", review.evaluation_status, name="evaluation_status"),
+    path("<slug:slug>/evaluations/<int:pk>/trained-models.json", review.trained_models, name="trained_models"),
 ]

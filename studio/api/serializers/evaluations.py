@@ -109,7 +109,16 @@ class EvaluationDetailSerializer(EvaluationSerializer):
         read_only=True,
         help_text="Once completed: test_ids and n_test, the repeats with their demonstration ids, each condition's "
                   "per-repeat accuracies with mean, sd and 95% interval, the paired comparisons, the verdict, the "
-                  "gap recovered, the excluded runs with their reasons. Empty before.")
+                  "gap recovered, the excluded runs with their reasons; with the trained measure each row's measure "
+                  "(in-context or trained) and `trained` (trainer, train ids per repeat, feature counts); the "
+                  "trained weights at trained-models/. Empty before.")
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if isinstance(data.get("results"), dict) and "trained_models" in data["results"]:
+            # the weights are read at /api/evaluations/{id}/trained-models/ (large; not every reader wants them)
+            data["results"] = {k: v for k, v in data["results"].items() if k != "trained_models"}
+        return data
 
     class Meta(EvaluationSerializer.Meta):
         fields = [*EvaluationSerializer.Meta.fields, "results"]
