@@ -9,13 +9,15 @@
 Gold labels never enter here except as the labels of a "gold" source: nothing in this package takes a gold
 argument, and every hyperparameter is chosen from the labels it is given.
 """
-from .features import FEATURE_RULE, FeatureStore, compute_features, count_prompt_tokens, zero_shot_prompt
+from .features import (FEATURE_RULE, FeatureStore, TrainingStopped, compute_features, count_prompt_tokens,
+                       zero_shot_prompt)
 from .pairs import antisymmetric, comparison_pairs, pairwise_accuracy
 from .probe import DEFAULT_CS, Probe, fit_probe
 from .train import TRAINERS, TrainedPrediction, check_trainer_options, train_and_predict
 
 __all__ = [
-    "DEFAULT_CS", "FEATURE_RULE", "FeatureStore", "Probe", "TRAINERS", "TrainedPrediction", "antisymmetric",
+    "DEFAULT_CS", "FEATURE_RULE", "FeatureStore", "Probe", "TRAINERS", "TrainedPrediction", "TrainingStopped",
+    "antisymmetric",
     "check_trainer_options", "comparison_pairs", "compute_features", "count_prompt_tokens", "fit_probe",
     "pairwise_accuracy", "train_and_predict", "zero_shot_prompt",
 ]
