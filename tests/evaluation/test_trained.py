@@ -135,3 +135,26 @@ def test_both_measures_in_one_evaluation_and_the_command(labeled, capsys):
     assert f"Verdict: {ev.results['verdict']}" in out
     assert "Trained measure: probe on 16 train items per repeat" in out
     assert any(g.get("measure") == "trained" and g["against"] == "people" for g in ev.results["gap_recovered"])
+
+
+def test_on_comparison_pairs_the_trained_scorer_is_a_reward_model():
+    """Both orders of each pair are test items: the trained scorer is antisymmetric over them, so exactly one
+    order of every pair is predicted true, and the results call it a reward model."""
+    from tests.studies.factories import pairs_dataset
+
+    ds = pairs_dataset(train_pairs=4, test_pairs=3, name="pairs trained")
+    ev = _run(ds, {"measures": ["trained"], "repeats": 1, "conditions": "zero-shot random gold"})
+    res = ev.results
+    assert res["trained"]["reward_model"] is True and res["trained"]["n_pairs"] == 3
+    gold = _by_key(ev)["trained:gold"]
+    assert gold["name"] == "Reward model (probe) trained on gold labels" and gold["reward_model"] is True
+    groups = dict(Example.objects.filter(pk__in=res["test_ids"]).values_list("pk", "group"))
+    predicted = dict(zip(res["test_ids"], gold["predictions"][0]))
+    by_pair = {}
+    for pk, value in predicted.items():
+        by_pair.setdefault(groups[pk], []).append(value)
+    assert all(sorted(v) == [False, True] for v in by_pair.values()), by_pair
+    # the accuracy over the test items is the pairwise accuracy: a pair is right in both orders or in neither
+    truth = dict(GoldLabel.objects.filter(example_id__in=res["test_ids"]).values_list("example_id", "label"))
+    pairs_right = sum(predicted[pk] == truth[pk] for pk in res["test_ids"] if Example.objects.get(pk=pk).key == "A>B")
+    assert gold["mean"] == pytest.approx(pairs_right / 3)
