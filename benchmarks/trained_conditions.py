@@ -24,6 +24,9 @@ and to measure; it never reaches another source's training or C.
     ... --smoke (or BENCH_SMOKE=1): 12 train / 8 test, 1 repeat, 1 seed, ICM 1 iteration over 8 items.
     ... --in-context: also the in-context measure on the same test items (16 demonstrations, K-shot per repeat).
 
+features_s_per_100 is CPU seconds of this process (one torch thread: the wall time on an idle core), so that
+it means something on a shared machine; total_s is wall time (the CPU total is printed above it).
+
 Last line: trained_conditions gold=G random=R sim60=A sim90=B icm=I zero_shot=Z features_s_per_100=F total_s=T
 """
 from __future__ import annotations
@@ -157,14 +160,15 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="trained-features-") as root:
         store = FeatureStore(root)
-        t0 = time.monotonic()
+        t0, c0 = time.monotonic(), time.process_time()
         X_all = compute_features(backend, train_prompts + test_prompts, store)
-        features_s = time.monotonic() - t0
+        features_wall, features_s = time.monotonic() - t0, time.process_time() - c0
         again = compute_features(backend, train_prompts + test_prompts, store)
         assert store.misses == len(set(train_prompts + test_prompts)) and np.array_equal(again, X_all)
     X, X_test = X_all[:len(train)], X_all[len(train):]
     per_100 = 100 * features_s / len(X_all)
-    print(f"features: {len(X_all)} prompts in {features_s:.1f} s ({per_100:.1f} s per 100), dimension "
+    print(f"features: {len(X_all)} prompts in {features_s:.1f} CPU s ({per_100:.1f} CPU s per 100; "
+          f"{features_wall:.0f} s wall), dimension "
           f"{X_all.shape[1]}; a second pass read all {len(X_all)} from the store", flush=True)
 
     zs_train = lm_head_log_odds(backend, X)
@@ -226,7 +230,7 @@ def main() -> None:
     order = results["sim60"]["acc"] < results["sim90"]["acc"] < results["gold"]["acc"]
     print(f"gold − random = {100 * gap:.1f} points, intervals {'disjoint' if disjoint else 'OVERLAP'}; "
           f"sim60 < sim90 < gold: {order}")
-    print(f"costs: features {features_s:.1f} s once ({per_100:.1f} s per 100 prompts), probe fit "
+    print(f"costs: features {features_s:.1f} CPU s once ({per_100:.1f} CPU s per 100 prompts), probe fit "
           f"{np.mean(fit_seconds):.2f} s on average ({len(fit_seconds)} fits), ICM {icm_info['seconds']} s",
           flush=True)
 
