@@ -149,3 +149,17 @@ def trained_models(request, slug, pk):
     response = JsonResponse(body, json_dumps_params={"indent": 1})
     response["Content-Disposition"] = f'attachment; filename="evaluation-{ev.pk}-trained-models.json"'
     return response
+
+
+@login_required
+def evaluation_csv(request, slug, pk):
+    """An evaluation's conditions, in-context and trained, as CSV (each row says its measure)."""
+    from django.http import HttpResponse
+
+    from studio.services.evaluation.table import results_csv
+
+    dataset = _reviewable(request, slug)
+    ev = get_object_or_404(Evaluation, dataset=dataset, pk=pk, state=Evaluation.State.COMPLETED)
+    response = HttpResponse(results_csv(ev.results or {}), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="evaluation-{ev.pk}-conditions.csv"'
+    return response

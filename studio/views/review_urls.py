@@ -15,4 +15,5 @@ urlpatterns = [
     path("<slug:slug>/evaluations/", review.start_evaluation, name="start_evaluation"),
     path("<slug:slug>/evaluations/latest.json", review.evaluation_status, name="evaluation_status"),
     path("<slug:slug>/evaluations/<int:pk>/trained-models.json", review.trained_models, name="trained_models"),
+    path("<slug:slug>/evaluations/<int:pk>/results.csv", review.evaluation_csv, name="evaluation_csv"),
 ]

@@ -120,7 +120,7 @@ def test_the_dashboard_marks_the_trained_rows(labeled, client, admin_user):
     ds, run, _ = labeled
     row = {"per_repeat": [{"accuracy": 0.5, "correct": 3, "n": 6}], "mean": 0.5, "sd": None, "ci_low": 0.2,
            "ci_high": 0.8, "n": 6, "n_demos": 0, "marks": [], "consistency": None}
-    Evaluation.objects.create(dataset=ds, state="completed", config={"model": "smollm2", "calibrate": "center"}, results={
+    ev = Evaluation.objects.create(dataset=ds, state="completed", config={"model": "smollm2", "calibrate": "center"}, results={
         "test_split": "test", "train_split": "train", "n_test": 6, "test_ids": [], "measures": ["in-context", "trained"],
         "conditions": [{**row, "key": "gold", "kind": "gold", "name": "Gold labels", "measure": "in-context"},
                        {**row, "key": "trained:gold", "kind": "gold", "name": "Probe trained on gold labels",
@@ -141,3 +141,12 @@ def test_the_dashboard_marks_the_trained_rows(labeled, client, admin_user):
     assert 'data-measure="trained"' in html and "In context: In-context sentence." in html
     assert "0 computed, 26 reused from the cache" in html and 'id="trained-models-download"' in html
     assert 'name="measures" value="trained"' in html and 'name="trainer"' in html
+    # the conditions as CSV, each row with its measure
+    import csv
+    import io
+
+    table = list(csv.DictReader(io.StringIO(client.get(f"/review/{ds.slug}/evaluations/{ev.pk}/results.csv")
+                                            .content.decode())))
+    assert [(r["key"], r["measure"], r["n_train"], r["n"]) for r in table] == [
+        ("gold", "in-context", "", "6"), ("trained:gold", "trained", "12", "6"), ("zero-shot", "in-context", "", "6")]
+    assert 'id="evaluation-csv"' in html
