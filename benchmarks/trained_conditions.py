@@ -88,7 +88,8 @@ def run_icm_labels(backend, prompts, args) -> tuple[list[bool], dict]:
     began, cpu0 = time.monotonic(), time.process_time()
     # the limit is on this process's CPU seconds: on a shared machine wall time says little
     result = run_icm(problem, config, backend, should_stop=lambda: time.process_time() - cpu0 > args.icm_time_limit)
-    if result.stopped:  # out of time: label the rest by prediction, as fill does after a finished search
+    stopped = result.stopped
+    if stopped:  # out of time: label the rest by prediction, as fill does after a finished search
         done = result.state.iteration
         result = run_icm(problem, ICMConfig(**{**config.to_dict(), "iterations": done}), backend,
                          state=result.state)
@@ -98,7 +99,7 @@ def run_icm_labels(backend, prompts, args) -> tuple[list[bool], dict]:
     s = result.summary
     info = {"seconds": round(time.monotonic() - began, 1), "iterations": s["iterations"],
             "elicited": len(prompts) - len(result.filled), "filled": len(result.filled),
-            "tokens": s["tokens"] + s.get("fill_tokens", 0), "stopped_by_time": result.stopped or None}
+            "tokens": s["tokens"] + s.get("fill_tokens", 0), "stopped_by_cpu_limit": stopped}
     return labels, info
 
 
