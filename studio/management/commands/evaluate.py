@@ -1,8 +1,9 @@
 """`evaluate DATASET [--runs ID ...] [--repeats 3] [--max-test N] [--max-demos K] [--seed S] [--calibrate C]
-[--trained [--trainer probe|finetune] [--only-trained]] [--json]`: run one evaluation in this process (no worker, no broker) with the studio's model and print its
-result — a table of each condition's accuracy (mean ± sd over the repeats, 95% interval, n) and the verdict,
-or with --json the evaluation's results as JSON. --trained adds the trained measure (a probe on the model's cached
-features, or --trainer finetune) beside the in-context one; its rows are marked "trained". A refused or failed evaluation exits 1, its reason on stderr."""
+[--trained [--trainer probe|finetune] [--only-trained]] [--json]`: run one evaluation in this process (no worker,
+no broker) with the studio's model and print its result — a table of each condition's accuracy (mean ± sd over the
+repeats, 95% interval, n) and the verdict, or with --json the evaluation's results as JSON. --trained adds the
+trained measure (a probe on the model's cached features, or --trainer finetune) beside the in-context one; its rows
+are marked "[trained]". A refused or failed evaluation exits 1, its reason on stderr."""
 import contextlib
 import json
 import sys
