@@ -210,6 +210,9 @@ STUDIO_MODEL_DEVICE = os.environ.get("STUDIO_MODEL_DEVICE", "auto")
 STUDIO_BACKEND_HOSTS = env_list("STUDIO_BACKEND_HOSTS", [])
 # A run's model given as a path must be inside this folder (names such as smollm2 need no path).
 STUDIO_MODELS_DIR = Path(os.environ.get("STUDIO_MODELS_DIR", VAR_DIR / "models"))
+# The trained measure's feature cache (issue 22): one vector per (model fingerprint, prompt), reused by every
+# later evaluation of that model. Workers that share a cache share this folder.
+STUDIO_FEATURES_DIR = Path(os.environ.get("STUDIO_FEATURES_DIR", VAR_DIR / "features"))
 # Run estimates (studio/services/runs/estimates.py): the throughput assumed before any batch of a model has been
 # measured on that kind of worker (model tokens per second; low, a CPU's), how many worker processes serve the gpu
 # queue (batches run in parallel on them), and the estimated duration above which a person confirms a run.

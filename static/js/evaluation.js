@@ -47,7 +47,8 @@
       type: "bar",
       plugins: [whiskers],
       data: {
-        labels: bars.map((b) => wrap(b.name + (b.n_demos ? " (" + b.n_demos + " demos)" : ""), 22)),
+        labels: bars.map((b) => wrap(b.name + (b.n_demos ? " (" + b.n_demos + " demos)" : "")
+          + (b.measure === "trained" && b.n_train ? " (trained on " + b.n_train[0] + ")" : ""), 22)),
         datasets: [{ label: "Test accuracy, mean over repeats (%)", data: bars.map((b) => pct(b.mean)),
           ci: bars.map((b) => [pct(b.ci_low), pct(b.ci_high)]),
           backgroundColor: bars.map((b) => COLORS[b.kind] || "#2454d6") }],

@@ -7,7 +7,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from studio.models import Dataset, ElicitationRun, Example
+from studio.models import Dataset, ElicitationRun, Evaluation, Example
 from studio.services import access, adjudication, evaluation, policies, review
 from studio.services.refusals import Refusal
 from studio.services.review.sources import expert_sources
@@ -137,3 +137,32 @@ def evaluation_status(request, slug):
     """The dataset's newest evaluation's state and progress (the page polls it and reloads when it finishes)."""
     dataset = _reviewable(request, slug)
     return JsonResponse({"evaluation": review.newest_evaluation_status(dataset)})
+
+
+@login_required
+def trained_models(request, slug, pk):
+    """What an evaluation trained (probe weights with their feature rule and model fingerprint), as a download;
+    ?condition=KEY for one trained condition."""
+    dataset = _reviewable(request, slug)
+    ev = get_object_or_404(Evaluation, dataset=dataset, pk=pk)
+    try:
+        body = evaluation.trained_models(ev, request.GET.get("condition") or None)
+    except Refusal as refusal:
+        return refused_json(request, refusal)
+    response = JsonResponse(body, json_dumps_params={"indent": 1})
+    response["Content-Disposition"] = f'attachment; filename="evaluation-{ev.pk}-trained-models.json"'
+    return response
+
+
+@login_required
+def evaluation_csv(request, slug, pk):
+    """An evaluation's conditions, in-context and trained, as CSV (each row says its measure)."""
+    from django.http import HttpResponse
+
+    from studio.services.evaluation.table import results_csv
+
+    dataset = _reviewable(request, slug)
+    ev = get_object_or_404(Evaluation, dataset=dataset, pk=pk, state=Evaluation.State.COMPLETED)
+    response = HttpResponse(results_csv(ev.results or {}), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="evaluation-{ev.pk}-conditions.csv"'
+    return response

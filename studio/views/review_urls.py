@@ -20,4 +20,6 @@ urlpatterns = [
          name="adjudication_sample_csv"),
     path("<slug:slug>/adjudications/<int:pk>/sample.json", adjudications.sample, {"fmt": "json"},
          name="adjudication_sample_json"),
+    path("<slug:slug>/evaluations/<int:pk>/trained-models.json", review.trained_models, name="trained_models"),
+    path("<slug:slug>/evaluations/<int:pk>/results.csv", review.evaluation_csv, name="evaluation_csv"),
 ]

@@ -297,7 +297,11 @@ def test_tiny_blog_gender_study_end_to_end(browser, live_server, artifacts_dir, 
     row_names = [r.split("\t")[0] for r in numbers]
     assert row_names[:3] == ["ann0", "ann1", "ann2-simulated"], row_names
     assert row_names[3:] == ["People's majority", "Zero-shot", "Zero-shot chat", "Many-shot, people's labels",
-                             f"Many-shot, ICM's labels (run #{study.run_id})", "Many-shot, gold labels"], row_names
+                             f"Many-shot, ICM's labels (run #{study.run_id})", "Many-shot, gold labels",
+                             # the trained measure (issue 22): a reward model on these pairs, trained on each
+                             "Trained on people's labels (reward model, probe)",
+                             f"Trained on ICM's labels (reward model, probe, run #{study.run_id})",
+                             "Trained on gold labels (reward model, probe)"], row_names
     figure = admin.locator("#study-figure svg").inner_html()
     for name in row_names:  # every row of the table is drawn
         assert name.replace("&", "&amp;") in figure, name

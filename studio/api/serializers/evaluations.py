@@ -64,6 +64,17 @@ class EvaluationStartSerializer(serializers.Serializer):
         help_text="Other models (names or paths), each scored zero-shot on the same test items.")
     min_labels = _number("The people's majority counts only annotators with at least this many labels on the "
                          "dataset.", allow_null=True)
+    measures = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, max_length=5,
+        help_text="How each label source is judged: in-context (the model prompted with demonstrations carrying "
+                  "its labels) and/or trained (a model trained on its labels of the train items; the results call "
+                  "it a reward model on comparison datasets). Default [\"in-context\"].")
+    trainer = serializers.CharField(required=False, max_length=40,
+                                    help_text="The trained measure's trainer: probe (default; a logistic probe on "
+                                              "the model's cached features) or finetune (LoRA, for GPU workers).")
+    max_train = _number("Cap on the trained measure's train items per repeat (default: the pool with one repeat, "
+                        "a seeded 80% of it per repeat with several).", allow_null=True)
+    finetune_steps = _number("The finetune trainer's optimizer steps (default the engine's).", allow_null=True)
 
     def validate(self, attrs):
         data = getattr(self, "initial_data", None)
@@ -98,7 +109,16 @@ class EvaluationDetailSerializer(EvaluationSerializer):
         read_only=True,
         help_text="Once completed: test_ids and n_test, the repeats with their demonstration ids, each condition's "
                   "per-repeat accuracies with mean, sd and 95% interval, the paired comparisons, the verdict, the "
-                  "gap recovered, the excluded runs with their reasons. Empty before.")
+                  "gap recovered, the excluded runs with their reasons; with the trained measure each row's measure "
+                  "(in-context or trained) and `trained` (trainer, train ids per repeat, feature counts); the "
+                  "trained weights at trained-models/. Empty before.")
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if isinstance(data.get("results"), dict) and "trained_models" in data["results"]:
+            # the weights are read at /api/evaluations/{id}/trained-models/ (large; not every reader wants them)
+            data["results"] = {k: v for k, v in data["results"].items() if k != "trained_models"}
+        return data
 
     class Meta(EvaluationSerializer.Meta):
         fields = [*EvaluationSerializer.Meta.fields, "results"]

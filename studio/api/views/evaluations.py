@@ -2,7 +2,10 @@
 dataset's reviewers and admins, like runs). Thin: studio.services.evaluation validates, records and queues."""
 import django_filters as df
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -65,3 +68,16 @@ class EvaluationViewSet(StudioAPIMixin, mixins.ListModelMixin, mixins.RetrieveMo
         # an EvaluationRefused names what is wrong: 400 (or 409/503 by its kind, api/errors.py)
         ev = evaluation.start_evaluation(dataset, user=request.user, options=options)
         return Response(EvaluationDetailSerializer(ev).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="What the evaluation trained: per trained condition and repeat, the probe's weights, scaler, C, "
+                "feature rule and model fingerprint (or the LoRA adapter's record)",
+        parameters=[OpenApiParameter("condition", str, description="One trained condition's key, e.g. "
+                                     "trained:gold (default: all).")],
+        responses={200: OpenApiTypes.OBJECT,
+                   404: OpenApiResponse(ERROR, description="No such evaluation, it trained nothing, or it has no "
+                                        "such trained condition.")})
+    @action(detail=True, methods=["get"], url_path="trained-models")
+    def trained_models(self, request, pk=None):
+        ev = self.get_object()
+        return Response(evaluation.trained_models(ev, request.query_params.get("condition") or None))

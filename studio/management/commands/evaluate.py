@@ -1,7 +1,9 @@
 """`evaluate DATASET [--runs ID ...] [--repeats 3] [--max-test N] [--max-demos K] [--seed S] [--calibrate C]
-[--json]`: run one evaluation in this process (no worker, no broker) with the studio's model and print its
-result — a table of each condition's accuracy (mean ± sd over the repeats, 95% interval, n) and the verdict,
-or with --json the evaluation's results as JSON. A refused or failed evaluation exits 1, its reason on stderr."""
+[--trained [--trainer probe|finetune] [--only-trained]] [--json]`: run one evaluation in this process (no worker,
+no broker) with the studio's model and print its result — a table of each condition's accuracy (mean ± sd over the
+repeats, 95% interval, n) and the verdict, or with --json the evaluation's results as JSON. --trained adds the
+trained measure (a probe on the model's cached features, or --trainer finetune) beside the in-context one; its rows
+are marked "[trained]". A refused or failed evaluation exits 1, its reason on stderr."""
 import contextlib
 import json
 import sys
@@ -15,7 +17,8 @@ from studio.services.refusals import Refusal
 # command-line option -> the evaluation service's option name (studio.services.evaluation, its contract)
 OPTIONS = {"train_split": "train_split", "test_split": "test_split", "test_ids": "test_ids", "max_test": "max_test",
            "max_demos": "max_demos", "repeats": "repeats", "seed": "seed", "calibrate": "calibrate",
-           "runs": "runs", "conditions": "conditions", "model_conditions": "models", "min_labels": "min_labels"}
+           "runs": "runs", "conditions": "conditions", "model_conditions": "models", "min_labels": "min_labels",
+           "trainer": "trainer", "max_train": "max_train", "finetune_steps": "finetune_steps"}
 
 
 def _dataset(ref: str) -> Dataset:
@@ -42,7 +45,8 @@ def condition_rows(ev: Evaluation) -> list[dict]:
     recorded before it (per-source predictions) are scored against gold by the review service."""
     results = ev.results or {}
     if "conditions" in results:
-        return [{"name": c.get("name", c.get("key")), "mean": c.get("mean"), "sd": c.get("sd"),
+        return [{"name": c.get("name", c.get("key")) + (" [trained]" if c.get("measure") == "trained" else ""),
+                 "mean": c.get("mean"), "sd": c.get("sd"),
                  "ci_low": c.get("ci_low"), "ci_high": c.get("ci_high"), "n": c.get("n")}
                 for c in results["conditions"]]
     from studio.services.review.comparison import comparison  # today's results format only
@@ -66,6 +70,12 @@ def table(ev: Evaluation) -> list[str]:
         ci = f"[{_pct(r['ci_low'])}, {_pct(r['ci_high'])}]"
         lines.append(f"{r['name']:<{width}}  {_pct(r['mean']) + ' ± ' + sd:>16}  {ci:>17}  {r['n'] or 0:>5}")
     lines += ["", f"Verdict: {results.get('verdict') or 'none recorded (these results have no paired comparison)'}"]
+    trained = results.get("trained")
+    if trained:
+        f = trained.get("features") or {}
+        lines.append(f"Trained measure: {trained.get('trainer')} on {len((trained.get('train_ids') or [[]])[0])} train "
+                     f"items per repeat; features {f.get('computed', 0)} computed, {f.get('reused', 0)} reused "
+                     f"({f.get('rule') or 'no features'}).")
     return lines
 
 
@@ -88,11 +98,21 @@ class Command(BaseCommand):
                             help="zero-shot, zero-shot-chat, random, people, crowd, icm, gold (default: all that apply)")
         parser.add_argument("--models", nargs="+", metavar="MODEL", help="other models, each scored zero-shot")
         parser.add_argument("--min-labels", type=int, help="the people's majority counts annotators with this many")
+        parser.add_argument("--trained", action="store_true",
+                            help="add the trained measure: a model trained on each source's labels")
+        parser.add_argument("--only-trained", action="store_true", help="the trained measure alone (with zero-shot)")
+        parser.add_argument("--trainer", help="probe (default) or finetune; with --trained")
+        parser.add_argument("--max-train", type=int, help="cap on train items per repeat; with --trained")
+        parser.add_argument("--finetune-steps", type=int, help="LoRA steps; with --trainer finetune")
         parser.add_argument("--json", action="store_true", help="print the results as JSON")
 
     def handle(self, *args, dataset, json: bool = False, **options):
         ds = _dataset(dataset)
         given = {name: options[arg] for name, arg in OPTIONS.items() if options.get(arg) is not None}
+        if options.get("only_trained"):
+            given["measures"] = ["trained"]
+        elif options.get("trained"):
+            given["measures"] = ["in-context", "trained"]
         try:
             ev = evaluation.start_evaluation(ds, options=given, enqueue=False)
         except Refusal as refusal:

@@ -10,6 +10,10 @@ recorded in Evaluation.results. Scores come from the engine's baseline scorer, t
 
 `start_evaluation` validates and enqueues (Celery, `gpu` queue); `execute_evaluation` does the work in the worker.
 Gold never reaches the engine except as the gold condition's demonstrations.
+
+`measures: ["in-context", "trained"]` adds the trained measure (trained.py): per label source a probe on the
+model's cached features (or a LoRA finetune) trained on its labels of the same train items, beside the prompted
+conditions; `trained_models` exports what was trained.
 """
 from .errors import EvaluationRefused
 from .executing import execute_evaluation, mark_failed
@@ -17,6 +21,7 @@ from .options import CALIBRATIONS, DEFAULTS, KINDS, LIMITS, validate_options
 from .planning import plan
 from .prompts import ManyShotPrompts, fit_to_context
 from .starting import start_evaluation
+from .trained_results import trained_models
 
 __all__ = ["CALIBRATIONS", "DEFAULTS", "EvaluationRefused", "KINDS", "LIMITS", "ManyShotPrompts", "execute_evaluation",
-           "fit_to_context", "mark_failed", "plan", "start_evaluation", "validate_options"]
+           "fit_to_context", "mark_failed", "plan", "start_evaluation", "trained_models", "validate_options"]

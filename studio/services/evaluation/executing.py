@@ -15,6 +15,8 @@ from .errors import EvaluationRefused
 from .planning import Condition, Plan, plan
 from .prompts import ManyShotPrompts, fit_to_context
 from .summary import summarize
+from .trained import run_trained
+from .trained_results import trained_rows, trained_summary
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +84,11 @@ def execute_evaluation(evaluation_id: int, *, get_backend: Callable = engine_por
         score = _Scorer(backend, icm_config, p.test_ids, texts)
         predictions: dict[str, list[list[bool]]] = {}
         skipped, ran = [], []
-        zero = [c for c in p.conditions if not c.many_shot]
-        many = [c for c in p.conditions if c.many_shot]
-        total, done = len(zero) + len(many) * len(p.repeats), 0
+        measures = config.get("measures") or ["in-context"]
+        zero = [c for c in p.conditions if not c.many_shot]  # the untrained reference, under either measure
+        many = [c for c in p.conditions if c.many_shot] if "in-context" in measures else []
+        trained_passes = (len(p.sources) + 1) * len(p.repeats) + 1 if "trained" in measures else 0
+        total, done = len(zero) + len(many) * len(p.repeats) + trained_passes, 0
         for c in zero:
             _progress(ev.pk, done, total, c.name)
             scores = _zero_shot(c, dataset, score, texts, p.test_ids, get_backend, config, words, skipped)
@@ -106,6 +110,11 @@ def execute_evaluation(evaluation_id: int, *, get_backend: Callable = engine_por
                 predictions.setdefault(c.key, []).append([s > 0 for s in scores])
                 done += 1
         ran += many
+        trained = None
+        if "trained" in measures:
+            trained = run_trained(dataset, p, config, backend, evaluation_id=ev.pk,
+                                  progress=lambda now: _progress(ev.pk, done, total, now))
+            predictions.update(trained.predictions)
         gold_by_id = dict(GoldLabel.objects.filter(example_id__in=p.test_ids).values_list("example_id", "label"))
         gold = [gold_by_id[i] for i in p.test_ids]
         correct = {key: [[y == g for y, g in zip(rep, gold)] for rep in reps] for key, reps in predictions.items()}
@@ -115,8 +124,10 @@ def execute_evaluation(evaluation_id: int, *, get_backend: Callable = engine_por
             "other_model": c.model != config["model"] or any(m.startswith("model ") for m in c.marks),
             "marks": c.marks, "n_demos": 0 if not c.many_shot else min((r["n_demos"] for r in repeats_out), default=0),
             "consistency": consistency.get(c.key),
-            "predictions": predictions[c.key],
+            "predictions": predictions[c.key], "measure": "in-context",
         } for c in ran]
+        if trained is not None:
+            conditions += trained_rows(trained, consistency, config)
         summary = summarize(conditions, correct, seed=config["seed"])
         config.update({"context_tokens": backend.context_length, "train_size": p.train_size})
         results = {
@@ -129,7 +140,10 @@ def execute_evaluation(evaluation_id: int, *, get_backend: Callable = engine_por
             "excluded_runs": p.excluded_runs,
             "missing": p.missing, "demo_pool": {"size": p.pool_size, "candidates": p.candidates},
             "seconds": round(time.monotonic() - started, 2), "tokens": score.tokens, "model": backend.name,
+            "measures": measures,
         }
+        if trained is not None:
+            results.update(trained_summary(trained, p, config))
         jobs.finish(Evaluation, ev.pk, Evaluation.State.COMPLETED, config=config, results=results)
     except Exception as exc:
         log.exception("evaluation %s failed", ev.pk)

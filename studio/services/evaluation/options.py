@@ -23,9 +23,16 @@ DEFAULTS = {
     "repeats": 3,
     "seed": 0,
     "calibrate": None,   # the runs' calibration (see eligibility.default_calibration)
+    "measures": ["in-context"],  # how a label source is judged: in context (demonstrations) and/or trained
+    "trainer": "probe",          # the trained measure's trainer
+    "max_train": None,           # cap on the trained measure's train items per repeat (None: its seeded share)
 }
 LIMITS = {"max_demos": (0, 1024), "max_test": (1, 100_000), "seed": (0, 2**31 - 1), "repeats": (1, 10),
-          "min_labels": (1, 1_000_000)}
+          "min_labels": (1, 1_000_000), "max_train": (2, 100_000), "finetune_steps": (1, 10_000)}
+# The measures (docs/CONTRACTS.md, evaluations): in context = the paper's many-shot prompting; trained = a model
+# trained on each source's labels of the train items (a probe on the model's features, or a LoRA finetune).
+MEASURES = ("in-context", "trained")
+TRAINERS = ("probe", "finetune")
 CALIBRATIONS = ("none", "center")
 MAX_IDS = 100_000
 MAX_MODEL_CONDITIONS = 4
@@ -100,6 +107,7 @@ def validate_options(dataset: Dataset, options: Mapping | None) -> dict:
         if value is not None:
             config[name] = value
     config.setdefault("min_labels", None)
+    config.setdefault("finetune_steps", None)
     if config["calibrate"] is not None and config["calibrate"] not in CALIBRATIONS:
         raise EvaluationRefused(f"calibrate must be one of {', '.join(CALIBRATIONS)}; got {config['calibrate']!r}",
                                 "calibrate")
@@ -125,6 +133,7 @@ def validate_options(dataset: Dataset, options: Mapping | None) -> dict:
                                 "model_conditions")
     config["model_conditions"] = [_check_model(m, "model_conditions") for m in dict.fromkeys(models)]
     config["runs"] = _ids(options, "runs") or []
+    _measures(options, config)
 
     splits = dataset_splits(dataset)
     have = ", ".join(repr(s) for s in splits) or "none"
@@ -147,6 +156,29 @@ def validate_options(dataset: Dataset, options: Mapping | None) -> dict:
     config["demo_pool_ids"] = _checked_ids(dataset, _ids(options, "demo_pool_ids"), config["train_split"],
                                            "demo_pool_ids", gold=False)
     return config
+
+
+def _measures(options: Mapping, config: dict) -> None:
+    """measures (in-context, trained) and the trained measure's trainer, each refused by name when unknown."""
+    measures = [str(m).strip() for m in _list(options, "measures")]
+    unknown = [m for m in measures if m not in MEASURES]
+    if unknown:
+        raise EvaluationRefused(f"measures: {', '.join(repr(m[:40]) for m in unknown[:5])} not among "
+                                f"{', '.join(MEASURES)}", "measures")
+    config["measures"] = [m for m in MEASURES if m in measures] or list(DEFAULTS["measures"])
+    trainer = options.get("trainer")
+    trainer = DEFAULTS["trainer"] if trainer in (None, "") else trainer
+    if not isinstance(trainer, str) or trainer.strip() not in TRAINERS:
+        raise EvaluationRefused(f"trainer must be one of {', '.join(TRAINERS)}; got {str(trainer)[:40]!r}", "trainer")
+    config["trainer"] = trainer.strip()
+    if "trained" not in config["measures"]:
+        for name in ("max_train", "finetune_steps"):
+            if config.get(name) is not None:
+                raise EvaluationRefused(f"{name} applies to the trained measure: add 'trained' to measures",
+                                        name)
+    if config.get("finetune_steps") is not None and config["trainer"] != "finetune":
+        raise EvaluationRefused("finetune_steps applies to the finetune trainer; the trainer is "
+                                f"{config['trainer']!r}", "finetune_steps")
 
 
 def _checked_ids(dataset: Dataset, ids: list[int] | None, split: str, name: str, *, gold: bool) -> list[int] | None:

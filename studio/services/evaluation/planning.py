@@ -37,6 +37,8 @@ class Repeat:
     seed: int
     order: list[int]                 # the demonstration ids, in prompt order (before fitting the context)
     random_labels: dict[int, bool]   # the random-labels condition's labels for these ids
+    train_ids: list[int] = field(default_factory=list)  # the trained measure's train items (every source alike)
+    train_random: dict[int, bool] = field(default_factory=dict)  # random labels of those, for the trained measure
 
 
 @dataclass
@@ -50,6 +52,7 @@ class Plan:
     missing: list[dict]
     excluded_runs: list[dict]
     train_size: int
+    pool: list[int] = field(default_factory=list)  # the train items every source labeled (demo_pool_ids or all)
 
 
 def test_items(dataset: Dataset, config: dict) -> list[int]:
@@ -101,8 +104,28 @@ def plan(dataset: Dataset, config: dict) -> Plan:
             order = order[:cap]
         coins = [True] * (len(order) // 2) + [False] * (len(order) - len(order) // 2)
         random.Random(seed + 1_000_003).shuffle(coins)  # random labels: half true, a draw of its own per repeat
-        repeats.append(Repeat(r, seed, order, dict(zip(order, coins))))
+        repeats.append(Repeat(r, seed, order, dict(zip(order, coins)),
+                              *trained_draw(pool, seed, len_repeats=config["repeats"], cap=config.get("max_train"))))
     test_ids = test_items(dataset, config)
     if not test_ids:
         raise EvaluationRefused(f"the {config['test_split']!r} split has no examples with gold labels", "test_split")
-    return Plan(test_ids, conditions, sources, repeats, len(pool), len(candidates), missing, excluded, len(train_ids))
+    return Plan(test_ids, conditions, sources, repeats, len(pool), len(candidates), missing, excluded, len(train_ids),
+                pool)
+
+
+TRAIN_SHARE = 0.8  # with several repeats, each trains on a seeded 80% of the pool, so repeats differ
+
+
+def trained_draw(pool: list[int], seed: int, *, len_repeats: int, cap: int | None) -> tuple[list[int], dict]:
+    """One repeat's train items for the trained measure — the same ids for every trained condition — and the
+    random-labels condition's labels of them (half true). One repeat trains on the whole pool; several repeats
+    each on a seeded share of it (TRAIN_SHARE), so the sd over repeats means something. `cap` (max_train) bounds
+    the count. Kept in pool order."""
+    n = len(pool) if len_repeats == 1 else max(min(2, len(pool)), round(TRAIN_SHARE * len(pool)))
+    if cap is not None:
+        n = min(n, cap)
+    keep = set(random.Random(seed + 2_000_003).sample(pool, n)) if n < len(pool) else set(pool)
+    ids = [i for i in pool if i in keep]
+    coins = [True] * (len(ids) // 2) + [False] * (len(ids) - len(ids) // 2)
+    random.Random(seed + 3_000_017).shuffle(coins)
+    return ids, dict(zip(ids, coins))

@@ -16,6 +16,13 @@ WEAK_ORDER = ("people", "crowd", "zero-shot")  # what the headline compares ICM'
 def phrase(condition: dict) -> str:
     """A condition's name inside a sentence."""
     kind = condition["kind"]
+    if condition.get("measure") == "trained":
+        source = {"random": "random labels", "people": "the people's labels", "crowd": "the crowd votes' labels",
+                  "gold": "gold labels", "icm": f"ICM run {condition.get('run_id')}'s labels"}.get(kind, kind)
+        what = {"probe": "a probe", "finetune": "a LoRA finetune"}.get(condition.get("trainer"), "a model")
+        if condition.get("reward_model"):
+            what = f"a reward model ({condition.get('trainer', 'probe')})"
+        return f"{what} trained on {source}"
     return {
         "zero-shot": "zero-shot prompting",
         "zero-shot-chat": "zero-shot chat prompting",
@@ -42,7 +49,7 @@ def sentence(a: dict, b: dict, cmp: dict) -> str:
 
     first = phrase(a)
     first = first[0].upper() + first[1:]
-    plural = first.endswith("labels")
+    plural = first.endswith("labels") and a.get("measure") != "trained"
     n = f"on {cmp['n']} test items"
     if cmp["ci_low"] > 0:
         return (f"{first} {'beat' if plural else 'beats'} {phrase(b)} by {pts(cmp['diff'])} points (95% CI "
@@ -93,13 +100,30 @@ def summarize(conditions: list[dict], correct: dict[str, list[list[bool]]], *, s
         cmp["sentence"] = sentence(a, b, cmp)
         cmp["sentence_reversed"] = sentence(b, a, find([cmp], b["key"], a["key"]))  # for a picker asking B vs A
         comparisons.append(cmp)
-    verdict = ""
+    in_context = [c for c in conditions if c.get("measure") != "trained"]
+    trained = [c for c in conditions if c.get("measure") == "trained"]
+    verdicts = {"in-context": _verdict(in_context, comparisons)}
+    gaps = _gaps(in_context, per_item, seed)
+    if trained:
+        # the untrained reference (zero-shot) stays the weakest comparison point of the trained measure
+        reference = [c for c in in_context if c["kind"] == "zero-shot"]
+        verdicts["trained"] = _verdict(trained + reference, comparisons)
+        gaps += [{**g, "measure": "trained"} for g in _gaps(trained + reference, per_item, seed)]
+    measure = "trained" if verdicts.get("trained") else "in-context"
+    verdict = verdicts[measure]
+    if measure == "trained":
+        verdict = f"Trained measure ({trained[0].get('trainer', 'probe')}): {verdict}"
+    return {"comparisons": comparisons, "verdict": verdict, "verdict_measure": measure if verdict else None,
+            "verdicts": verdicts, "gap_recovered": gaps}
+
+
+def _verdict(conditions: list[dict], comparisons: list[dict]) -> str:
     pair = _headline(conditions)
-    if pair:
-        a, b = pair
-        cmp = find(comparisons, a["key"], b["key"])
-        verdict = sentence(a, b, cmp) if cmp else ""
-    return {"comparisons": comparisons, "verdict": verdict, "gap_recovered": _gaps(conditions, per_item, seed)}
+    if not pair:
+        return ""
+    a, b = pair
+    cmp = find(comparisons, a["key"], b["key"])
+    return sentence(a, b, cmp) if cmp else ""
 
 
 def find(comparisons: list[dict], a: str, b: str) -> dict | None:

@@ -50,7 +50,9 @@ def staleness(evaluation: Evaluation) -> dict:
 
 def comparison(evaluation: Evaluation) -> dict:
     results = evaluation.results or {}
-    conditions = sorted(results.get("conditions") or [], key=lambda c: BAR_ORDER.get(c.get("kind"), 6))
+    # in-context rows first (the paper's order), then the trained measure's rows in the same order
+    conditions = sorted(results.get("conditions") or [],
+                        key=lambda c: (c.get("measure") == "trained", BAR_ORDER.get(c.get("kind"), 6)))
     names = {c["key"]: c["name"] for c in conditions}
     bars = [{k: v for k, v in c.items() if k != "predictions"} for c in conditions]
     comparisons = [{**c, "a_name": names.get(c["a"], c["a"]), "b_name": names.get(c["b"], c["b"])}
@@ -71,4 +73,9 @@ def comparison(evaluation: Evaluation) -> dict:
         "skipped": results.get("skipped") or [],
         "demo_pool": results.get("demo_pool") or {},
         "stale": staleness(evaluation),
+        "measures": results.get("measures") or ["in-context"],
+        "verdict_measure": results.get("verdict_measure"),
+        "verdicts": results.get("verdicts") or {},
+        "verdict_in_context": (results.get("verdicts") or {}).get("in-context", ""),
+        "trained": results.get("trained") or None,
     }

@@ -165,7 +165,7 @@ def condition_rows(study: Study, results: dict) -> list[dict]:
     rows = []
     for c in results.get("conditions", []):
         kind = c.get("kind")
-        if kind not in CONDITION_ORDER:
+        if kind not in CONDITION_ORDER or c.get("measure") == "trained":  # trained rows: trained_condition_rows
             continue
         if kind == "icm" and study.run_id is not None and c.get("run_id") != study.run_id:
             continue
@@ -180,6 +180,34 @@ def condition_rows(study: Study, results: dict) -> list[dict]:
     return rows
 
 
+TRAINED_NAMES = {"random": "Trained on random labels", "people": "Trained on people's labels",  # in this order
+                 "crowd": "Trained on the crowd's labels", "icm": "Trained on ICM's labels",
+                 "gold": "Trained on gold labels"}
+
+
+def trained_condition_rows(study: Study, results: dict) -> list[dict]:
+    """The evaluation's trained measure (issue 22), after the in-context rows: a model trained on the human
+    condition's, the study's ICM run's and gold labels of the same train items ("trained on people's / ICM's /
+    gold labels"), each with the evaluation's mean and 95% interval; a reward model on comparison datasets."""
+    rows = []
+    for c in results.get("conditions", []):
+        kind = c.get("kind")
+        if c.get("measure") != "trained" or kind not in TRAINED_NAMES:
+            continue
+        if kind == "icm" and study.run_id is not None and c.get("run_id") != study.run_id:
+            continue
+        what = f"reward model, {c.get('trainer', 'probe')}" if c.get("reward_model") else c.get("trainer", "probe")
+        rows.append({"group": "condition", "key": c.get("key"), "kind": kind, "measure": "trained",
+                     "name": f"{TRAINED_NAMES[kind]} ({what}"
+                             + (f", run #{c['run_id']}" if kind == "icm" and c.get("run_id") else "") + ")",
+                     "accuracy": c.get("mean"), "ci_low": c.get("ci_low"), "ci_high": c.get("ci_high"),
+                     "n": c.get("n"), "correct": None, "n_train": (c.get("n_train") or [None])[0],
+                     "repeats": len(c.get("per_repeat") or []),
+                     "interval": "95% bootstrap over test items (the evaluation's)"})
+    rows.sort(key=lambda r: list(TRAINED_NAMES).index(r["kind"]))
+    return rows
+
+
 def study_results(study: Study) -> dict:
     """The figure's rows and the verdict; StudyRefused until the study's evaluation has completed."""
     ev = study.evaluation
@@ -190,6 +218,7 @@ def study_results(study: Study) -> dict:
     test_ids = list(results.get("test_ids") or study.test_ids)
     annotators, majority = people_scores(study, test_ids) if study.human_condition == "people" else ([], None)
     rows = annotators + ([majority] if majority else []) + condition_rows(study, results)
+    rows += trained_condition_rows(study, results)
     design = study_design(study)
     return {"study": {"id": study.pk, "name": study.name, "dataset": study.dataset.name, "template": study.template},
             "evaluation_id": ev.pk, "run_id": study.run_id, "n_test": results.get("n_test", len(test_ids)),

@@ -299,6 +299,7 @@ def evaluation_options(study: Study) -> dict:
                "demo_pool_ids": demo_pool, "runs": [study.run_id] if study.run_id else [],
                "repeats": study.repeats, "model": study.model,
                "conditions": CONDITIONS[:2] + [study.human_condition] + CONDITIONS[2:]}
+    options["measures"] = ["in-context", "trained"]  # issue 22: the trained measure beside the prompted one
     return options
 
 
