@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from studio.services import adjudication
 from studio.services.refusals import Refusal
 
-from .annotate_json import _csrf, error
+from .annotate_json import _csrf, _TooLarge, body_of, error
 from .refusals import refused_json, refused_page
 
 
@@ -45,10 +45,12 @@ def _endpoint(view):
         if rejected is not None:
             return rejected
         try:
-            body = json.loads(request.body or b"{}")
+            body = json.loads(body_of(request) or b"{}")
             if not isinstance(body, dict):
                 raise ValueError
-        except ValueError:
+        except _TooLarge:
+            return error("The request body is too large.", 413)
+        except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
             return error("The body must be a JSON object.", 400)
         try:
             adj = adjudication.adjudication_for(request.user, pk)

@@ -49,6 +49,9 @@ def test_nothing_served_to_an_adjudicator_names_a_source_its_label_a_score_the_s
         bodies.append(r.content.decode())
     bodies.append(_post(c, f"{base}/label/", {"item": payloads[1]["item"], "label": True}).content.decode())  # 409
     bodies.append(_post(c, f"{base}/label/", {"item": "x", "label": True}).content.decode())  # 400
+    for raw in ["[" * 5000 + "]" * 5000, "not json", "[1]"]:
+        r = c.post(f"{base}/label/", raw, content_type="application/json")
+        assert r.status_code == 400 and "JSON object" in r.json()["error"]
     assert len(payloads) == 10
     assert 'href="/adjudicate/">Adjudicate</a>' in bodies[0]  # the adjudicator's way in, in the nav
     forbidden = [adj.source_a, adj.source_b, adj.name_a, adj.name_b, "crowd", "Crowd", "stratum", "disagree",
