@@ -43,6 +43,21 @@ from .model_access import as_label_logprobs, has_model, make_runner, prompt_toke
 DEFAULT_FOLDS = 4
 
 
+def folds_for_context(examples: int, demo_tokens: float, window: int, *, max_demos: int | None = None,
+                      most: int = DEFAULT_FOLDS, least: int = 2) -> int:
+    """The fold count for a context window: the most folds (at most `most`; fewer demonstrations left out of
+    each query's prompt) whose context — the other folds' examples, (F−1)/F of them, at most max_demos — plus a
+    query fits `window` tokens. When not even `least` folds fit, `most` (the scorer's context check then asks for
+    --max-demos)."""
+    for folds in range(most, least - 1, -1):
+        demos = -(-examples * (folds - 1) // folds)
+        if max_demos is not None:
+            demos = min(demos, max_demos)
+        if (demos + 1) * demo_tokens <= window:
+            return folds
+    return most
+
+
 def assign_folds(groups: Sequence[Hashable | None], folds: int, seed: int) -> list[int]:
     """Seeded fold of each example; all members of a consistency group share a fold.
 

@@ -25,6 +25,16 @@ def is_bundled(model: str) -> bool:
     return model in BUNDLED
 
 
+def context_window_of(model: str) -> int | None:
+    """A model's context window before it is loaded, where the studio knows it: the bundled model's, or a vLLM
+    deployment's fixed STUDIO_VLLM_MAX_MODEL_LEN; else None."""
+    from django.conf import settings
+
+    if model in BUNDLED:
+        return BUNDLED[model].context_window
+    return getattr(settings, "STUDIO_VLLM_MAX_MODEL_LEN", None)
+
+
 def release_all() -> None:
     """Close and forget every loaded model (before loading another: GPU memory)."""
     while _models:
