@@ -175,3 +175,13 @@ def test_fix_strategy_is_a_checked_config_field():
     assert ICMConfig(fix_strategy="rescan").to_dict()["fix_strategy"] == "rescan"
     with pytest.raises(ElicitationError, match="fix_strategy"):
         ICMConfig(fix_strategy="sometimes")
+
+
+def test_the_fold_count_follows_the_context_length():
+    from elicitation.scoring.folds import folds_for_context
+
+    # 4 folds while (F-1)/F of the examples fit the window, fewer when only fewer fit
+    assert folds_for_context(600, 280, 131_072) == 4
+    assert folds_for_context(800, 280, 131_072) == 2
+    assert folds_for_context(256, 280, 8192, max_demos=16) == 4  # a cap fits any fold count
+    assert folds_for_context(256, 280, 8192) == 4  # nothing fits: the default, and the context check asks for a cap
