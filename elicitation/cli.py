@@ -78,9 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "proposals, but measured to stall labeling) or recent-last (changed ones move to the "
                             "end too; biases the search)")
     label.add_argument("--fix-strategy", choices=FIX_STRATEGIES,
-                       help="ConsistencyFix: local (default; a proposal that breaks a rule goes straight to the fix, "
-                            "which tries only pairs of the changed examples) or rescan (the proposal is scored, "
-                            "then every violated pair is tried each round)")
+                       help="ConsistencyFix: rescan (default; the proposal is scored, then every violated pair is "
+                            "tried each round) or local (a proposal that breaks a rule goes straight to the fix, "
+                            "which tries only pairs of the changed examples: fewer tokens)")
     label.add_argument("--max-demos", type=int,
                        help="at most K demonstrations per prompt, a fixed seeded subset (for prompts that would "
                             "not fit the model's context)")

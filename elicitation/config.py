@@ -36,8 +36,9 @@ class ICMConfig:
     folds: int = 4                    # scoring "folds": how many folds
     fold_placement: str = "stable"    # scoring "folds": where a newly labeled/changed example sits in a context
     max_demos: int | None = None      # at most this many demonstrations per prompt (a fixed seeded subset)
-    fix_strategy: str = "local"       # ConsistencyFix: "local" (straight to the fix, pairs of changed examples
-                                      # only; the official code's way) or "rescan" (score, then every violation)
+    fix_strategy: str = "rescan"      # ConsistencyFix: "rescan" (score the proposal, then every violation) or
+                                      # "local" (straight to the fix, pairs of changed examples only; the official
+                                      # code's way; fewer tokens, measured 3.7 points less accurate, see its module)
     fill: bool = False                # after the search, label each still-unlabeled example by the model's
                                       # prediction with the final labels as demonstrations (result.filled)
 

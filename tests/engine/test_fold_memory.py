@@ -171,8 +171,8 @@ def test_local_fix_leaves_violations_that_the_proposal_did_not_touch():
 def test_fix_strategy_is_a_checked_config_field():
     from elicitation import ElicitationError
 
-    assert ICMConfig().fix_strategy == "local"
-    assert ICMConfig(fix_strategy="rescan").to_dict()["fix_strategy"] == "rescan"
+    assert ICMConfig().fix_strategy == "rescan"  # the old behaviour stays the default (quality, closing note)
+    assert ICMConfig(fix_strategy="local").to_dict()["fix_strategy"] == "local"
     with pytest.raises(ElicitationError, match="fix_strategy"):
         ICMConfig(fix_strategy="sometimes")
 

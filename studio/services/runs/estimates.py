@@ -20,7 +20,7 @@ unlabeled one; counted every time: conservative), evaluates the whole labeled se
   them whose seeded subset holds it, each of min(D, K) demonstrations — and the k/F queries of each such fold:
   2·(F−1)·(min(D,K)/D)·(min(D,K)·(L+2)/2 + (k/F)·L) + L. The 2 counts a second evaluation per iteration, the
   consistency fix's (checked against benchmarks/iteration_tokens.py's token-counting stand-in, 4 folds, max_demos
-  16: blog-gender 256 examples spent 7.0 M tokens in 3,000 iterations where this model says about 30 M; 256
+  16: blog-gender 256 examples spent 7.3 M tokens in 3,000 iterations where this model says about 30 M; 256
   iterations over 256 SST-2 sentences 0.37 M where it says about 0.56 M).
 - blocks: one block and every query: (L + 2) + k·L.
 - any other mode: as exact (the upper bound).
