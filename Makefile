@@ -41,8 +41,11 @@ migrations:
 	rm -f studio/migrations/0001_initial.py
 	DEBUG=1 $(PY) manage.py makemigrations studio --name initial
 
+# vLLM inside a Celery (prefork) child, which may not start processes of its own: the engine core runs in-process
+# (VLLM_ENABLE_V1_MULTIPROCESSING=0) and anything vLLM does start is spawned, never forked after CUDA is up.
 worker:
-	HF_HUB_OFFLINE=1 $(VENV)/bin/celery -A studio worker -Q gpu,default --concurrency 1 --loglevel INFO
+	HF_HUB_OFFLINE=1 VLLM_ENABLE_V1_MULTIPROCESSING=0 VLLM_WORKER_MULTIPROC_METHOD=spawn \
+		$(VENV)/bin/celery -A studio worker -Q gpu,default --concurrency 1 --loglevel INFO
 
 web:
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)

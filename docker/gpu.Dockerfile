@@ -12,8 +12,12 @@ ENV DEBIAN_FRONTEND=noninteractive \
     PATH=/opt/venv/bin:$PATH \
     ICM_MODEL_CACHE=/models/icm \
     HF_HOME=/models/hf \
-    # vLLM runs inside the Celery worker's child process, which may not start processes of its own.
-    VLLM_ENABLE_V1_MULTIPROCESSING=0
+    # vLLM runs inside the Celery worker's child process, which may not start processes of its own: the engine
+    # core runs in-process, and anything vLLM does start is spawned (never forked after CUDA is initialized).
+    VLLM_ENABLE_V1_MULTIPROCESSING=0 \
+    VLLM_WORKER_MULTIPROC_METHOD=spawn \
+    # the engine's share of GPU memory (weights + key/value cache); max_model_len comes from each run
+    STUDIO_VLLM_GPU_MEMORY_UTILIZATION=0.9
 
 # A C compiler: Triton (under vLLM) compiles small helpers at run time.
 RUN apt-get update \
@@ -23,7 +27,7 @@ RUN apt-get update \
  && useradd --create-home --uid 1001 studio && mkdir -p /models && chown studio /models
 
 WORKDIR /app
-# The default index serves the CUDA build of this exact torch version.
+# The default index serves the CUDA build of this exact torch version (the one the `gpu` extra's vLLM pins).
 RUN pip install "torch==2.13.0"
 COPY pyproject.toml README.md ./
 COPY elicitation ./elicitation

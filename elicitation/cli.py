@@ -16,6 +16,7 @@ from pathlib import Path
 from . import baselines, models
 from .batches import batch_problem, batch_seed, describe, partition
 from .config import CALIBRATIONS, SCHEDULES, SCORES, ICMConfig
+from .consistency_fix import FIX_STRATEGIES
 from .coverage import coverage
 from .errors import BackendError, ElicitationError
 from .fingerprint import CheckpointWarning, check_model
@@ -76,6 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
                             "prompt minus the fold), arrival (a newly labeled example joins the end: cheaper "
                             "proposals, but measured to stall labeling) or recent-last (changed ones move to the "
                             "end too; biases the search)")
+    label.add_argument("--fix-strategy", choices=FIX_STRATEGIES,
+                       help="ConsistencyFix: rescan (default; the proposal is scored, then every violated pair is "
+                            "tried each round) or local (a proposal that breaks a rule goes straight to the fix, "
+                            "which tries only pairs of the changed examples: fewer tokens)")
     label.add_argument("--max-demos", type=int,
                        help="at most K demonstrations per prompt, a fixed seeded subset (for prompts that would "
                             "not fit the model's context)")
@@ -138,7 +143,7 @@ def _config(args, base: dict) -> ICMConfig:
     values = dict(base)
     for name in ("seed", "iterations", "alpha", "initial_labels", "consistency_fix_rounds", "score", "schedule",
                  "t0", "t_min", "beta", "calibrate", "checkpoint_every", "scoring", "folds", "fold_placement",
-                 "max_demos"):
+                 "max_demos", "fix_strategy"):
         value = getattr(args, name, None)
         if value is not None:
             values[name] = value

@@ -29,6 +29,7 @@ class Bundled:
     filename: str
     folder: str
     description: str
+    context_window: int = 8192  # tokens (the model config's max_position_embeddings)
 
 
 BUNDLED = {

@@ -75,6 +75,7 @@ class Search:
         """Make `labels` current, with their scores (cached: they were just evaluated)."""
         self.labels = list(labels)
         self.current, self.raw, self.zero = self._evaluate(self.labels, check=False)  # cache hits: no stop here
+        self.scorer.adopt(self.labels)
 
     def scored(self) -> None:
         """After a scoring call: report the tokens and seconds so far, then stop here if asked to."""
@@ -126,9 +127,7 @@ class Search:
         if self.labels[index] != new_label:
             candidate = list(self.labels)
             candidate[index] = new_label
-            e = self.evaluate(candidate)
-            candidate, e = consistency_fix(candidate, e, rules=self.rules, evaluate=self.evaluate,
-                                           rounds=cfg.consistency_fix_rounds, rng=self.rng)
+            candidate, e = self._fix(candidate, index)
             proposed_energy = e.value
             self.state.proposals += 1
             if accept(e.value - self.current.value, temp, self.rng):
@@ -157,6 +156,19 @@ class Search:
             "predicted_log_odds": predicted,
             "proposed_energy": proposed_energy,
         }
+
+    def _fix(self, candidate: list, index: int) -> tuple[list, Energy]:
+        """The proposal `candidate` (example `index` changed) after ConsistencyFix, and its energy."""
+        cfg = self.config
+        if cfg.fix_strategy == "local":
+            breaks = any(p.i == index or p.j == index for p in self.rules.violations(candidate))
+            if not breaks:
+                return candidate, self.evaluate(candidate)
+            return consistency_fix(candidate, None, rules=self.rules, evaluate=self.evaluate,
+                                   rounds=cfg.consistency_fix_rounds, rng=self.rng, changed={index})
+        e = self.evaluate(candidate)
+        return consistency_fix(candidate, e, rules=self.rules, evaluate=self.evaluate,
+                               rounds=cfg.consistency_fix_rounds, rng=self.rng)
 
     def initial_event(self) -> dict:
         counts = label_counts(self.labels)

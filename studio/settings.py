@@ -12,7 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from .env import env_bool, env_int, env_list
+from .env import env_bool, env_fraction, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("STUDIO_VAR_DIR", BASE_DIR / "var"))
@@ -221,6 +221,10 @@ STUDIO_FEATURES_DIR = Path(os.environ.get("STUDIO_FEATURES_DIR", VAR_DIR / "feat
 STUDIO_DEFAULT_TOKENS_PER_SECOND = env_int("STUDIO_DEFAULT_TOKENS_PER_SECOND", 200)
 STUDIO_RUN_WORKERS = env_int("STUDIO_RUN_WORKERS", 1)
 STUDIO_CONFIRM_RUN_SECONDS = env_int("STUDIO_CONFIRM_RUN_SECONDS", 30 * 60)
+# vLLM workers (engine_port/model_cache.py): the engine's context limit (unset: each run's longest prompt, rounded
+# up) and the share of GPU memory the engine may take (weights + key/value cache).
+STUDIO_VLLM_MAX_MODEL_LEN = env_int("STUDIO_VLLM_MAX_MODEL_LEN", 0) or None
+STUDIO_VLLM_GPU_MEMORY_UTILIZATION = env_fraction("STUDIO_VLLM_GPU_MEMORY_UTILIZATION", 0.9)
 
 # --- Input bounds (issue 16): imports, uploads, request bodies ---
 IMPORT_MAX_FIELD_BYTES = int(os.environ.get("IMPORT_MAX_FIELD_BYTES", 1024 * 1024))  # one value of a row

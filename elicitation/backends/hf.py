@@ -94,6 +94,17 @@ class HFBackend(BackendMixin):
             self._fingerprint = model_fingerprint(str(self.path))
         return self._fingerprint
 
+    def close(self) -> None:
+        """Drop the model and free its memory (a worker switching models calls this first)."""
+        self.model = None
+        import gc
+
+        gc.collect()
+        if str(self.device).startswith("cuda"):
+            import torch
+
+            torch.cuda.empty_cache()
+
     # --- protocol ---
 
     def count_tokens(self, text: str) -> int:

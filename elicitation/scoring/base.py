@@ -101,6 +101,9 @@ class Scorer(ABC):
         prompts = [self.builder.prompt(self.demos(labels, exclude=i), i) for i in indices]
         return dict(zip(indices, self.score_prompts(prompts)))
 
+    def adopt(self, labels: Sequence[bool | None]) -> None:
+        """The search made `labels` its current labeling (just evaluated); a scorer may keep what they need."""
+
     def predict(self, index: int, labels: Sequence[bool | None]) -> LabelLogprobs:
         return self.predict_many([index], labels)[index]
 

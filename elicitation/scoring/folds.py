@@ -23,13 +23,15 @@ example sits in the order is a choice (`placement`):
   4 of 30 proposals were accepted against 12 of 22 and 14 of 27. So it is an option for speed only.
 Semantics stay those of ordinary in-context learning; only 1/F of the demonstrations is missing.
 
-With a backend that only scores text (vLLM, OpenAI-compatible) the same prompts are sent as text; every
-query of a fold shares its context as a prefix, which those servers' prefix caching reuses.
+With vLLM (a backend with `score_token_batch`) the same prompts are sent as token ids, built from the pieces
+tokenized once; every query of a fold shares its context as a prefix, which vLLM's prefix caching reuses, and
+scores are cached by (digest of the fold context's tokens, query). An OpenAI-compatible server gets text.
 """
 from __future__ import annotations
 
 import json
 import random
+from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Sequence
 
 from ..backends.base import LabelLogprobs, common_prefix_length
@@ -39,6 +41,21 @@ from .context_limits import check_fits, demo_subset
 from .model_access import as_label_logprobs, has_model, make_runner, prompt_tokens
 
 DEFAULT_FOLDS = 4
+
+
+def folds_for_context(examples: int, demo_tokens: float, window: int, *, max_demos: int | None = None,
+                      most: int = DEFAULT_FOLDS, least: int = 2) -> int:
+    """The fold count for a context window: the most folds (at most `most`; fewer demonstrations left out of
+    each query's prompt) whose context — the other folds' examples, (F−1)/F of them, at most max_demos — plus a
+    query fits `window` tokens. When not even `least` folds fit, `most` (the scorer's context check then asks for
+    --max-demos)."""
+    for folds in range(most, least - 1, -1):
+        demos = -(-examples * (folds - 1) // folds)
+        if max_demos is not None:
+            demos = min(demos, max_demos)
+        if (demos + 1) * demo_tokens <= window:
+            return folds
+    return most
 
 
 def assign_folds(groups: Sequence[Hashable | None], folds: int, seed: int) -> list[int]:
@@ -140,28 +157,65 @@ def _chunks(items: list, sizes: list[int], budget: int):
         yield chunk
 
 
-class _Snapshot:
-    """One version of a fold's context: its tokens, their key/values, and the queries scored on it."""
+class _Context:
+    """One version of a fold's context: its tokens, their digest, and their key/values as a list of segments.
 
-    __slots__ = ("tokens", "kv", "results")
+    A context made from another one shares the other's segments (views, never copies) up to where they differ
+    and holds only its own new tokens' key/values. Query results live in FoldContexts' memo, keyed by the
+    digest, so they outlive the context's key/values.
+    """
 
-    def __init__(self, tokens: tuple = (), kv=None):
+    __slots__ = ("tokens", "digest", "parts")
+
+    def __init__(self, tokens: tuple = (), parts: list | None = None):
         self.tokens = tokens
-        self.kv = kv
-        self.results: dict[int, tuple[float, float]] = {}
+        self.digest = token_digest(tokens)
+        self.parts = parts or []
+
+
+def token_digest(tokens: Sequence[int]) -> bytes:
+    """A 128-bit digest of a token sequence (the memo's key for a fold context)."""
+    import hashlib
+
+    import numpy as np
+
+    return hashlib.blake2b(np.asarray(tokens, dtype=np.int64).tobytes(), digest_size=16).digest()
+
+
+def _prefix_parts(parts: list, length: int) -> list:
+    """The segments covering the first `length` tokens (views of the given ones; nothing copied)."""
+    from .kv_cache import kv_len, kv_slice
+
+    out, used = [], 0
+    for part in parts:
+        if used >= length:
+            break
+        n = kv_len(part)
+        out.append(part if used + n <= length else kv_slice(part, 0, length - used))
+        used += min(n, length - used)
+    return out
 
 
 class FoldContexts:
-    """Model-level `folds` scoring: per-fold contexts, their key/value caches, and cached query results.
+    """Model-level `folds` scoring: per-fold contexts, their key/value caches, and remembered query results.
 
-    Each fold keeps its last `versions` contexts. The search evaluates a proposal and, when it is rejected,
-    goes back to the current labels: that context is still held, so going back costs nothing, and the next
-    proposal starts from it.
+    - The contexts of the ADOPTED labeling (`pin`, called by the scorer when the search adopts labels) are
+      held apart from the candidates' and never evicted by them: the next proposal, a rejected candidate's way
+      back and every prediction start from them.
+    - Up to `versions` candidate contexts per fold are held besides (the consistency fix compares
+      assignments that share most of their context).
+    - A new context shares the key/values of the held one with the longest common prefix (views, never full
+      copies) and computes only the rest; its segments are joined only for the duration of a forward pass.
+    - Query results are remembered by (digest of the fold context's tokens, query), whatever context version
+      held them: a labeling seen before costs nothing.
     """
+
+    MAX_PARTS = 8            # a pinned context with more segments is joined into one (bounded forward overhead)
+    MEMO_SIZE = 1 << 18      # remembered query results (two floats each)
 
     def __init__(self, runner, tokens, fold_of: list[int] | None = None, *, plan: FoldPlan | None = None,
                  max_demos: int | None = None, seed: int = 0, placement: str = "stable",
-                 query_token_budget: int = 1024, versions: int = 2):
+                 query_token_budget: int = 1024, versions: int = 4):
         if plan is None:
             plan = FoldPlan(fold_of, max_demos=max_demos, seed=seed, placement=placement)
         if len(plan.fold_of) != len(tokens):
@@ -172,7 +226,9 @@ class FoldContexts:
         self.folds = plan.folds
         self.query_token_budget = query_token_budget
         self.versions = max(1, versions)
-        self._snapshots: list[list[_Snapshot]] = [[] for _ in range(self.folds)]  # most recent first
+        self._pinned: list[_Context | None] = [None] * self.folds
+        self._recent: list[list[_Context]] = [[] for _ in range(self.folds)]  # most recent first
+        self._memo: OrderedDict = OrderedDict()
         self.check_context_window()
 
     # what the tests and the benchmark read
@@ -188,7 +244,9 @@ class FoldContexts:
 
     def load_state_dict(self, state: dict) -> None:
         self.plan.load_state_dict(state)
-        self._snapshots = [[] for _ in range(self.folds)]
+        self._pinned = [None] * self.folds
+        self._recent = [[] for _ in range(self.folds)]
+        self._memo.clear()
 
     def check_context_window(self) -> None:
         """Refuse before scoring if a fold's prompt, with every example labeled, would not fit."""
@@ -209,33 +267,55 @@ class FoldContexts:
             out.extend(self.tokens.demo(i, self.plan.labels[i]))
         return tuple(out)
 
-    def _sync_context(self, f: int) -> _Snapshot:
-        """Fold f's context for the plan's current labels, computed from the held version sharing most."""
-        from .kv_cache import kv_cat, kv_slice
+    def _held(self, f: int) -> list[_Context]:
+        pinned = self._pinned[f]
+        return ([pinned] if pinned is not None else []) + self._recent[f]
 
-        want = self._context_tokens(f)
-        held = self._snapshots[f]
-        best, keep = None, -1
-        for snap in held:
-            k = common_prefix_length(want, snap.tokens)
-            if k == len(want) == len(snap.tokens):
-                best, keep = snap, k  # an exact match wins over a longer context that merely extends it
-                break
+    def _find(self, f: int, want: tuple) -> _Context | None:
+        for ctx in self._held(f):
+            if len(ctx.tokens) == len(want) and ctx.tokens == want:
+                return ctx
+        return None
+
+    def _sync_context(self, f: int, want: tuple | None = None) -> _Context:
+        """Fold f's context for the plan's current labels, computed from the held version sharing most."""
+        from .kv_cache import kv_cat
+
+        if want is None:
+            want = self._context_tokens(f)
+        found = self._find(f, want)
+        if found is not None:
+            if found is not self._pinned[f]:
+                self._recent[f].remove(found)
+                self._recent[f].insert(0, found)
+            return found
+        best, keep = None, 0
+        for ctx in self._held(f):
+            k = common_prefix_length(want, ctx.tokens)
             if k > keep:
-                best, keep = snap, k
-        if best is not None and keep == len(want) == len(best.tokens):
-            held.remove(best)
-            held.insert(0, best)
-            return best
-        keep = max(keep, 0)
-        kv = kv_slice(best.kv, 0, keep) if best is not None else None
+                best, keep = ctx, k
+        parts = _prefix_parts(best.parts, keep) if best is not None else []
         if keep < len(want):
-            _, new = self.runner.forward(list(want[keep:]), past=kv)
-            kv = kv_cat([kv, new])
-        snap = _Snapshot(want, kv)
-        held.insert(0, snap)
-        del held[self.versions:]
-        return snap
+            _, new = self.runner.forward(list(want[keep:]), past=kv_cat(parts))
+            parts = parts + [new]
+        ctx = _Context(want, parts)
+        self._recent[f].insert(0, ctx)
+        del self._recent[f][self.versions:]
+        return ctx
+
+    def pin(self, labels: dict[int, bool]) -> None:
+        """The search adopted `labels`: hold each fold's context for them apart from the candidates'."""
+        from .kv_cache import kv_cat
+
+        self.plan.update(labels)
+        for f in range(self.folds):
+            found = self._find(f, self._context_tokens(f))
+            if found is None or found is self._pinned[f]:
+                continue  # not computed (no query of this fold needed it): the previous pin stays the base
+            self._recent[f].remove(found)
+            if len(found.parts) > self.MAX_PARTS:
+                found.parts = [kv_cat(found.parts)]
+            self._pinned[f] = found
 
     def evaluate(self, labels: dict[int, bool], query_ids: Iterable[int]) -> dict[int, tuple[float, float]]:
         """(log P(True), log P(False)) of each query, given the labeled set `labels` (index -> label)."""
@@ -244,38 +324,53 @@ class FoldContexts:
         for i in query_ids:
             by_fold.setdefault(self.plan.fold_of[i], []).append(i)
         out: dict[int, tuple[float, float]] = {}
+        memo = self._memo
         for f in sorted(by_fold):
-            snap = self._sync_context(f)
-            todo = [i for i in dict.fromkeys(by_fold[f]) if i not in snap.results]
+            want = self._context_tokens(f)
+            digest = token_digest(want)
+            todo = [i for i in dict.fromkeys(by_fold[f]) if (digest, i) not in memo]
             if todo:
-                self._run_queries(snap, todo)
+                ctx = self._sync_context(f, want)
+                for i, pair in self._run_queries(ctx, todo):
+                    memo[(digest, i)] = pair
             for i in by_fold[f]:
-                out[i] = snap.results[i]
+                key = (digest, i)
+                memo.move_to_end(key)
+                out[i] = memo[key]
+        while len(memo) > self.MEMO_SIZE:
+            memo.popitem(last=False)
         return out
 
-    def _run_queries(self, snap: _Snapshot, ids: list[int]) -> None:
+    def _run_queries(self, ctx: _Context, ids: list[int]):
         import torch
 
-        from .kv_cache import kv_len, label_logprobs
-        from .masks import packed_rows_allowed
+        from .kv_cache import kv_cat, label_logprobs
 
-        ctx_kv = snap.kv
-        prefix = kv_len(ctx_kv)
+        past = kv_cat(ctx.parts)  # joined once for all of this context's query chunks
+        prefix = len(ctx.tokens)
         tq = self.tokens
         for chunk in _chunks(ids, [len(tq.query(i)) for i in ids], self.query_token_budget):
             lengths = [len(tq.query(i)) for i in chunk]
-            allowed = packed_rows_allowed(
-                torch.ones(len(chunk), 1, dtype=torch.bool), torch.zeros(prefix, dtype=torch.long), lengths)
             lp, _ = self.runner.forward(
                 [t for i in chunk for t in tq.query(i)],
-                past=ctx_kv,
+                past=past,
                 positions=[prefix + p for n in lengths for p in range(n)],
-                allowed=allowed,
+                allowed=_packed_after_prefix(prefix, lengths),
                 logits_at=(torch.tensor(lengths).cumsum(0) - 1).tolist(),
                 want_kv=False,
             )
-            for i, pair in zip(chunk, label_logprobs(lp, list(tq.true_ids), list(tq.false_ids))):
-                snap.results[i] = pair
+            yield from zip(chunk, label_logprobs(lp, list(tq.true_ids), list(tq.false_ids)))
+
+
+def _packed_after_prefix(prefix: int, lengths: list[int]):
+    """bool [sum(lengths), prefix + sum(lengths)]: every run sees the whole prefix, itself causally, and no
+    other run (what masks.packed_rows_allowed gives with one fully visible prefix segment, built directly)."""
+    import torch
+
+    runs = torch.repeat_interleave(torch.arange(len(lengths)), torch.tensor(lengths, dtype=torch.long))
+    idx = torch.arange(int(runs.numel()))
+    own = (runs[:, None] == runs[None, :]) & (idx[None, :] <= idx[:, None])
+    return torch.cat([torch.ones(len(idx), prefix, dtype=torch.bool), own], dim=1)
 
 
 class _PlanCache(ScoreCache):
@@ -326,6 +421,7 @@ class FoldsScorer(Scorer):
         self.query_token_budget = query_token_budget
         self._contexts: FoldContexts | None = None
         self._runner = None
+        self._pieces = None  # PromptTokens, for backends that take token ids
 
     @classmethod
     def from_config(cls, problem, backend, config, **options) -> "FoldsScorer":
@@ -354,12 +450,19 @@ class FoldsScorer(Scorer):
     def predict_many(self, indices: Sequence[int], labels: Sequence[bool | None]) -> dict[int, LabelLogprobs]:
         return self._score(labels, list(indices))
 
+    def adopt(self, labels: Sequence[bool | None]) -> None:
+        """The search adopted `labels`: keep their fold contexts (FoldContexts.pin)."""
+        if self._contexts is not None:
+            self._contexts.pin({i: bool(labels[i]) for i in self.order if labels[i] is not None})
+
     # --- scoring ---
 
     def _score(self, labels: Sequence[bool | None], queries: list[int]) -> dict[int, LabelLogprobs]:
         labeled = {i: bool(labels[i]) for i in self.order if labels[i] is not None}
         if not has_model(self.backend):
             self.plan.update(labeled)
+            if callable(getattr(self.backend, "score_token_batch", None)):
+                return self._score_tokens(labeled, queries)
             prompts = [self.builder.prompt([(j, labeled[j]) for j in self.plan.members(self.fold_of[i])], i)
                        for i in queries]
             return dict(zip(queries, self.score_prompts(prompts)))
@@ -368,6 +471,36 @@ class FoldsScorer(Scorer):
         pairs = contexts.evaluate(labeled, queries)
         self.tokens += self._runner.tokens - before
         return {i: as_label_logprobs(pairs[i]) for i in queries}
+
+    def _score_tokens(self, labeled: dict[int, bool], queries: list[int]) -> dict[int, LabelLogprobs]:
+        """Token-id prompts (a backend with `score_token_batch`: vLLM) built from the pieces tokenized once;
+        scores cached by (digest of the fold context's tokens, query)."""
+        if self._pieces is None:
+            self._pieces = prompt_tokens(self)
+        t = self._pieces
+        contexts: dict[int, tuple[tuple, str]] = {}
+        keys, prompts = [], {}
+        for i in queries:
+            f = self.fold_of[i]
+            if f not in contexts:
+                toks = list(t.preamble)
+                for j in self.plan.members(f):
+                    toks.extend(t.demo(j, labeled[j]))
+                contexts[f] = (tuple(toks), token_digest(toks).hex()[:16])
+            key = f"{contexts[f][1]}:{i}"
+            keys.append(key)
+            if key not in prompts and self.cache.get(key) is None:
+                prompts[key] = contexts[f][0] + t.query(i)
+        if prompts:
+            batch = self.backend.score_token_batch(list(prompts.values()), self.label_words)
+            if len(batch.results) != len(prompts):
+                raise RuntimeError(f"backend returned {len(batch.results)} scores for {len(prompts)} prompts")
+            self.tokens += batch.tokens
+            for key, r in zip(prompts, batch.results):
+                self.cache.put(key, r)
+                if not r.found:
+                    self.zero_scores += 1
+        return {i: self.cache.get(k) for i, k in zip(queries, keys)}
 
     def _model_contexts(self) -> FoldContexts:
         if self._contexts is None:

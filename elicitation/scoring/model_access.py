@@ -9,7 +9,10 @@ from ..errors import ElicitationError
 
 
 def has_model(backend) -> bool:
-    """True for backends that run a transformers model in this process (the `hf` backend)."""
+    """True for backends that run a transformers model in this process (the `hf` backend), or that bring their
+    own model runner (`make_runner()`: the token-counting stand-in of benchmarks/token_standin.py)."""
+    if callable(getattr(backend, "make_runner", None)):
+        return True
     return hasattr(backend, "model") and hasattr(backend, "tokenizer") and hasattr(backend.model, "model")
 
 
@@ -22,6 +25,9 @@ def require_model(backend, mode: str) -> None:
 
 
 def make_runner(backend, *, flex: bool = False):
+    own = getattr(backend, "make_runner", None)
+    if callable(own):
+        return own()
     from .kv_cache import ModelRunner
 
     return ModelRunner(backend.model, window=getattr(backend, "context_length", None),

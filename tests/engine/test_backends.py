@@ -1,5 +1,5 @@
-"""Backend pieces that need no model: label-word matching, top-k sums, vLLM output extraction (scripted
-stand-in objects), the OpenAI-compatible client (against a scripted local server), prompt building, and the
+"""Backend pieces that need no model: label-word matching, top-k sums (the vLLM backend against a stand-in
+`vllm` is in test_vllm_backend.py), the OpenAI-compatible client (against a scripted local server), prompt building, and the
 atomic model cache folder. The real model's backends are tested in test_real_model.py."""
 import json
 import math
@@ -13,7 +13,6 @@ import pytest
 from elicitation import BackendError, LabelLogprobs, load_backend
 from elicitation.backends.label_words import canonical, sum_topk
 from elicitation.backends.openai_compat import OpenAIBackend, parse_completions
-from elicitation.backends.vllm_backend import extract
 from elicitation.models import COMPLETE_MARKER, write_folder_atomically
 from elicitation.prompts import PromptBuilder
 
@@ -41,25 +40,6 @@ def test_log_odds_exact_topk_and_missing():
         math.log(0.5 + 1e-5) - math.log(1e-5))
     missing = LabelLogprobs(None, None, exact=False)
     assert missing.log_odds == 0.0 and not missing.found
-
-
-def test_vllm_output_extraction_on_a_scripted_stand_in():
-    """Stand-in for a vllm RequestOutput (vllm cannot be installed without a GPU): outputs[0].logprobs[0]
-    maps token ids to Logprob-like objects, as vLLM returns them."""
-    lp = lambda value, text: SimpleNamespace(logprob=value, decoded_token=text)
-    out = SimpleNamespace(prompt_token_ids=[1, 2, 3, 4],
-                          outputs=[SimpleNamespace(logprobs=[{11: lp(math.log(0.5), " True"),
-                                                              12: lp(math.log(0.1), "true"),
-                                                              13: lp(math.log(0.3), " False"),
-                                                              14: SimpleNamespace(logprob=math.log(0.05),
-                                                                                  decoded_token=None)}])])
-    scored, tokens = extract(out, WORDS, decode=lambda i: {14: "FALSE"}[i])
-    assert tokens == 4
-    assert math.exp(scored.logp_true) == pytest.approx(0.6)
-    assert math.exp(scored.logp_false) == pytest.approx(0.35)
-    assert not scored.exact
-    with pytest.raises(BackendError, match="no next-token logprobs"):
-        extract(SimpleNamespace(outputs=[SimpleNamespace(logprobs=None)]), WORDS, decode=str)
 
 
 def test_vllm_backend_says_what_it_needs_when_vllm_is_missing():

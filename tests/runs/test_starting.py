@@ -268,14 +268,16 @@ def test_a_run_whose_workers_keep_dying_fails_instead_of_looping(sst2_dataset, a
     assert run.error.startswith("batch 0 (of 1) failed: its worker died 3 times while running it")
 
 
-def test_cpu_runs_over_32_examples_default_to_folds_and_say_so(admin_user):
-    """The fast-scoring issue's default: a CPU run over more than CPU_EXACT_LIMIT examples scores by folds."""
+def test_runs_over_32_examples_default_to_folds_and_say_so(admin_user):
+    """The fast-scoring issue's default: a run over more than CPU_EXACT_LIMIT examples scores by folds, on a CPU
+    and (issue 24) on GPU workers too."""
     ds = make_sst2_dataset(name="Forty", n=40)
     on_cpu = runs.start_run(ds, user=admin_user, config=FAST_CONFIG)
     assert on_cpu.config["scoring"] == "folds"
     assert any(note.startswith("scoring=folds: a CPU run over 40 examples") for note in on_cpu.summary["defaults_applied"])
     on_gpu = runs.start_run(ds, user=admin_user, device="cuda", config=FAST_CONFIG)
-    assert on_gpu.config["scoring"] == "exact"
+    assert on_gpu.config["scoring"] == "folds"  # GPU workers too (issue 24): exact prompts share no prefix
+    assert any(note.startswith("scoring=folds: a run over 40 examples") for note in on_gpu.summary["defaults_applied"])
     chosen = runs.start_run(ds, user=admin_user, config={**FAST_CONFIG, "scoring": "exact", "seed": 1})
     assert chosen.config["scoring"] == "exact"
     small = runs.start_run(ds, user=admin_user, subset="sample", sample_size=32, config=FAST_CONFIG)

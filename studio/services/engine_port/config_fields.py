@@ -21,11 +21,12 @@ def _allowed_words() -> dict[str, tuple[str, ...]]:
     """Hyperparameters that take one of a few words, read from the engine (a scoring mode it registers later
     shows up in the forms without a change here)."""
     from elicitation.config import CALIBRATIONS, SCHEDULES, SCORES
+    from elicitation.consistency_fix import FIX_STRATEGIES
     from elicitation.scoring import SCORERS
     from elicitation.scoring.folds import FoldPlan
 
     return {"score": SCORES, "schedule": SCHEDULES, "calibrate": CALIBRATIONS, "scoring": tuple(SCORERS),
-            "fold_placement": tuple(FoldPlan.PLACEMENTS)}
+            "fold_placement": tuple(FoldPlan.PLACEMENTS), "fix_strategy": FIX_STRATEGIES}
 
 
 def _kind(annotation: str, name: str, words: dict) -> str:

@@ -12,8 +12,26 @@ from elicitation.scoring import CPU_EXACT_LIMIT
 from .events import EngineEvent
 from .work_problem import problem_of
 
-__all__ = ["CPU_EXACT_LIMIT", "ICMConfig", "PromptBuilder", "checkpoint_iteration", "load_state", "problem_of", "run_search",
+__all__ = ["CPU_EXACT_LIMIT", "ICMConfig", "PromptBuilder", "checkpoint_iteration", "load_state", "model_len_for",
+           "problem_of", "run_search",
            "score_test"]
+
+
+# A bound on tokens per character for the engine's context limit before any tokenizer is at hand: BPE tokenizers
+# give about 4 characters a token on English text; 2 leaves room for code, numbers and other scripts.
+MIN_CHARS_PER_TOKEN = 2
+MODEL_LEN_STEP = 1024  # rounded up to this, so runs of similar length reuse the loaded engine
+
+
+def model_len_for(problem: Problem, config: ICMConfig) -> int:
+    """A vLLM engine's max_model_len for this search: its longest prompt (the longest demonstrations a prompt
+    can hold — max_demos of them, else every other example — then the longest query, each with a label word and
+    separator), in tokens at MIN_CHARS_PER_TOKEN, rounded up to MODEL_LEN_STEP."""
+    lengths = sorted((len(e.prompt) + 16 for e in problem.examples), reverse=True)
+    demos = lengths[1:] if config.max_demos is None else lengths[1:1 + config.max_demos]
+    chars = sum(demos) + (lengths[0] if lengths else 0)
+    tokens = chars // MIN_CHARS_PER_TOKEN + 64
+    return -(-tokens // MODEL_LEN_STEP) * MODEL_LEN_STEP
 
 
 def load_state(checkpoint: dict | None) -> SearchState | None:

@@ -13,7 +13,7 @@ from .errors import RunRefused
 
 
 def studio_defaults(*, dataset, model: str, backend: str, device: str, chosen: set,
-                    example_count: int) -> tuple[dict, list[str]]:
+                    example_count: int, user_config: dict | None = None) -> tuple[dict, list[str]]:
     """The studio's choices for the hyperparameters the admin left out, with a note on each non-obvious one."""
     values: dict = {}
     notes: list[str] = []
@@ -28,11 +28,43 @@ def studio_defaults(*, dataset, model: str, backend: str, device: str, chosen: s
                      "from collapsing to a constant labeling")
     limit = cpu_exact_limit()
     on_cpu = device == "cpu" or (device == "auto" and backend == "hf" and engine_port.is_bundled(model))
-    if "scoring" not in chosen and on_cpu and example_count > limit and "folds" in field_named("scoring").choices:
+    if "scoring" not in chosen and example_count > limit and "folds" in field_named("scoring").choices:
         values["scoring"] = "folds"
-        notes.append(f"scoring=folds: a CPU run over {example_count} examples (> {limit}); "
+        where = "a CPU run" if on_cpu else "a run"
+        notes.append(f"scoring=folds: {where} over {example_count} examples (> {limit}); "
                      "exact leave-one-out scoring would take too long")
+        if "folds" not in chosen:
+            folds = fold_count(dataset, model, example_count, _int_or_none((user_config or {}).get("max_demos")))
+            if folds is not None:
+                values["folds"], note = folds
+                notes.append(note)
     return values, notes
+
+
+def _int_or_none(value):
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None  # the config's own parsing names the field
+
+
+def fold_count(dataset, model: str, example_count: int, max_demos) -> tuple[int, str] | None:
+    """Folds chosen from the context length (issue 24): the most folds, up to the engine's default, whose
+    contexts fit the model's context window, for prompts as long as the dataset's max_chars allows. None when
+    either is unknown (the engine's default then)."""
+    import re
+
+    from elicitation.scoring.folds import folds_for_context
+    from studio.services.engine_port.model_cache import context_window_of
+
+    window = context_window_of(model)
+    if not window or not dataset.max_chars:
+        return None
+    fields = len(set(re.findall(r"{(\w+)", dataset.prompt_template or ""))) or 1
+    demo_tokens = (len(dataset.prompt_template or "") + fields * (dataset.max_chars + 4)) / 4 + 2
+    folds = folds_for_context(example_count, demo_tokens, window, max_demos=max_demos)
+    return folds, (f"folds={folds}: the most folds (up to 4) whose contexts fit the model's {window:,}-token "
+                   f"context at the dataset's max_chars ({dataset.max_chars})")
 
 
 def build_config(*, dataset, model: str, backend: str, device: str, user_config: dict | None,
@@ -41,7 +73,8 @@ def build_config(*, dataset, model: str, backend: str, device: str, user_config:
     field) an unknown hyperparameter or a bad value."""
     chosen = set(user_config) if isinstance(user_config, dict) else set()
     defaults, notes = studio_defaults(dataset=dataset, model=model, backend=backend, device=device, chosen=chosen,
-                                      example_count=example_count)
+                                      example_count=example_count,
+                                      user_config=user_config if isinstance(user_config, dict) else None)
     try:
         config = engine_port.parse_config(user_config, defaults=defaults)
     except engine_port.ConfigRefused as exc:

@@ -121,7 +121,8 @@ def _work(batch: RunBatch, worker: str, get_backend: BackendGetter, heartbeat: l
     problem = work.problem_of(example_rows(batch.example_ids), run.dataset.consistency)
     config = engine_port.load_config(run.config).replace(seed=batch.seed)
     began = time.monotonic()
-    backend, reused = get_backend(model=run.model, kind=run.backend, device=run.device, base_url=run.base_url or None)
+    backend, reused = get_backend(model=run.model, kind=run.backend, device=run.device, base_url=run.base_url or None,
+                                  **({"max_model_len": work.model_len_for(problem, config)} if run.backend == "vllm" else {}))
     load_seconds = time.monotonic() - began
     state = work.load_state(batch.checkpoint)
     recorder = ProgressRecorder(batch, worker, gold=gold_for(batch.example_ids),
