@@ -99,7 +99,7 @@ def test_refusals_name_every_field_at_once_and_k_above_the_people(admin_user):
                                           "annotators_per_item": 5, "test_size": 999, "repeats": 0}, format="json")
     assert response.status_code == 400, response.content
     body = response.json()
-    for field, words in (("name", "give the study a name"), ("repeats", "from 1 to 20"),
+    for field, words in (("name", "give the study a name"), ("repeats", "from 1 to 10"),
                          ("annotators_per_item", "has 2 annotators"), ("test_size", "more than")):
         assert field in body and words in body[field], (field, body)
     assert Study.objects.count() == 0

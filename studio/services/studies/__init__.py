@@ -4,8 +4,8 @@ creating: create_study / plan_study (StudyRefused naming the field, nothing half
 preset and custom; steps: people label → ICM over the train pool → the evaluation → results, each step's live
 state, what it waits for, the next thing to do, and starting each step; queue_scope: what the annotation queue
 serves while a study's labeling is open; results / figure: the figure's numbers (CSV, JSON) and its SVG."""
-from .creating import create_study, describe_items, errors_of, plan_study
-from .designs import offered_designs, recommended
+from .creating import create_study, describe_items, errors_of, offered_designs, plan_study
+from .designs import recommended
 from .errors import StudyRefused
 from .figure import render_svg
 from .results import results_csv, study_results

@@ -17,6 +17,7 @@ from studio.services.runs.subsets import _count_words, _groups, _sample
 from studio.services.splits import dataset_splits
 from studio.services.evaluation.options import LIMITS as EVALUATION_LIMITS
 
+from .designs import offered_designs_with, recommended
 from .errors import StudyRefused
 from .templates import CUSTOM, DESIGNS, TEMPLATES
 
@@ -140,7 +141,6 @@ def plan_study(dataset: Dataset, template: str, overrides: dict | None = None, *
         raise StudyRefused(f"{unknown[0]}: not a study setting (settings: {', '.join(FIELDS)})", unknown[0])
     design = str(overrides.pop("design", None) or "")
     if not design:  # the design this deployment can finish: the paper's when it fits under the limit
-        from .designs import offered_designs, recommended
         design = recommended(offered_designs(dataset, template))
     if design not in DESIGNS:
         raise StudyRefused(f"design: {design!r} is not one of {', '.join(DESIGNS)}", "design")
@@ -271,3 +271,8 @@ def describe_items(study: Study) -> dict:
         groups = list(_groups(rows).values())
         out[key] = f"{_count_words(groups)} = {len(ids)} examples" if ids else "none"
     return out
+
+
+def offered_designs(dataset: Dataset, template: str) -> list:
+    """The template's designs (the paper's and the reduced one) on `dataset`, each with its estimate."""
+    return offered_designs_with(plan_study, dataset, template)

@@ -13,7 +13,6 @@ from studio.models import ElicitationRun
 from studio.services.runs import RunRefused, preview_run
 from studio.services.runs.estimates import about
 
-from .creating import plan_study
 from .errors import StudyRefused
 from .steps import evaluation_cost
 from .templates import DESIGNS, PAPER, REDUCED, TEMPLATES
@@ -48,8 +47,9 @@ def design_estimate(dataset, plan: dict, *, user=None) -> tuple[float, str]:
                      f"{run.estimate.throughput_source}), the evaluation {about(ev.seconds)}")
 
 
-def offered_designs(dataset, template: str) -> list[Design]:
-    """The template's designs on `dataset`, each with its estimate."""
+def offered_designs_with(plan_study, dataset, template: str) -> list[Design]:
+    """The template's designs on `dataset`, each with its estimate; `plan_study` is creating's (passed in, so
+    this module does not import the one that asks it for the recommended design)."""
     spec = TEMPLATES[template]
     limit = float(settings.STUDIO_CONFIRM_RUN_SECONDS)
     out = []
