@@ -104,7 +104,7 @@ def test_a_refused_evaluation_exits_1_with_the_reason_on_stderr(tiny, as_from_a_
 
 
 def test_an_unknown_dataset_is_named(tiny):
-    with pytest.raises(CommandError, match="no dataset with slug or id 'nope' \\(datasets: sst2-evaluate\\)"):
+    with pytest.raises(CommandError, match="no dataset with slug, preset or id 'nope' \\(datasets: sst2-evaluate\\)"):
         _evaluate("nope")
 
 

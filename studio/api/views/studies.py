@@ -30,6 +30,9 @@ class _FileRenderer(BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if isinstance(data, (bytes, str)):
             return data
+        response = (renderer_context or {}).get("response")
+        if response is not None:  # an error body: say it is JSON, whatever file type was asked for
+            response["Content-Type"] = "application/json"
         return json.dumps(data).encode()
 
 
@@ -72,7 +75,7 @@ class StudyViewSet(StudioAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
 
     @extend_schema(summary="Create a study from a template (admins)", request=StudyCreateSerializer,
                    responses={201: StudySerializer, 400: OpenApiResponse(
-                       ERROR, description="Every bad value at once, each under its field's name.")})
+                       OpenApiTypes.OBJECT, description="Every bad value at once, each under its field's name.")})
     def create(self, request):
         params = StudyCreateSerializer(data=request.data)
         params.is_valid(raise_exception=True)
@@ -147,14 +150,14 @@ class StudyViewSet(StudioAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
 
     @extend_schema(summary="The study's results as CSV (one row per figure row, then the design)",
                    responses={(200, "text/csv"): OpenApiTypes.STR, 409: OpenApiResponse(ERROR)})
-    @action(detail=True, methods=["get"], url_path="results-csv", renderer_classes=[CsvRenderer, JSONRenderer])
+    @action(detail=True, methods=["get"], url_path="results-csv", renderer_classes=[JSONRenderer, CsvRenderer])
     def results_csv(self, request, pk=None):
         data = studies.study_results(self.get_object())
         return _download(studies.results_csv(data), "text/csv; charset=utf-8", f"study-{pk}-results.csv")
 
     @extend_schema(summary="The study's figure (SVG)",
                    responses={(200, "image/svg+xml"): OpenApiTypes.STR, 409: OpenApiResponse(ERROR)})
-    @action(detail=True, methods=["get"], url_path="figure", renderer_classes=[SvgRenderer, JSONRenderer])
+    @action(detail=True, methods=["get"], url_path="figure", renderer_classes=[JSONRenderer, SvgRenderer])
     def figure(self, request, pk=None):
         data = studies.study_results(self.get_object())
         return _download(studies.render_svg(data), "image/svg+xml", f"study-{pk}-figure.svg")
