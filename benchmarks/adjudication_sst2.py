@@ -143,7 +143,7 @@ def main():
 
     base = settings.DATABASES["default"]["NAME"]
     name = f"{base}_adjudication_bench"
-    with connection.cursor() as c:
+    with connection._nodb_cursor() as c:  # the server's maintenance database: the base one need not exist
         c.execute(f'DROP DATABASE IF EXISTS "{name}"')
         c.execute(f'CREATE DATABASE "{name}"')
     connection.close()
@@ -154,7 +154,7 @@ def main():
     finally:
         connection.close()
         settings.DATABASES["default"]["NAME"] = base
-        with connection.cursor() as c:
+        with connection._nodb_cursor() as c:
             c.execute(f'DROP DATABASE IF EXISTS "{name}"')
     print("adjudication_sst2 " + " ".join(f"{k}={v}" for k, v in out.items()))
 
