@@ -26,6 +26,8 @@ def _n_text(row: dict) -> str:
     text = f"n = {row.get('n') or 0}" + (f" {unit}" if unit else "")
     if row.get("demonstrations"):
         text += f", {row['demonstrations']} demos/repeat"
+    if row.get("n_train"):
+        text += f", trained on {row['n_train']}"
     if row.get("ties"):
         text += f", {row['ties']} tie{'s' if row['ties'] != 1 else ''} left out"
     return text

@@ -201,7 +201,8 @@ def trained_condition_rows(study: Study, results: dict) -> list[dict]:
                      "name": f"{TRAINED_NAMES[kind]} ({what}"
                              + (f", run #{c['run_id']}" if kind == "icm" and c.get("run_id") else "") + ")",
                      "accuracy": c.get("mean"), "ci_low": c.get("ci_low"), "ci_high": c.get("ci_high"),
-                     "n": c.get("n"), "correct": None, "n_train": (c.get("n_train") or [None])[0],
+                     "n": c.get("n"), "unit": _condition_unit(study), "correct": None,
+                     "n_train": (c.get("n_train") or [None])[0],
                      "repeats": len(c.get("per_repeat") or []),
                      "interval": "95% bootstrap over test items (the evaluation's)"})
     rows.sort(key=lambda r: list(TRAINED_NAMES).index(r["kind"]))
