@@ -161,8 +161,10 @@ def main() -> None:
     (out / "results.json").write_text(json.dumps(report, indent=1, default=str))
     print(f"\nartifacts: {', '.join(str(out / f) for f in sorted(os.listdir(out)))}")
     data = report["results"]
-    accuracies = " ".join(f"{(row.get('kind') or row['key']).replace('-', '_')}_accuracy={row['accuracy']:.3f}" for row in data["rows"]
-                          if row["group"] != "annotator" and row["accuracy"] is not None)
+    accuracies = " ".join(  # trained rows (issue 22) after the in-context ones, each key once
+        f"{'trained_' if row.get('measure') == 'trained' else ''}{(row.get('kind') or row['key']).replace('-', '_')}"
+        f"_accuracy={row['accuracy']:.3f}" for row in data["rows"]
+        if row["group"] != "annotator" and row["accuracy"] is not None)
     print(f"gender_study n_test={data['n_test']} annotators={args.annotators} {accuracies} total_s={total:.0f}")
 
 

@@ -14,6 +14,7 @@ import logging
 import threading
 
 from elicitation.models import BUNDLED  # light: no torch
+from elicitation.scoring.folds import folds_for_context  # noqa: F401  (the runs' fold count asks it here)
 
 log = logging.getLogger(__name__)
 

@@ -54,8 +54,7 @@ def fold_count(dataset, model: str, example_count: int, max_demos) -> tuple[int,
     either is unknown (the engine's default then)."""
     import re
 
-    from elicitation.scoring.folds import folds_for_context
-    from studio.services.engine_port.model_cache import context_window_of
+    from studio.services.engine_port.model_cache import context_window_of, folds_for_context
 
     window = context_window_of(model)
     if not window or not dataset.max_chars:
