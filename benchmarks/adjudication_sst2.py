@@ -138,24 +138,10 @@ def main():
     if args.smoke or os.environ.get("BENCH_SMOKE") == "1":
         args.n, args.iterations, args.budget = 8, 2, 6
 
-    from django.conf import settings
-    from django.core.management import call_command
+    from benchmarks._support.scratch_db import scratch_database
 
-    base = settings.DATABASES["default"]["NAME"]
-    name = f"{base}_adjudication_bench"
-    with connection._nodb_cursor() as c:  # the server's maintenance database: the base one need not exist
-        c.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        c.execute(f'CREATE DATABASE "{name}"')
-    connection.close()
-    settings.DATABASES["default"]["NAME"] = name
-    try:
-        call_command("migrate", verbosity=0)
+    with scratch_database("adjudication_bench"):
         out = run(args)
-    finally:
-        connection.close()
-        settings.DATABASES["default"]["NAME"] = base
-        with connection._nodb_cursor() as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{name}"')
     print("adjudication_sst2 " + " ".join(f"{k}={v}" for k, v in out.items()))
 
 

@@ -71,24 +71,10 @@ def main():
     args = ap.parse_args()
     smoke.apply(ap, args, train=4, test=4, iterations=1, repeats=1)
 
-    from django.conf import settings
-    from django.core.management import call_command
+    from benchmarks._support.scratch_db import scratch_database
 
-    base = settings.DATABASES["default"]["NAME"]
-    name = f"{base}_paired_bench"
-    with connection._nodb_cursor() as c:  # the server's maintenance database: the base one need not exist
-        c.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        c.execute(f'CREATE DATABASE "{name}"')
-    connection.close()
-    settings.DATABASES["default"]["NAME"] = name
-    try:
-        call_command("migrate", verbosity=0)
+    with scratch_database("paired_bench"):
         out = run(args)
-    finally:
-        connection.close()
-        settings.DATABASES["default"]["NAME"] = base
-        with connection._nodb_cursor() as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{name}"')
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=1))
     ev = out["evaluation"]
