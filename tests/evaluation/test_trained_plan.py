@@ -8,7 +8,8 @@ import pytest
 from studio.models import Evaluation, Example
 from studio.services import evaluation
 from studio.services.evaluation.summary import summarize
-from studio.services.evaluation.trained import reward_scores, trained_conditions
+from studio.services.evaluation.trained import (ELICITED_ONLY, FILLED_MARK, reward_scores, trained_conditions,
+                                                train_ids)
 from tests.review import factories
 
 pytestmark = pytest.mark.django_db
@@ -66,6 +67,44 @@ def test_every_trained_condition_of_a_repeat_trains_on_the_same_items(labeled):
     assert one.repeats[0].train_ids == pool, "one repeat trains on the whole pool"
     capped = evaluation.plan(ds, {**config, "max_train": 5})
     assert all(len(r.train_ids) == 5 for r in capped.repeats)
+
+
+def test_a_runs_elicited_plus_filled_labels_train_as_their_own_marked_condition_on_the_shared_items():
+    ds = factories.sst2_review_dataset(train=20, test=4, name="sst2-filled")
+    run = factories.completed_run(ds, "train", accuracy=0.75, seed=2, filled=0.4, filled_accuracy=0.5)
+    kinds = dict(run.labels.values_list("example_id", "kind"))
+    elicited = {i for i, k in kinds.items() if k == "elicited"}
+    filled = {i for i, k in kinds.items() if k == "filled"}
+    assert elicited and filled
+    config = evaluation.validate_options(ds, {"measures": "in-context trained", "repeats": "2", "seed": "1",
+                                              "conditions": "random icm gold", "calibrate": "center"})
+    p = evaluation.plan(ds, config)
+    assert set(p.pool) == elicited, "the demonstrations: the items the search labeled"
+    assert set(p.trained_pool) == elicited | filled, "the trained measure: every item the run's export labels"
+    conditions = {c.key: c for c in trained_conditions(p, config, pairs=False)}
+    assert list(conditions) == ["trained:random", f"trained:run:{run.pk}", f"trained:run:{run.pk}:filled",
+                                "trained:gold"]
+    both = conditions[f"trained:run:{run.pk}:filled"]
+    assert both.name == f"Probe trained on ICM run {run.pk}'s elicited + filled labels" and FILLED_MARK in both.marks
+    labels = dict(run.labels.values_list("example_id", "label"))
+    for r in p.repeats:
+        assert set(r.train_ids) & filled, "the draw reaches items only the fill labeled"
+        for key in ("trained:random", f"trained:run:{run.pk}:filled", "trained:gold"):
+            assert train_ids(conditions[key], r) == r.train_ids, key
+        assert [both.labels[i] for i in r.train_ids] == [labels[i] for i in r.train_ids], "the run's own labels"
+        only = train_ids(conditions[f"trained:run:{run.pk}"], r)
+        assert only == [i for i in r.train_ids if i in elicited], "elicited only: its part of the same draw"
+    assert ELICITED_ONLY in conditions[f"trained:run:{run.pk}"].marks
+    from studio.services.evaluation.summary import phrase
+    assert phrase({"measure": "trained", "kind": "icm", "run_id": run.pk, "trainer": "probe",
+                   "source": f"run:{run.pk}:filled"}) == f"a probe trained on ICM run {run.pk}'s elicited + filled labels"
+    # a run without filled labels: one condition, and the two pools agree (as before)
+    plain = factories.sst2_review_dataset(train=10, test=4, name="sst2-unfilled")
+    factories.completed_run(plain, "train", accuracy=0.75, seed=3)
+    q = evaluation.plan(plain, evaluation.validate_options(plain, {"measures": "trained", "conditions": "icm gold",
+                                                                           "calibrate": "center"}))
+    assert q.trained_pool == q.pool and len(trained_conditions(q, {"conditions": ["icm", "gold"], "model": "m"},
+                                                               pairs=False)) == 2
 
 
 def test_the_reward_model_score_is_antisymmetric_over_the_two_orders():

@@ -87,7 +87,8 @@ def execute_evaluation(evaluation_id: int, *, get_backend: Callable = engine_por
         measures = config.get("measures") or ["in-context"]
         zero = [c for c in p.conditions if not c.many_shot]  # the untrained reference, under either measure
         many = [c for c in p.conditions if c.many_shot] if "in-context" in measures else []
-        trained_passes = (len(p.sources) + 1) * len(p.repeats) + 1 if "trained" in measures else 0
+        n_trained = len(p.sources) + 1 + sum(1 for s in p.sources if s.filled)  # random, each source, each fill
+        trained_passes = n_trained * len(p.repeats) + 1 if "trained" in measures else 0
         total, done = len(zero) + len(many) * len(p.repeats) + trained_passes, 0
         for c in zero:
             _progress(ev.pk, done, total, c.name)

@@ -53,6 +53,9 @@ class Plan:
     excluded_runs: list[dict]
     train_size: int
     pool: list[int] = field(default_factory=list)  # the train items every source labeled (demo_pool_ids or all)
+    # the trained measure's pool: as `pool`, but an ICM run with filled labels covers what it elicited or filled,
+    # so its "elicited + filled" condition trains on the same items as gold, people and random (see trained_pool)
+    trained_pool: list[int] = field(default_factory=list)
 
 
 def test_items(dataset: Dataset, config: dict) -> list[int]:
@@ -89,7 +92,8 @@ def plan(dataset: Dataset, config: dict) -> Plan:
                for s in sources]
     missing = [m for m in missing if m["count"]]
     conditions = _conditions(config, sources)
-    if sources and not pool:
+    wide = trained_pool(candidates, sources)
+    if sources and not (pool if "in-context" in config.get("measures", ["in-context"]) else wide):
         have = "; ".join(f"{s.name} {sum(1 for i in candidates if i in s.labels)}" for s in sources)
         raise EvaluationRefused(f"no train example is labeled by every label source, so no demonstrations can be "
                                 f"shared (labeled among {len(candidates)}: {have}). Leave a source out (conditions) "
@@ -105,12 +109,21 @@ def plan(dataset: Dataset, config: dict) -> Plan:
         coins = [True] * (len(order) // 2) + [False] * (len(order) - len(order) // 2)
         random.Random(seed + 1_000_003).shuffle(coins)  # random labels: half true, a draw of its own per repeat
         repeats.append(Repeat(r, seed, order, dict(zip(order, coins)),
-                              *trained_draw(pool, seed, len_repeats=config["repeats"], cap=config.get("max_train"))))
+                              *trained_draw(wide, seed, len_repeats=config["repeats"], cap=config.get("max_train"))))
     test_ids = test_items(dataset, config)
     if not test_ids:
         raise EvaluationRefused(f"the {config['test_split']!r} split has no examples with gold labels", "test_split")
     return Plan(test_ids, conditions, sources, repeats, len(pool), len(candidates), missing, excluded, len(train_ids),
-                pool)
+                pool, wide)
+
+
+def trained_pool(candidates: list[int], sources: list[LabelSource]) -> list[int]:
+    """The train items every source labels, counting an ICM run's filled labels as covering an item. Without
+    filled labels this is the demonstrations' pool. With them, every trained condition but a run's elicited-only
+    one trains on exactly the repeat's draw: that one trains on the part of the draw its search labeled (the
+    labels it has; its row says how many). Drawing from the elicited items alone would leave the "elicited +
+    filled" condition identical to the elicited one (on those items the two label sets agree)."""
+    return [i for i in candidates if all(i in s.labels or i in s.filled for s in sources)]
 
 
 TRAIN_SHARE = 0.8  # with several repeats, each trains on a seeded 80% of the pool, so repeats differ

@@ -20,6 +20,9 @@ class LabelSource:
     run_id: int | None = None
     model: str = ""
     marks: list[str] = field(default_factory=list)
+    # an ICM run's labels filled after the search (model predictions where the search left an item): the trained
+    # measure's "elicited + filled" condition; the in-context conditions use the elicited labels alone
+    filled: dict[int, bool] = field(default_factory=dict)
 
 
 def _people(dataset: Dataset, split: str, min_labels: int | None) -> dict[int, bool]:
@@ -46,8 +49,11 @@ def label_sources(dataset: Dataset, config: dict, runs: list[RunChoice]) -> list
             labels = dict(ElicitedLabel.objects.filter(run=choice.run, example__split=train,
                                                        kind=ElicitedLabel.Kind.ELICITED)
                           .values_list("example_id", "label"))
+            filled = dict(ElicitedLabel.objects.filter(run=choice.run, example__split=train, label__isnull=False,
+                                                       kind=ElicitedLabel.Kind.FILLED)
+                          .values_list("example_id", "label"))
             out.append(LabelSource(f"run:{choice.run.pk}", "icm", f"ICM run {choice.run.pk}", labels, run_id=choice.run.pk,
-                                   model=choice.run.model, marks=choice.marks))
+                                   model=choice.run.model, marks=choice.marks, filled=filled))
     if "gold" in kinds:
         out.append(LabelSource("gold", "gold", "Gold labels", dict(
             GoldLabel.objects.filter(example__dataset=dataset, example__split=train).values_list("example_id", "label"))))

@@ -19,6 +19,8 @@ def phrase(condition: dict) -> str:
     if condition.get("measure") == "trained":
         source = {"random": "random labels", "people": "the people's labels", "crowd": "the crowd votes' labels",
                   "gold": "gold labels", "icm": f"ICM run {condition.get('run_id')}'s labels"}.get(kind, kind)
+        if kind == "icm" and str(condition.get("source", "")).endswith(":filled"):
+            source = f"ICM run {condition.get('run_id')}'s elicited + filled labels"
         what = {"probe": "a probe", "finetune": "a LoRA finetune"}.get(condition.get("trainer"), "a model")
         if condition.get("reward_model"):
             what = f"a reward model ({condition.get('trainer', 'probe')})"

@@ -26,6 +26,8 @@ from studio.models import Dataset, Example
 from .planning import Plan
 
 RANDOM = "random"
+FILLED_MARK = "elicited + filled"  # the run's labels from the search and the model's fill after it
+ELICITED_ONLY = "elicited only: trains on the shared items its search labeled"
 
 
 @dataclass
@@ -55,9 +57,23 @@ def trained_conditions(p: Plan, config: dict, *, pairs: bool) -> list[TrainedCon
                                     model=config["model"]))
     for s in p.sources:
         source = s.name[0].lower() + s.name[1:] if s.kind != "icm" else f"{s.name}'s labels"
+        marks = s.marks + ([ELICITED_ONLY] if s.filled else [])
         out.append(TrainedCondition(f"trained:{s.key}", s.kind, f"{what} trained on {source}", s.labels, s.key,
-                                    run_id=s.run_id, model=config["model"], marks=s.marks))
+                                    run_id=s.run_id, model=config["model"], marks=marks))
+        if s.filled:  # its own, marked condition: what an export of every label the run gave trains
+            out.append(TrainedCondition(f"trained:{s.key}:filled", s.kind,
+                                        f"{what} trained on {s.name}'s elicited + filled labels",
+                                        {**s.filled, **s.labels}, f"{s.key}:filled", run_id=s.run_id,
+                                        model=config["model"], marks=[*s.marks, FILLED_MARK]))
     return out
+
+
+def train_ids(c: TrainedCondition, repeat) -> list[int]:
+    """The items condition c trains on in a repeat: the repeat's draw — for a run's elicited-only condition
+    beside its "elicited + filled" one, the part of the draw its search labeled (planning.trained_pool)."""
+    if c.labels is None or ELICITED_ONLY not in c.marks:
+        return repeat.train_ids
+    return [i for i in repeat.train_ids if i in c.labels]
 
 
 def _pair_partners(test_ids: list[int]) -> dict[int, int]:
@@ -115,8 +131,8 @@ def run_trained(dataset: Dataset, p: Plan, config: dict, backend, *, evaluation_
     pairs = dataset.consistency == Dataset.Consistency.COMPARISON
     conditions = trained_conditions(p, config, pairs=pairs)
     words = (dataset.true_word, dataset.false_word)
-    train_ids = list(dict.fromkeys(i for r in p.repeats for i in r.train_ids))
-    texts = dict(Example.objects.filter(pk__in=[*train_ids, *p.test_ids]).values_list("pk", "prompt"))
+    train_items = list(dict.fromkeys(i for r in p.repeats for i in r.train_ids))
+    texts = dict(Example.objects.filter(pk__in=[*train_items, *p.test_ids]).values_list("pk", "prompt"))
     partners = _pair_partners(p.test_ids) if pairs else {}
     if config.get("trainer", "probe") == "finetune":
         out = _finetune(conditions, p, config, backend, texts, words, evaluation_id, progress)
@@ -159,14 +175,14 @@ def _probe(conditions, p: Plan, backend, texts, words, progress, fit):
     predictions, fits, artifacts = {}, {}, {}
     total, done, t1 = len(conditions) * len(p.repeats), 0, time.monotonic()
     for r in p.repeats:
-        X_train = X[[row[i] for i in r.train_ids]]
         for c in conditions:
             progress(f"{c.name}, repeat {r.index + 1}{_eta(done, total, t1)}")
-            probe = fit(X_train, np.asarray(_labels(c, r, r.train_ids), dtype=bool), seed=r.seed,
+            ids = train_ids(c, r)
+            probe = fit(X[[row[i] for i in ids]], np.asarray(_labels(c, r, ids), dtype=bool), seed=r.seed,
                         model_fingerprint=fingerprint)
             predictions.setdefault(c.key, []).append(np.asarray(probe.decision(X_test), dtype=float))
             fits.setdefault(c.key, []).append({
-                "repeat": r.index, "n_train": len(r.train_ids), "C": probe.C,
+                "repeat": r.index, "n_train": len(ids), "C": probe.C,
                 "cv_accuracy": {str(k): v for k, v in (probe.cv_accuracy or {}).items()},
                 "degenerate": bool(probe.degenerate), "label_counts": _jsonable(probe.label_counts)})
             artifacts.setdefault(c.key, []).append(_jsonable(probe.to_dict()))
@@ -185,14 +201,14 @@ def _finetune(conditions, p: Plan, config, backend, texts, words, evaluation_id,
     test_prompts = [texts[i] for i in p.test_ids]
     total, done, t0 = len(conditions) * len(p.repeats), 0, time.monotonic()
     for r in p.repeats:
-        train_prompts = [texts[i] for i in r.train_ids]
         for c in conditions:
             progress(f"{c.name}, repeat {r.index + 1}{_eta(done, total, t0)}")
             out_dir = root / f"{c.key.replace(':', '-')}-repeat-{r.index + 1}"
-            result = train_and_predict("finetune", backend, train_prompts, _labels(c, r, r.train_ids), test_prompts,
+            ids = train_ids(c, r)
+            result = train_and_predict("finetune", backend, [texts[i] for i in ids], _labels(c, r, ids), test_prompts,
                                        seed=r.seed, options=options, out_dir=out_dir, label_words=words)
             predictions.setdefault(c.key, []).append(np.asarray(result.scores, dtype=float))
-            fits.setdefault(c.key, []).append({"repeat": r.index, "n_train": len(r.train_ids),
+            fits.setdefault(c.key, []).append({"repeat": r.index, "n_train": len(ids),
                                                **_jsonable(result.summary)})
             artifacts.setdefault(c.key, []).append(_jsonable(result.artifact))
             done += 1

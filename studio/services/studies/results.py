@@ -199,7 +199,8 @@ def trained_condition_rows(study: Study, results: dict) -> list[dict]:
         what = f"reward model, {c.get('trainer', 'probe')}" if c.get("reward_model") else c.get("trainer", "probe")
         rows.append({"group": "condition", "key": c.get("key"), "kind": kind, "measure": "trained",
                      "name": f"{TRAINED_NAMES[kind]} ({what}"
-                             + (f", run #{c['run_id']}" if kind == "icm" and c.get("run_id") else "") + ")",
+                             + (f", run #{c['run_id']}" if kind == "icm" and c.get("run_id") else "")
+                             + (", elicited + filled" if str(c.get("source", "")).endswith(":filled") else "") + ")",
                      "accuracy": c.get("mean"), "ci_low": c.get("ci_low"), "ci_high": c.get("ci_high"),
                      "n": c.get("n"), "unit": _condition_unit(study), "correct": None,
                      "n_train": (c.get("n_train") or [None])[0],
