@@ -4,6 +4,7 @@ import django_filters as df
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
+from django.http import FileResponse
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -81,3 +82,21 @@ class EvaluationViewSet(StudioAPIMixin, mixins.ListModelMixin, mixins.RetrieveMo
     def trained_models(self, request, pk=None):
         ev = self.get_object()
         return Response(evaluation.trained_models(ev, request.query_params.get("condition") or None))
+
+    @extend_schema(
+        summary="One finetune condition's LoRA adapter as a zip: the peft folder and icm-export.json (base model "
+                "fingerprint, label words, prompt rule, how to use it as a model_conditions entry)",
+        parameters=[OpenApiParameter("condition", str, required=True, description="The trained condition's key, "
+                                     "e.g. trained:gold."),
+                    OpenApiParameter("repeat", int, description="Which repeat's adapter (1-based; default 1).")],
+        responses={(200, "application/zip"): OpenApiTypes.BINARY,
+                   400: OpenApiResponse(ERROR, description="No condition given, a probe condition, or a repeat out "
+                                        "of range (the field is named)."),
+                   404: OpenApiResponse(ERROR, description="No such evaluation or condition, it trained nothing, or "
+                                        "the adapter is no longer in the models directory.")})
+    @action(detail=True, methods=["get"], url_path="trained-models/adapter")
+    def adapter(self, request, pk=None):
+        ev = self.get_object()
+        name, archive = evaluation.adapter_archive(ev, request.query_params.get("condition") or None,
+                                                   request.query_params.get("repeat"))
+        return FileResponse(archive, as_attachment=True, filename=name, content_type="application/zip")

@@ -13,8 +13,9 @@ Gold never reaches the engine except as the gold condition's demonstrations.
 
 `measures: ["in-context", "trained"]` adds the trained measure (trained.py): per label source a probe on the
 model's cached features (or a LoRA finetune) trained on its labels of the same train items, beside the prompted
-conditions; `trained_models` exports what was trained.
+conditions; `trained_models` exports what was trained, `adapter_archive` a LoRA adapter as a zip.
 """
+from .adapters import adapter_archive
 from .errors import EvaluationRefused
 from .executing import execute_evaluation, mark_failed
 from .options import CALIBRATIONS, DEFAULTS, KINDS, LIMITS, validate_options
@@ -23,5 +24,5 @@ from .prompts import ManyShotPrompts, fit_to_context
 from .starting import start_evaluation
 from .trained_results import trained_models
 
-__all__ = ["CALIBRATIONS", "DEFAULTS", "EvaluationRefused", "KINDS", "LIMITS", "ManyShotPrompts", "execute_evaluation",
+__all__ = ["CALIBRATIONS", "adapter_archive", "DEFAULTS", "EvaluationRefused", "KINDS", "LIMITS", "ManyShotPrompts", "execute_evaluation",
            "fit_to_context", "mark_failed", "plan", "start_evaluation", "trained_models", "validate_options"]

@@ -24,7 +24,7 @@ def trained_summary(outcome: TrainedOutcome, p: Plan, config: dict) -> dict:
         "trained": {
             "trainer": config.get("trainer", "probe"),
             "train_ids": [r.train_ids for r in p.repeats],
-            "pool": len(p.pool),
+            "pool": len(p.trained_pool or p.pool),
             "features": outcome.features,
             "reward_model": bool(outcome.n_pairs), "n_pairs": outcome.n_pairs,
             "seconds": outcome.seconds,
