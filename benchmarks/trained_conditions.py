@@ -21,13 +21,19 @@ test items, 2,000 resamples), sd over repeats, n. Gold is read to make the gold 
 and to measure; it never reaches another source's training or C.
 
     HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1 ICM_TORCH_THREADS=1 .venv/bin/python benchmarks/trained_conditions.py
-    ... --smoke (or BENCH_SMOKE=1): 12 train / 8 test, 1 repeat, 1 seed, ICM 1 iteration over 8 items.
-    ... --in-context: also the in-context measure on the same test items (16 demonstrations, K-shot per repeat).
+    ... --smoke (or BENCH_SMOKE=1): 12 train / 8 test, 1 repeat, 1 seed, ICM 1 iteration over 8 items, and the
+        in-context half with 2 demonstrations, 1 repeat.
+    ... --in-context: also the in-context measure on the same test items for gold, random and icm: per repeat
+        (--ic-repeats, default 2) --demos (16) demonstrations drawn from the ICM subset, the same ids for every
+        source. Its cost is a pass over the test items per source and repeat (~0.2 CPU s per item for the bundled
+        model on a quiet core: ~600 CPU s at 500 test items), so it has fewer repeats than the trained half.
 
 features_s_per_100 is CPU seconds of this process (one torch thread: the wall time on an idle core), so that
 it means something on a shared machine; total_s is wall time (the CPU total is printed above it).
 
 Last line: trained_conditions gold=G random=R sim60=A sim90=B icm=I zero_shot=Z features_s_per_100=F total_s=T
+and with --in-context: ... ic_gold=.. ic_random=.. ic_icm=.. ic_zero_shot=.. ic_demos=K ic_repeats=N ic_cpu_s=C
+(ic_zero_shot: the untrained zero-shot accuracy, centered, on the same items; ic_cpu_s: the in-context half's CPU).
 """
 from __future__ import annotations
 
@@ -103,18 +109,47 @@ def run_icm_labels(backend, prompts, args) -> tuple[list[bool], dict]:
     return labels, info
 
 
-def in_context_accuracy(backend, demo_prompts, demo_labels, test_prompts, test_gold, k, seed) -> float:
-    """K demonstrations (a seeded subsample, the same ids for every source) then each test query; labels by the
-    sign of the centered log-odds (the engine's many-shot baseline with calibrate center)."""
+def in_context_correct(backend, demo_prompts, demo_labels, test_prompts, test_gold) -> np.ndarray:
+    """Per test item, right (1) or wrong (0): the demonstrations (in the order given) then each test query,
+    labeled by the sign of the centered log-odds (the engine's many-shot baseline with calibrate center). The
+    backend reuses the demonstrations' key/value cache across queries, so a query costs about what its own
+    feature vector did: ~0.2 CPU s per test item per (source, repeat) for the bundled model on one thread."""
     from elicitation import Example, ICMConfig, Problem, baselines
 
-    rng = random.Random(seed)
-    pick = sorted(rng.sample(range(len(demo_prompts)), min(k, len(demo_prompts))))
-    demos = Problem([Example(f"d{i}", demo_prompts[i]) for i in pick])
-    labels = {f"d{i}": bool(demo_labels[i]) for i in pick}
+    demos = Problem([Example(f"d{i}", p) for i, p in enumerate(demo_prompts)])
+    labels = {f"d{i}": bool(y) for i, y in enumerate(demo_labels)}
     test = Problem([Example(f"q{j}", p) for j, p in enumerate(test_prompts)])
     result = baselines.many_shot(demos, labels, backend, ICMConfig(calibrate="center"), test=test)
-    return float(np.mean([result.labels[f"q{j}"] == g for j, g in enumerate(test_gold)]))
+    return np.array([result.labels[f"q{j}"] == g for j, g in enumerate(test_gold)], dtype=float)
+
+
+def in_context_half(backend, args, train_prompts, labelings: dict, test_prompts, test_gold, per_100: float) -> dict:
+    """The in-context measure on the same test items, paired: per repeat one seeded draw of --demos ids from the
+    ICM subset (the items every source labels), the same ids for every source; only the labels differ. Fewer
+    repeats than the trained half (--ic-repeats): its cost is a full pass over the test items per source and
+    repeat, where the trained half reuses one feature pass."""
+    queries = len(labelings) * args.ic_repeats * len(test_prompts)
+    print(f"\nin-context, {args.demos} demonstrations drawn from the first {args.icm_n} train items (the same ids "
+          f"per repeat for every source), {args.ic_repeats} repeat(s), labels by the sign of the centered log-odds, "
+          f"the same {len(test_prompts)} test items: {queries} queries, about {queries * per_100 / 100:.0f} CPU s "
+          f"at the features' rate", flush=True)
+    out = {}
+    for name, labels in labelings.items():
+        c0 = time.process_time()
+        correct, accs = [], []
+        for r in range(args.ic_repeats):
+            pick = random.Random(20_000 + r).sample(range(args.icm_n), min(args.demos, args.icm_n))
+            right = in_context_correct(backend, [train_prompts[i] for i in pick], [labels[i] for i in pick],
+                                       test_prompts, test_gold)
+            correct.append(right)
+            accs.append(float(right.mean()))
+        correct = np.array(correct)
+        lo, hi = interval(correct)
+        out[name] = {"acc": float(correct.mean()), "lo": lo, "hi": hi, "cpu_s": time.process_time() - c0}
+        print(f"  {name:16s} {100 * correct.mean():5.1f}%  [{100 * lo:.1f}, {100 * hi:.1f}]  repeats "
+              f"{[round(100 * a, 1) for a in accs]}, n={len(test_prompts)} test items, "
+              f"{out[name]['cpu_s']:.0f} CPU s", flush=True)
+    return out
 
 
 def main() -> None:
@@ -132,11 +167,14 @@ def main() -> None:
     ap.add_argument("--icm-max-demos", type=int, default=None)
     ap.add_argument("--in-context", action="store_true", help="also the in-context measure (K demonstrations)")
     ap.add_argument("--demos", type=int, default=16)
+    ap.add_argument("--ic-repeats", type=int, default=2, help="repeats of the in-context half (each a pass over "
+                                                              "the test items per source)")
     ap.add_argument("--smoke", action="store_true", help="tiny: the same code paths in seconds")
     args = ap.parse_args()
     if args.smoke or os.environ.get("BENCH_SMOKE") == "1":
         args.train, args.test, args.repeats, args.seeds = 12, 8, 1, 1
-        args.icm_n, args.icm_iterations, args.demos = 8, 1, 2
+        args.icm_n, args.icm_iterations, args.demos, args.ic_repeats = 8, 1, 2, 1
+        args.in_context = True  # the in-context half too, at this size: its code path stays alive
 
     from elicitation import load_backend
     from elicitation.training import FeatureStore, compute_features, fit_probe
@@ -235,16 +273,10 @@ def main() -> None:
           f"{np.mean(fit_seconds):.2f} s on average ({len(fit_seconds)} fits), ICM {icm_info['seconds']} s",
           flush=True)
 
+    ic = {}
     if args.in_context:
-        print(f"\nin-context, {args.demos} demonstrations (the same ids per repeat for every source), labels by "
-              f"the sign of the centered log-odds, same {len(test)} test items:", flush=True)
-        for name, labels in (("gold", gold), ("random", sources["random"][0][0]), ("icm", icm_labels)):
-            t0 = time.monotonic()
-            pool = args.icm_n if name == "icm" else args.train
-            accs = [in_context_accuracy(backend, train_prompts[:pool], labels[:pool], test_prompts, test_gold,
-                                        args.demos, seed=r) for r in range(min(args.repeats, 2))]
-            print(f"  {name:8s} {100 * np.mean(accs):5.1f}%  (repeats {[round(100 * a, 1) for a in accs]}, "
-                  f"n={len(test)}, {time.monotonic() - t0:.0f} s)", flush=True)
+        ic = in_context_half(backend, args, train_prompts, {"gold": gold, "random": sources["random"][0][0],
+                                                            "icm": icm_labels}, test_prompts, test_gold, per_100)
 
     total = time.monotonic() - began
     print(f"this process: {time.process_time():.0f} CPU s over {total:.0f} s wall (load average "
@@ -252,7 +284,10 @@ def main() -> None:
     print(f"trained_conditions gold={100 * results['gold']['acc']:.1f} random={100 * results['random']['acc']:.1f} "
           f"sim60={100 * results['sim60']['acc']:.1f} sim90={100 * results['sim90']['acc']:.1f} "
           f"icm={100 * results['icm']['acc']:.1f} zero_shot={100 * results['zero_shot']['acc']:.1f} "
-          f"features_s_per_100={per_100:.1f} total_s={total:.0f}")
+          f"features_s_per_100={per_100:.1f} total_s={total:.0f}"
+          + "".join(f" ic_{name}={100 * r['acc']:.1f}" for name, r in ic.items())
+          + (f" ic_zero_shot={100 * zero_shot_reference:.1f} ic_demos={args.demos} ic_repeats={args.ic_repeats}"
+             f" ic_cpu_s={sum(r['cpu_s'] for r in ic.values()):.0f}" if ic else ""))
 
 
 if __name__ == "__main__":
