@@ -14,7 +14,7 @@ from studio.services.runs import RunRefused, preview_run
 from studio.services.runs.estimates import about
 
 from .errors import StudyRefused
-from .steps import evaluation_cost
+from .steps import evaluation_cost, study_trained_conditions
 from .templates import DESIGNS, PAPER, REDUCED, TEMPLATES
 
 
@@ -40,7 +40,8 @@ def design_estimate(dataset, plan: dict, *, user=None) -> tuple[float, str]:
     demo_pool = ([pk for pk in plan["people_train_ids"] if pk in pool] if plan["human_condition"] == "people"
                  else list(plan["icm_pool_ids"]))
     ev = evaluation_cost(test_ids=plan["test_ids"], demo_pool=demo_pool, repeats=plan["repeats"],
-                         model=plan["model"])
+                         model=plan["model"], trained_conditions=study_trained_conditions(),
+                         label_words=(dataset.true_word, dataset.false_word))
     seconds = run.estimate.seconds + ev.seconds
     return seconds, (f"{about(seconds)} in all: the ICM run {about(run.estimate.seconds)} "
                      f"({run.estimate.tokens:,} tokens at {run.estimate.tokens_per_second:,.0f} tokens/s, "

@@ -323,28 +323,79 @@ class EvaluationCost:
                 "needs_confirmation": self.needs_confirmation, "text": self.text}
 
 
-def evaluation_cost(*, test_ids, demo_pool, repeats: int, model: str) -> EvaluationCost:
+# One probe fit (standardize, L2 logistic regression, C by 5-fold CV over its grid) on the bundled model's
+# 576-wide features of a study's train items: ~0.2 s on an idle core, ~0.6 s under load; the larger side, rounded.
+PROBE_FIT_SECONDS = 0.5
+
+
+def last_feature_fingerprint(model: str) -> str | None:
+    """The model fingerprint this model's latest trained evaluation cached its features under (None: never)."""
+    from studio.models import Evaluation
+
+    for results in (Evaluation.objects.filter(state=Evaluation.State.COMPLETED, config__model=model,
+                                              results__trained__isnull=False)
+                    .order_by("-finished_at", "-pk").values_list("results", flat=True)[:5]):
+        fp = (((results or {}).get("trained") or {}).get("features") or {}).get("model_fingerprint")
+        if fp:
+            return fp
+    return None
+
+
+def evaluation_cost(*, test_ids, demo_pool, repeats: int, model: str, trained_conditions: int = 0,
+                    label_words=None) -> EvaluationCost:
     """A rough duration: prompts = test items × (2 zero-shot conditions + 3 many-shot × repeats), each many-shot
     prompt as long as the demonstrations the model's context holds; at the throughput measured on this model's
-    earlier batches (the default when there are none)."""
+    earlier batches (the default when there are none). With `trained_conditions` (the trained measure): plus one
+    forward pass per train-pool and test prompt whose features are not cached yet for this model (as of its
+    last trained evaluation's fingerprint; all of them when there is none), and trained_conditions × repeats
+    probe fits at PROBE_FIT_SECONDS each."""
+    from studio.services.engine_port.feature_cache import uncached_prompts
+
     n_test = len(test_ids)
-    chars = [len(p) for p in Example.objects.filter(pk__in=list(demo_pool) + list(test_ids)).values_list(
-        "prompt", flat=True)]
+    prompts = dict(Example.objects.filter(pk__in=list(demo_pool) + list(test_ids)).values_list("pk", "prompt"))
+    chars = [len(p) for p in prompts.values()]
     per = (sum(chars) / len(chars) / 4) if chars else 0
     many_shot = min(per * (len(demo_pool) + 1), MODEL_CONTEXT_TOKENS)
     prompts_many = n_test * 3 * repeats
     tokens = n_test * 2 * per + prompts_many * many_shot
     throughput = evaluation_throughput(model=model, device="auto")
     rate = max(throughput.tokens_per_second, 1e-9)
-    seconds = tokens / rate
-    text = (f"{about(seconds)} (rough: {n_test * 2 + prompts_many:,} prompts, {tokens_words(tokens)} tokens at "
-            f"{rate:,.0f} tokens/s, {throughput.source()})")
-    return EvaluationCost(seconds, tokens, n_test * 2 + prompts_many, rate, throughput.source(), text)
+    count = n_test * 2 + prompts_many
+    trained = ""
+    fit_seconds = 0.0
+    if trained_conditions:
+        words = tuple(label_words) if label_words else (" True", " False")
+        todo = uncached_prompts(last_feature_fingerprint(model), list(prompts.values()), words)
+        feature_tokens = sum(len(r) for r in todo) / 4
+        fits = trained_conditions * repeats
+        fit_seconds = fits * PROBE_FIT_SECONDS
+        tokens += feature_tokens
+        count += len(todo)
+        trained = (f"; trained measure: features of {len(todo):,} of {len(prompts):,} prompts not cached yet "
+                   f"({tokens_words(feature_tokens)} tokens), {fits} probe fits in {duration_words(fit_seconds)}")
+    seconds = tokens / rate + fit_seconds
+    text = (f"{about(seconds)} (rough: {count:,} prompts, {tokens_words(tokens)} tokens at "
+            f"{rate:,.0f} tokens/s, {throughput.source()}{trained})")
+    return EvaluationCost(seconds, tokens, count, rate, throughput.source(), text)
 
 
 def study_evaluation_cost(study: Study) -> EvaluationCost:
-    return evaluation_cost(test_ids=study.test_ids, demo_pool=evaluation_options(study)["demo_pool_ids"],
-                           repeats=study.repeats, model=study.model)
+    options = evaluation_options(study)
+    return evaluation_cost(test_ids=study.test_ids, demo_pool=options["demo_pool_ids"], repeats=study.repeats,
+                           model=study.model, trained_conditions=_trained_count(options),
+                           label_words=(study.dataset.true_word, study.dataset.false_word))
+
+
+def study_trained_conditions() -> int:
+    """The trained conditions of a study's evaluation (evaluation_options: the human condition, ICM, gold)."""
+    return _trained_count({"measures": ["trained"], "conditions": CONDITIONS[:2] + ["people"] + CONDITIONS[2:]})
+
+
+def _trained_count(options: dict) -> int:
+    """Trained conditions an evaluation with these options has: random and each label source (not zero-shot)."""
+    if "trained" not in (options.get("measures") or []):
+        return 0
+    return sum(1 for c in options["conditions"] if not c.startswith("zero-shot"))
 
 
 def evaluation_estimate(study: Study) -> str:
