@@ -69,7 +69,8 @@ def test_every_trained_condition_of_a_repeat_trains_on_the_same_items(labeled):
     assert all(len(r.train_ids) == 5 for r in capped.repeats)
 
 
-def test_a_runs_elicited_plus_filled_labels_train_as_their_own_marked_condition_on_the_shared_items():
+def test_a_runs_elicited_plus_filled_labels_train_as_their_own_marked_condition_on_the_shared_items(monkeypatch,
+                                                                                                     tmp_path):
     ds = factories.sst2_review_dataset(train=20, test=4, name="sst2-filled")
     run = factories.completed_run(ds, "train", accuracy=0.75, seed=2, filled=0.4, filled_accuracy=0.5)
     kinds = dict(run.labels.values_list("example_id", "kind"))
@@ -95,6 +96,28 @@ def test_a_runs_elicited_plus_filled_labels_train_as_their_own_marked_condition_
         only = train_ids(conditions[f"trained:run:{run.pk}"], r)
         assert only == [i for i in r.train_ids if i in elicited], "elicited only: its part of the same draw"
     assert ELICITED_ONLY in conditions[f"trained:run:{run.pk}"].marks
+    # run as the worker runs it (features stood in: this test is about which labels train which probe)
+    from studio.services.engine_port import training
+    from studio.services.evaluation.trained import run_trained
+
+    seen = {}
+
+    def features(backend, prompts, store, **kw):
+        return np.array([[float(len(p)), float(k)] for k, p in enumerate(prompts)])
+
+    def fit(X, y, **kw):
+        seen.setdefault(len(seen), (len(X), list(y)))
+        return training.fit_probe(X, y, **kw)
+
+    monkeypatch.setattr(training, "compute_features", features)
+    monkeypatch.setattr(training, "feature_store", lambda: training.FeatureStore(tmp_path))
+    out = run_trained(ds, p, config, None, evaluation_id=1, progress=lambda now: None, fit=fit)
+    rows = {c.key: f for c, f in zip(out.conditions, [out.fits[c.key] for c in out.conditions])}
+    assert [f["n_train"] for f in rows[f"trained:run:{run.pk}:filled"]] == [len(r.train_ids) for r in p.repeats]
+    assert [f["n_train"] for f in rows[f"trained:run:{run.pk}"]] == [
+        len([i for i in r.train_ids if i in elicited]) for r in p.repeats]
+    first = p.repeats[0]
+    assert seen[2] == (len(first.train_ids), [labels[i] for i in first.train_ids]), "the filled condition's inputs"
     from studio.services.evaluation.summary import phrase
     assert phrase({"measure": "trained", "kind": "icm", "run_id": run.pk, "trainer": "probe",
                    "source": f"run:{run.pk}:filled"}) == f"a probe trained on ICM run {run.pk}'s elicited + filled labels"
