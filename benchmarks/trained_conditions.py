@@ -25,8 +25,8 @@ and to measure; it never reaches another source's training or C.
         in-context half with 2 demonstrations, 1 repeat.
     ... --in-context: also the in-context measure on the same test items for gold, random and icm: per repeat
         (--ic-repeats, default 2) --demos (16) demonstrations drawn from the ICM subset, the same ids for every
-        source. Its cost is a pass over the test items per source and repeat (~0.2 CPU s per item for the bundled
-        model on a quiet core: ~600 CPU s at 500 test items), so it has fewer repeats than the trained half.
+        source. Its cost is a pass over the test items per source and repeat (~0.27 CPU s per item with 16
+        demonstrations: ~800 CPU s at 500 test items), so it has fewer repeats than the trained half.
 
 features_s_per_100 is CPU seconds of this process (one torch thread: the wall time on an idle core), so that
 it means something on a shared machine; total_s is wall time (the CPU total is printed above it).
@@ -53,6 +53,9 @@ sys.path.insert(0, str(REPO))
 DEV_TSV = REPO / "studio" / "presets" / "sst2" / "dev.tsv"
 TEMPLATE = "Sentence: {sentence}\nClaim: The sentiment of this sentence is positive.\nI think this claim is "
 WORDS = (" True", " False")
+# the in-context half's cost per test query with 16 demonstrations, bundled model, one thread: 0.27 CPU s measured
+# on 100 test items at load 14 (2026-12-05; a feature vector cost 0.09 CPU s in the same process)
+IC_CPU_S_PER_QUERY = 0.27
 
 
 def sst2_rows() -> list[tuple[str, bool]]:
@@ -113,7 +116,7 @@ def in_context_correct(backend, demo_prompts, demo_labels, test_prompts, test_go
     """Per test item, right (1) or wrong (0): the demonstrations (in the order given) then each test query,
     labeled by the sign of the centered log-odds (the engine's many-shot baseline with calibrate center). The
     backend reuses the demonstrations' key/value cache across queries, so a query costs about what its own
-    feature vector did: ~0.2 CPU s per test item per (source, repeat) for the bundled model on one thread."""
+    feature vector did and a little more: IC_CPU_S_PER_QUERY per test item per (source, repeat)."""
     from elicitation import Example, ICMConfig, Problem, baselines
 
     demos = Problem([Example(f"d{i}", p) for i, p in enumerate(demo_prompts)])
@@ -123,7 +126,7 @@ def in_context_correct(backend, demo_prompts, demo_labels, test_prompts, test_go
     return np.array([result.labels[f"q{j}"] == g for j, g in enumerate(test_gold)], dtype=float)
 
 
-def in_context_half(backend, args, train_prompts, labelings: dict, test_prompts, test_gold, per_100: float) -> dict:
+def in_context_half(backend, args, train_prompts, labelings: dict, test_prompts, test_gold) -> dict:
     """The in-context measure on the same test items, paired: per repeat one seeded draw of --demos ids from the
     ICM subset (the items every source labels), the same ids for every source; only the labels differ. Fewer
     repeats than the trained half (--ic-repeats): its cost is a full pass over the test items per source and
@@ -131,8 +134,8 @@ def in_context_half(backend, args, train_prompts, labelings: dict, test_prompts,
     queries = len(labelings) * args.ic_repeats * len(test_prompts)
     print(f"\nin-context, {args.demos} demonstrations drawn from the first {args.icm_n} train items (the same ids "
           f"per repeat for every source), {args.ic_repeats} repeat(s), labels by the sign of the centered log-odds, "
-          f"the same {len(test_prompts)} test items: {queries} queries, about {queries * per_100 / 100:.0f} CPU s "
-          f"at the features' rate", flush=True)
+          f"the same {len(test_prompts)} test items: {queries} queries, about {queries * IC_CPU_S_PER_QUERY:.0f} CPU s "
+          f"({IC_CPU_S_PER_QUERY} CPU s per query as measured)", flush=True)
     out = {}
     for name, labels in labelings.items():
         c0 = time.process_time()
@@ -276,7 +279,7 @@ def main() -> None:
     ic = {}
     if args.in_context:
         ic = in_context_half(backend, args, train_prompts, {"gold": gold, "random": sources["random"][0][0],
-                                                            "icm": icm_labels}, test_prompts, test_gold, per_100)
+                                                            "icm": icm_labels}, test_prompts, test_gold)
 
     total = time.monotonic() - began
     print(f"this process: {time.process_time():.0f} CPU s over {total:.0f} s wall (load average "

@@ -55,7 +55,8 @@ def test_an_adapter_downloads_as_a_zip_that_scores_as_saved_and_path_escapes_are
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     name = f"evaluation-{ev.pk}-trained-gold-repeat-1"
     names = set(archive.namelist())
-    assert {f"{name}/adapter/adapter_config.json", f"{name}/adapter/icm-adapter.json", f"{name}/icm-export.json"} <= names
+    assert {f"{name}/adapter/adapter_config.json", f"{name}/adapter/icm-adapter.json",
+            f"{name}/icm-export.json"} <= names
     assert not any("linked" in n for n in names), "a link inside the folder is not followed"
     export = json.loads(archive.read(f"{name}/icm-export.json"))
     assert export["base_fingerprint"] == tiny.fingerprint and export["label_words"] == [" True", " False"]

@@ -120,7 +120,8 @@ def test_a_runs_elicited_plus_filled_labels_train_as_their_own_marked_condition_
     assert seen[2] == (len(first.train_ids), [labels[i] for i in first.train_ids]), "the filled condition's inputs"
     from studio.services.evaluation.summary import phrase
     assert phrase({"measure": "trained", "kind": "icm", "run_id": run.pk, "trainer": "probe",
-                   "source": f"run:{run.pk}:filled"}) == f"a probe trained on ICM run {run.pk}'s elicited + filled labels"
+                   "source": f"run:{run.pk}:filled"}) == (
+        f"a probe trained on ICM run {run.pk}'s elicited + filled labels")
     # a run without filled labels: one condition, and the two pools agree (as before)
     plain = factories.sst2_review_dataset(train=10, test=4, name="sst2-unfilled")
     factories.completed_run(plain, "train", accuracy=0.75, seed=3)

@@ -24,5 +24,6 @@ from .prompts import ManyShotPrompts, fit_to_context
 from .starting import start_evaluation
 from .trained_results import trained_models
 
-__all__ = ["CALIBRATIONS", "adapter_archive", "DEFAULTS", "EvaluationRefused", "KINDS", "LIMITS", "ManyShotPrompts", "execute_evaluation",
+__all__ = ["CALIBRATIONS", "DEFAULTS", "EvaluationRefused", "KINDS", "LIMITS", "ManyShotPrompts", "adapter_archive",
+           "execute_evaluation",
            "fit_to_context", "mark_failed", "plan", "start_evaluation", "trained_models", "validate_options"]
