@@ -46,12 +46,6 @@ WORD = re.compile(r"[A-Za-z][\w.-]*")
 TIMEOUT = 600  # seconds per script; a smoke run takes seconds on a quiet machine
 
 
-# Known broken in smoke mode, not run (each would wait out its own time-out): fix, then remove from here.
-BROKEN = {
-    "batched_sst2_128": "its kill scenario waits for a running batch past its first checkpoint and never sees one "
-                        "since issues 24/26 merged (cause not found yet; the uninterrupted half passes)",
-}
-
 
 def discover() -> list[Path]:
     return sorted(p for p in BENCH_DIR.glob("*.py") if MAIN_BLOCK.search(p.read_text(encoding="utf-8")))
@@ -162,7 +156,7 @@ def smoke_runs(request):
         require_redis_and_postgres()
     except pytest.skip.Exception:
         runnable_django = False
-    scripts = [s for s in scripts if (runnable_django or not needs_django(s)) and s.stem not in BROKEN]
+    scripts = [s for s in scripts if runnable_django or not needs_django(s)]
     var_dir = tempfile.TemporaryDirectory(prefix="bench-smoke-var-")
     lanes = [([s for s in scripts if uses_redis(s)], smoke_env()),
              ([s for s in scripts if not uses_redis(s)], smoke_env(redis=False, var_dir=var_dir.name))]
@@ -196,8 +190,6 @@ def smoke_runs(request):
 @pytest.mark.slow
 @pytest.mark.parametrize("script", discover(), ids=lambda p: p.stem)
 def test_benchmark_prints_its_last_line_in_smoke_mode(script: Path, smoke_runs):
-    if script.stem in BROKEN:
-        pytest.skip(f"{script.stem}: {BROKEN[script.stem]}")
     if needs_django(script):
         require_redis_and_postgres()
     done: Finished = smoke_runs[script.stem].result()
