@@ -16,6 +16,7 @@ their times on two cores. Each script's wall and CPU seconds (its own and its wo
 """
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -37,6 +38,7 @@ from tests.support.workers import require_redis_and_postgres
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BENCH_DIR = REPO_ROOT / "benchmarks"
+PRELOADED = Path(__file__).with_name("preloaded.py")
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 MAIN_BLOCK = re.compile(r"^if __name__ == [\"']__main__[\"']:", re.MULTILINE)
 KEY = re.compile(r"[a-z][a-z0-9_]*")
@@ -114,34 +116,56 @@ class Finished:
     cpu: float  # user + system seconds of the script and the processes it waited for (its workers)
 
 
-def run_script(script: Path, env: dict[str, str]) -> Finished:
-    """`python <script> --smoke` in its own process group; killed with its workers after TIMEOUT seconds."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        began = time.monotonic()
-        proc = subprocess.Popen([sys.executable, str(script), "--smoke"], cwd=REPO_ROOT, env=env, stdout=out,
-                                stderr=err, start_new_session=True)
-        killed = threading.Event()
+class Launcher:
+    """One lane's launcher process (tests/benchmarks/preloaded.py): torch and transformers imported once, a fork
+    per script. Each script still runs in its own process and session, as `python <script> --smoke` would."""
 
-        def kill():
-            killed.set()
+    def __init__(self, env: dict[str, str]):
+        self.proc = subprocess.Popen([sys.executable, str(PRELOADED)], cwd=REPO_ROOT, env=env, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True, start_new_session=True)
+
+    def reply(self) -> dict:
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the launcher {PRELOADED.name} exited ({self.proc.wait()}); its stderr is above")
+        return json.loads(line)
+
+    def run(self, script: Path, env: dict[str, str]) -> Finished:
+        """The script with --smoke; killed (its process group) after TIMEOUT seconds."""
+        with tempfile.NamedTemporaryFile() as out, tempfile.NamedTemporaryFile() as err:
+            began = time.monotonic()
+            self.proc.stdin.write(json.dumps({"script": str(script), "env": env, "stdout": out.name,
+                                              "stderr": err.name}) + "\n")
+            self.proc.stdin.flush()
+            pid = self.reply()["pid"]
+            killed = threading.Event()
+
+            def kill():
+                killed.set()
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+            timer = threading.Timer(TIMEOUT, kill)
+            timer.start()
             try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+                done = self.reply()
+            finally:
+                timer.cancel()
+            wall = time.monotonic() - began
+            out.seek(0)
+            err.seek(0)
+            return Finished(None if killed.is_set() else done["returncode"], out.read().decode(errors="replace"),
+                            err.read().decode(errors="replace"), wall, done["cpu"])
 
-        timer = threading.Timer(TIMEOUT, kill)
-        timer.start()
+    def close(self) -> None:
+        self.proc.stdin.close()
         try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            timer.cancel()
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: tell Popen so
-        wall = time.monotonic() - began
-        timed_out = killed.is_set()
-        out.seek(0)
-        err.seek(0)
-        return Finished(None if timed_out else proc.returncode, out.read().decode(errors="replace"),
-                        err.read().decode(errors="replace"), wall, usage.ru_utime + usage.ru_stime)
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
 
 
 @pytest.fixture(scope="module")
@@ -168,11 +192,16 @@ def smoke_runs(request):
         futures.update(gates)
 
         def work(lane=lane, gates=gates, env=env):
-            for s in lane:
-                try:
-                    gates[s.stem].set_result(run_script(s, env))
-                except BaseException as e:  # noqa: BLE001 - reported by the script's test
-                    gates[s.stem].set_exception(e)
+            launcher = Launcher(env) if lane else None
+            try:
+                for s in lane:
+                    try:
+                        gates[s.stem].set_result(launcher.run(s, env))
+                    except BaseException as e:  # noqa: BLE001 - reported by the script's test
+                        gates[s.stem].set_exception(e)
+            finally:
+                if launcher:
+                    launcher.close()
         lane_futures.append(pool.submit(work))
     yield futures
     for f in lane_futures:
