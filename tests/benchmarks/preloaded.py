@@ -11,6 +11,7 @@ processes it waited for}. End of input ends the launcher.
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import runpy
@@ -29,6 +30,9 @@ def preload() -> None:
     from transformers.models.llama import modeling_llama  # noqa: F401
 
     sys.path.remove(str(REPO_ROOT))
+    # What is loaded now stays out of the children's garbage collections: each would otherwise walk (and, by
+    # touching, copy) every object torch and transformers made
+    gc.freeze()
 
 
 def child(request: dict) -> None:
