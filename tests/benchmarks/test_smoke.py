@@ -2,8 +2,9 @@
 
 A benchmark is a `benchmarks/*.py` file that runs as a script: it has an `if __name__ == "__main__":` block.
 Helper modules (benchmarks/__init__.py, standin_worker.py, anything in benchmarks/_support/) have none and are
-not run. Each script runs as a user runs it — `python benchmarks/<name>.py --smoke`, in its own process, from the
-repository root, without PYTHONPATH — and must exit 0 with a last line of stdout
+not run. Each script runs as a user runs it — `python benchmarks/<name>.py --smoke`, in its own process and session,
+from the repository root, without PYTHONPATH; forked from its lane's launcher (preloaded.py), which has imported
+torch and transformers once for the lane — and must exit 0 with a last line of stdout
 `<name> key=value key=value ...` whose values are numbers (the few textual keys in TEXT_KEYS aside). Whether its
 targets are met is not checked: smoke sizes measure nothing, and timings stay out of tests.
 
