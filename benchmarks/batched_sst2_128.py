@@ -191,12 +191,10 @@ def main() -> None:
         WORKER_ENV.update({"CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY), "BENCH_SECONDS_PER_TOKEN": "0.002"})
     if connection.vendor != "postgresql":
         raise SystemExit("needs DATABASE_URL=postgres://... and Redis (the real stack)")
-    original = connection.settings_dict["NAME"]
-    connection.settings_dict["TEST"] = {**connection.settings_dict.get("TEST", {}),
-                                        "NAME": original + "_sst2_128_bench"}
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    report = {}
-    try:
+    from benchmarks._support.scratch_db import scratch_database
+
+    with scratch_database("sst2_128_bench"):
+        report = {}
         from django.contrib.auth import get_user_model
 
         from studio.models import GoldLabel
@@ -241,8 +239,6 @@ def main() -> None:
               f"filled={kinds['filled']} unlabeled={kinds['unlabeled']} identical_after_kill={int(a == b)} "
               f"accuracy={acc['all']['accuracy']:.3f} zero_shot_accuracy={zs['center']['accuracy']:.3f} "
               f"uninterrupted_s={first_s:.0f} killed_s={second_s:.0f}")
-    finally:
-        connection.creation.destroy_test_db(original, verbosity=0)
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2, default=str))
 

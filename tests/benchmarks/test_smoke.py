@@ -10,7 +10,8 @@ targets are met is not checked: smoke sizes measure nothing, and timings stay ou
 
 A script that sets up Django gets this session's PostgreSQL server and Redis database: DATABASE_URL names
 `test_<database>_smoke` (each script adds its own suffix and drops what it creates), BENCH_REDIS_URL and REDIS_URL
-this session's Redis database, REVIEW_BENCH_DATABASE_URL `test_<database>_smoke_review`. Without PostgreSQL and
+this session's Redis database, REVIEW_BENCH_DATABASE_URL `test_<database>_smoke_review`; the scripts that make their database with
+scratch_database() copy one the lane migrated once (BENCH_TEMPLATE_DATABASE, see MigratedTemplate). Without PostgreSQL and
 Redis such a script is skipped, as the worker tests are. Two scripts run at a time (those that name REDIS_URL one
 after another, the others beside them with no Redis; see smoke_runs), so that the whole takes about half the sum of
 their times on two cores. Each script's wall and CPU seconds (its own and its workers') go to test-artifacts/benchmark-smoke-times.txt.
@@ -35,6 +36,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from benchmarks._support import smoke
+from benchmarks._support.scratch_db import TEMPLATE_ENV
 from tests.support.workers import require_redis_and_postgres
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -106,6 +108,40 @@ def smoke_env(redis: bool = True, var_dir: str | None = None) -> dict[str, str]:
     if var_dir:
         env["STUDIO_VAR_DIR"] = var_dir
     return env
+
+
+def uses_scratch_database(script: Path) -> bool:
+    return "scratch_database(" in script.read_text(encoding="utf-8")
+
+
+class MigratedTemplate:
+    """A database migrated once for a lane, that benchmarks/_support/scratch_db.py copies (CREATE DATABASE ...
+    TEMPLATE) for each script of the lane instead of migrating one per script. One per lane: a copy needs nobody
+    else connected to its template, and the scripts of a lane run one at a time."""
+
+    def __init__(self, database_url: str, suffix: str):
+        url = urlsplit(database_url)
+        self.name = url.path.lstrip("/") + suffix
+        self.url = url._replace(path=f"/{self.name}").geturl()
+        self.maintenance = url._replace(path="/postgres").geturl()
+
+    def _admin(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.maintenance, autocommit=True) as conn:
+            conn.execute(sql)
+
+    def create(self, env: dict[str, str]) -> str:
+        self._admin(f'DROP DATABASE IF EXISTS "{self.name}"')
+        self._admin(f'CREATE DATABASE "{self.name}"')
+        done = subprocess.run([sys.executable, "manage.py", "migrate", "--verbosity", "0"], cwd=REPO_ROOT,
+                              env={**env, "DATABASE_URL": self.url}, capture_output=True, text=True, timeout=TIMEOUT)
+        if done.returncode:
+            raise RuntimeError(f"migrating the template database {self.name} failed:\n{done.stderr[-3000:]}")
+        return self.name
+
+    def drop(self) -> None:
+        self._admin(f'DROP DATABASE IF EXISTS "{self.name}"')
 
 
 @dataclass
@@ -192,8 +228,17 @@ def smoke_runs(request):
         gates = {s.stem: Future() for s in lane}
         futures.update(gates)
 
-        def work(lane=lane, gates=gates, env=env):
-            launcher = Launcher(env) if lane else None
+        def work(lane=lane, gates=gates, env=env, index=len(lane_futures)):
+            launcher = template = None
+            try:
+                if any(uses_scratch_database(s) for s in lane):
+                    template = MigratedTemplate(env["DATABASE_URL"], f"_template{index}")
+                    env = {**env, TEMPLATE_ENV: template.create(env)}
+                launcher = Launcher(env) if lane else None
+            except BaseException as e:  # noqa: BLE001 - reported by every test of the lane
+                for gate in gates.values():
+                    gate.set_exception(e)
+                lane = []
             try:
                 for s in lane:
                     try:
@@ -203,6 +248,8 @@ def smoke_runs(request):
             finally:
                 if launcher:
                     launcher.close()
+                if template:
+                    template.drop()
         lane_futures.append(pool.submit(work))
     yield futures
     for f in lane_futures:
