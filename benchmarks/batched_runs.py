@@ -116,18 +116,15 @@ def main() -> None:
     if not connection.vendor == "postgresql" or not os.environ.get("DATABASE_URL"):
         raise SystemExit("needs DATABASE_URL=postgres://... and Redis (the real stack)")
 
-    original = connection.settings_dict["NAME"]
-    connection.settings_dict["TEST"] = {**connection.settings_dict.get("TEST", {}), "NAME": original + "_batched_bench"}
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
+    from benchmarks._support.scratch_db import scratch_database
+
+    with scratch_database("batched_bench"):
         from django.contrib.auth import get_user_model
 
         user = get_user_model().objects.create_superuser("bench", "bench@example.org", "x")
         dataset = make_dataset(args.batches * args.batch_size)
         with tempfile.TemporaryDirectory() as logs:
             results = {w: run_once(w, args, dataset, user, Path(logs)) for w in args.workers}
-    finally:
-        connection.creation.destroy_test_db(original, verbosity=0)
     one = results[1]
     if one["batches"] != args.batches:
         print(f"note: the partition made {one['batches']} batches, not {args.batches}")

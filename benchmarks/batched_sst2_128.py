@@ -61,13 +61,13 @@ def make_dataset(n: int):
     return ds
 
 
-def wait(predicate, timeout, what):
+def wait(predicate, timeout, what, poll=0.5):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
-        time.sleep(0.5)
+        time.sleep(poll)
     raise SystemExit(f"timed out waiting for {what}")
 
 
@@ -97,18 +97,29 @@ def one_run(ds, user, config, logs: Path, tag: str, kill: bool, timeout: float, 
     try:
         run = runs.start_run(ds, user=user, split="validation", batch_size=batch_size, config=config)
         note = ""
+        killed = None
         if kill:
-            victim = workers[0]
+            by_pid = {f":{w.proc.pid}": w for w in workers}
+            every = config.get("checkpoint_every", 10)
+            # past its first checkpoint, by two iterations where checkpoints are sparser (a resume replays them)
+            first = every + min(2, every - 1)
 
-            def its_batch():
-                return run.batches.filter(state="running", worker__endswith=f":{victim.proc.pid}",
-                                          iteration__gte=config.get("checkpoint_every", 10) + 2).exclude(
-                    checkpoint=None).first()
+            def mid_search():
+                # Any batch a worker of ours is searching, past that iteration and not at its last. Polled often:
+                # the scorer remembers query results (issue 24), so once a small batch has seen every neighbour
+                # of its labeling its iterations cost no model call and run in milliseconds (the smoke size's
+                # batches of 4 do so from iteration 3 on; the kill used to wait for iteration 3 and missed it).
+                for b in run.batches.filter(state="running", iteration__gte=first,
+                                            iteration__lt=config["iterations"]).exclude(checkpoint=None):
+                    victim = next((w for pid, w in by_pid.items() if b.worker.endswith(pid)), None)
+                    if victim is not None:
+                        return b, victim
+                return None
 
-            batch = wait(its_batch, timeout, "the first worker's batch past its first checkpoint")
+            killed, victim = wait(mid_search, timeout, "a batch mid-search past its first checkpoint", poll=0.05)
             victim.kill()
-            batch.refresh_from_db()
-            note = f"killed worker {victim.name} in batch {batch.index} at iteration {batch.iteration}"
+            killed.refresh_from_db()
+            note = f"killed worker {victim.name} in batch {killed.index} at iteration {killed.iteration}"
             print(f"  {tag}: {note}", flush=True)
             time.sleep(VISIBILITY + 2)
             workers.append(Worker(f"{tag}-replacement", db, logs, WORKER_ENV, app=WORKER_APP).start(timeout=300))
@@ -116,6 +127,11 @@ def one_run(ds, user, config, logs: Path, tag: str, kill: bool, timeout: float, 
         seconds = time.monotonic() - began
         if run.state != ElicitationRun.State.COMPLETED:
             raise SystemExit(f"run {tag} ended {run.state}: {run.error}")
+        if killed is not None:
+            killed.refresh_from_db()
+            if killed.attempts < 2:  # the batch ended between the poll and the kill: nothing was resumed
+                raise SystemExit(f"run {tag}: batch {killed.index} finished before its worker was killed, so "
+                                 f"nothing was resumed; run again (or with more --iterations)")
         batches = [(b.index, b.example_count, b.unlabeled_after_search, b.filled_count, b.attempts, b.iteration)
                    for b in run.batches.all()]
         print(f"  {tag}: completed in {seconds / 60:.1f} min; batches (index, examples, unlabeled after search, "
@@ -175,12 +191,10 @@ def main() -> None:
         WORKER_ENV.update({"CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY), "BENCH_SECONDS_PER_TOKEN": "0.002"})
     if connection.vendor != "postgresql":
         raise SystemExit("needs DATABASE_URL=postgres://... and Redis (the real stack)")
-    original = connection.settings_dict["NAME"]
-    connection.settings_dict["TEST"] = {**connection.settings_dict.get("TEST", {}),
-                                        "NAME": original + "_sst2_128_bench"}
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    report = {}
-    try:
+    from benchmarks._support.scratch_db import scratch_database
+
+    with scratch_database("sst2_128_bench"):
+        report = {}
         from django.contrib.auth import get_user_model
 
         from studio.models import GoldLabel
@@ -225,8 +239,6 @@ def main() -> None:
               f"filled={kinds['filled']} unlabeled={kinds['unlabeled']} identical_after_kill={int(a == b)} "
               f"accuracy={acc['all']['accuracy']:.3f} zero_shot_accuracy={zs['center']['accuracy']:.3f} "
               f"uninterrupted_s={first_s:.0f} killed_s={second_s:.0f}")
-    finally:
-        connection.creation.destroy_test_db(original, verbosity=0)
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2, default=str))
 

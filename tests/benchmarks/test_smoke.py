@@ -2,20 +2,23 @@
 
 A benchmark is a `benchmarks/*.py` file that runs as a script: it has an `if __name__ == "__main__":` block.
 Helper modules (benchmarks/__init__.py, standin_worker.py, anything in benchmarks/_support/) have none and are
-not run. Each script runs as a user runs it — `python benchmarks/<name>.py --smoke`, in its own process, from the
-repository root, without PYTHONPATH — and must exit 0 with a last line of stdout
+not run. Each script runs as a user runs it — `python benchmarks/<name>.py --smoke`, in its own process and session,
+from the repository root, without PYTHONPATH; forked from its lane's launcher (preloaded.py), which has imported
+torch and transformers once for the lane — and must exit 0 with a last line of stdout
 `<name> key=value key=value ...` whose values are numbers (the few textual keys in TEXT_KEYS aside). Whether its
 targets are met is not checked: smoke sizes measure nothing, and timings stay out of tests.
 
 A script that sets up Django gets this session's PostgreSQL server and Redis database: DATABASE_URL names
 `test_<database>_smoke` (each script adds its own suffix and drops what it creates), BENCH_REDIS_URL and REDIS_URL
-this session's Redis database, REVIEW_BENCH_DATABASE_URL `test_<database>_smoke_review`. Without PostgreSQL and
+this session's Redis database, REVIEW_BENCH_DATABASE_URL `test_<database>_smoke_review`; the scripts that make their database with
+scratch_database() copy one the lane migrated once (BENCH_TEMPLATE_DATABASE, see MigratedTemplate). Without PostgreSQL and
 Redis such a script is skipped, as the worker tests are. Two scripts run at a time (those that name REDIS_URL one
 after another, the others beside them with no Redis; see smoke_runs), so that the whole takes about half the sum of
 their times on two cores. Each script's wall and CPU seconds (its own and its workers') go to test-artifacts/benchmark-smoke-times.txt.
 """
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -33,10 +36,12 @@ from urllib.parse import urlsplit
 import pytest
 
 from benchmarks._support import smoke
+from benchmarks._support.scratch_db import TEMPLATE_ENV
 from tests.support.workers import require_redis_and_postgres
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BENCH_DIR = REPO_ROOT / "benchmarks"
+PRELOADED = Path(__file__).with_name("preloaded.py")
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 MAIN_BLOCK = re.compile(r"^if __name__ == [\"']__main__[\"']:", re.MULTILINE)
 KEY = re.compile(r"[a-z][a-z0-9_]*")
@@ -45,12 +50,6 @@ TEXT_KEYS = {"model", "device", "mode", "scoring", "backend"}
 WORD = re.compile(r"[A-Za-z][\w.-]*")
 TIMEOUT = 600  # seconds per script; a smoke run takes seconds on a quiet machine
 
-
-# Known broken in smoke mode, not run (each would wait out its own time-out): fix, then remove from here.
-BROKEN = {
-    "batched_sst2_128": "its kill scenario waits for a running batch past its first checkpoint and never sees one "
-                        "since issues 24/26 merged (cause not found yet; the uninterrupted half passes)",
-}
 
 
 def discover() -> list[Path]:
@@ -111,6 +110,40 @@ def smoke_env(redis: bool = True, var_dir: str | None = None) -> dict[str, str]:
     return env
 
 
+def uses_scratch_database(script: Path) -> bool:
+    return "scratch_database(" in script.read_text(encoding="utf-8")
+
+
+class MigratedTemplate:
+    """A database migrated once for a lane, that benchmarks/_support/scratch_db.py copies (CREATE DATABASE ...
+    TEMPLATE) for each script of the lane instead of migrating one per script. One per lane: a copy needs nobody
+    else connected to its template, and the scripts of a lane run one at a time."""
+
+    def __init__(self, database_url: str, suffix: str):
+        url = urlsplit(database_url)
+        self.name = url.path.lstrip("/") + suffix
+        self.url = url._replace(path=f"/{self.name}").geturl()
+        self.maintenance = url._replace(path="/postgres").geturl()
+
+    def _admin(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.maintenance, autocommit=True) as conn:
+            conn.execute(sql)
+
+    def create(self, env: dict[str, str]) -> str:
+        self._admin(f'DROP DATABASE IF EXISTS "{self.name}"')
+        self._admin(f'CREATE DATABASE "{self.name}"')
+        done = subprocess.run([sys.executable, "manage.py", "migrate", "--verbosity", "0"], cwd=REPO_ROOT,
+                              env={**env, "DATABASE_URL": self.url}, capture_output=True, text=True, timeout=TIMEOUT)
+        if done.returncode:
+            raise RuntimeError(f"migrating the template database {self.name} failed:\n{done.stderr[-3000:]}")
+        return self.name
+
+    def drop(self) -> None:
+        self._admin(f'DROP DATABASE IF EXISTS "{self.name}"')
+
+
 @dataclass
 class Finished:
     returncode: int | None  # None: killed after TIMEOUT
@@ -120,34 +153,56 @@ class Finished:
     cpu: float  # user + system seconds of the script and the processes it waited for (its workers)
 
 
-def run_script(script: Path, env: dict[str, str]) -> Finished:
-    """`python <script> --smoke` in its own process group; killed with its workers after TIMEOUT seconds."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        began = time.monotonic()
-        proc = subprocess.Popen([sys.executable, str(script), "--smoke"], cwd=REPO_ROOT, env=env, stdout=out,
-                                stderr=err, start_new_session=True)
-        killed = threading.Event()
+class Launcher:
+    """One lane's launcher process (tests/benchmarks/preloaded.py): torch and transformers imported once, a fork
+    per script. Each script still runs in its own process and session, as `python <script> --smoke` would."""
 
-        def kill():
-            killed.set()
+    def __init__(self, env: dict[str, str]):
+        self.proc = subprocess.Popen([sys.executable, str(PRELOADED)], cwd=REPO_ROOT, env=env, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True, start_new_session=True)
+
+    def reply(self) -> dict:
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the launcher {PRELOADED.name} exited ({self.proc.wait()}); its stderr is above")
+        return json.loads(line)
+
+    def run(self, script: Path, env: dict[str, str]) -> Finished:
+        """The script with --smoke; killed (its process group) after TIMEOUT seconds."""
+        with tempfile.NamedTemporaryFile() as out, tempfile.NamedTemporaryFile() as err:
+            began = time.monotonic()
+            self.proc.stdin.write(json.dumps({"script": str(script), "env": env, "stdout": out.name,
+                                              "stderr": err.name}) + "\n")
+            self.proc.stdin.flush()
+            pid = self.reply()["pid"]
+            killed = threading.Event()
+
+            def kill():
+                killed.set()
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+            timer = threading.Timer(TIMEOUT, kill)
+            timer.start()
             try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+                done = self.reply()
+            finally:
+                timer.cancel()
+            wall = time.monotonic() - began
+            out.seek(0)
+            err.seek(0)
+            return Finished(None if killed.is_set() else done["returncode"], out.read().decode(errors="replace"),
+                            err.read().decode(errors="replace"), wall, done["cpu"])
 
-        timer = threading.Timer(TIMEOUT, kill)
-        timer.start()
+    def close(self) -> None:
+        self.proc.stdin.close()
         try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            timer.cancel()
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: tell Popen so
-        wall = time.monotonic() - began
-        timed_out = killed.is_set()
-        out.seek(0)
-        err.seek(0)
-        return Finished(None if timed_out else proc.returncode, out.read().decode(errors="replace"),
-                        err.read().decode(errors="replace"), wall, usage.ru_utime + usage.ru_stime)
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +217,7 @@ def smoke_runs(request):
         require_redis_and_postgres()
     except pytest.skip.Exception:
         runnable_django = False
-    scripts = [s for s in scripts if (runnable_django or not needs_django(s)) and s.stem not in BROKEN]
+    scripts = [s for s in scripts if runnable_django or not needs_django(s)]
     var_dir = tempfile.TemporaryDirectory(prefix="bench-smoke-var-")
     lanes = [([s for s in scripts if uses_redis(s)], smoke_env()),
              ([s for s in scripts if not uses_redis(s)], smoke_env(redis=False, var_dir=var_dir.name))]
@@ -173,12 +228,28 @@ def smoke_runs(request):
         gates = {s.stem: Future() for s in lane}
         futures.update(gates)
 
-        def work(lane=lane, gates=gates, env=env):
-            for s in lane:
-                try:
-                    gates[s.stem].set_result(run_script(s, env))
-                except BaseException as e:  # noqa: BLE001 - reported by the script's test
-                    gates[s.stem].set_exception(e)
+        def work(lane=lane, gates=gates, env=env, index=len(lane_futures)):
+            launcher = template = None
+            try:
+                if any(uses_scratch_database(s) for s in lane):
+                    template = MigratedTemplate(env["DATABASE_URL"], f"_template{index}")
+                    env = {**env, TEMPLATE_ENV: template.create(env)}
+                launcher = Launcher(env) if lane else None
+            except BaseException as e:  # noqa: BLE001 - reported by every test of the lane
+                for gate in gates.values():
+                    gate.set_exception(e)
+                lane = []
+            try:
+                for s in lane:
+                    try:
+                        gates[s.stem].set_result(launcher.run(s, env))
+                    except BaseException as e:  # noqa: BLE001 - reported by the script's test
+                        gates[s.stem].set_exception(e)
+            finally:
+                if launcher:
+                    launcher.close()
+                if template:
+                    template.drop()
         lane_futures.append(pool.submit(work))
     yield futures
     for f in lane_futures:
@@ -196,8 +267,6 @@ def smoke_runs(request):
 @pytest.mark.slow
 @pytest.mark.parametrize("script", discover(), ids=lambda p: p.stem)
 def test_benchmark_prints_its_last_line_in_smoke_mode(script: Path, smoke_runs):
-    if script.stem in BROKEN:
-        pytest.skip(f"{script.stem}: {BROKEN[script.stem]}")
     if needs_django(script):
         require_redis_and_postgres()
     done: Finished = smoke_runs[script.stem].result()
