@@ -1,5 +1,7 @@
 """Expert answers as a label source beside the others: the dashboard's source table (against gold where it
 exists) and kappa matrix, the exports, and their refusal as a source to adjudicate."""
+import csv
+import io
 import json
 
 import pytest
@@ -66,3 +68,29 @@ def test_no_expert_row_without_answers(world):
     data = review.dashboard(world.dataset, "test")
     assert all(s["kind"] != "expert" for s in data["sources"]) and data["expert_note"] == ""
     assert json.dumps(data)  # JSON-safe as ever
+
+
+def _jsonl(response) -> list[dict]:
+    assert response.status_code == 200, response.content[:300]
+    return [json.loads(line) for line in b"".join(response.streaming_content).decode().splitlines() if line]
+
+
+def test_expert_labels_export_over_rest_one_row_per_answer(world):
+    adj = answered(world, budget=8, wrong=2)
+    answers = {it.example.external_id: it.expert_label
+               for it in AdjudicationItem.objects.filter(adjudication=adj).select_related("example")}
+    c = Client()
+    c.force_login(world.reviewer)
+    base = f"/api/datasets/{world.dataset.pk}/export/expert-labels/"
+    rows = _jsonl(c.get(base, {"adjudication": adj.pk}))
+    assert {r["id"]: r["label"] for r in rows} == answers and len(rows) == 8
+    assert all(r["adjudication"] == adj.pk and r["split"] == "test" for r in rows)
+    csv_body = b"".join(c.get(base, {"format": "csv", "style": "sft"}).streaming_content).decode()
+    table = list(csv.DictReader(io.StringIO(csv_body)))
+    assert len(table) == 8 and {r["id"]: r["completion"].strip() == "True" for r in table} == answers
+    assert _jsonl(c.get(base, {"split": "train"})) == []  # the adjudication is on the test split
+    refused = c.get(base, {"adjudication": adj.pk + 100})
+    assert refused.status_code == 400 and "adjudication" in refused.content.decode()
+    assert "expert-labels" in c.get("/api/schema/").content.decode()
+    page = c.get(f"/review/{world.dataset.slug}/", {"split": "test"}).content.decode()
+    assert f"{base}?adjudication={adj.pk}&amp;format=csv" in page
