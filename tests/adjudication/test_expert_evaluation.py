@@ -71,3 +71,17 @@ def test_the_reference_is_refused_by_name(without_gold):
         evaluation.start_evaluation(world.dataset, options=OPTIONS, enqueue=False)
     assert err.value.field == "test_split" and "has no gold labels" in err.value.message
     assert "adjudication" in err.value.message
+
+
+def test_the_api_and_the_command_take_the_adjudication_option(without_gold):
+    world, adj, _ = without_gold
+    c = Client()
+    c.force_login(world.admin)
+    r = c.post("/api/evaluations/", {"dataset": world.dataset.pk, "adjudication": 10**6, **OPTIONS,
+                                     "conditions": ["zero-shot"]}, content_type="application/json")
+    assert r.status_code == 400 and "adjudication" in r.json()
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError) as err:
+        call_command("evaluate", world.dataset.slug, "--adjudication", "999999")
+    assert "no adjudication 999999" in str(err.value)
