@@ -55,13 +55,13 @@ def test_the_reference_is_refused_by_name(without_gold):
     world, adj, _ = without_gold
     other = adjudication.open_adjudication(world.dataset, {"split": "test", "budget": 3, "seed": 9},
                                            user=world.admin)  # no answers yet
+    unanswered = other.items.exclude(example__in=adj.items.values("example")).first().example_id
     cases = [({"adjudication": 10**6}, "adjudication", "no adjudication"),
              ({"adjudication": "first"}, "adjudication", "'first'"),
              ({"adjudication": other.pk}, "adjudication", "no expert answers yet"),
              ({"adjudication": adj.pk, "test_split": "train", "train_split": "test"}, "adjudication",
               "not the evaluation's test split"),
-             ({"adjudication": adj.pk, "test_ids": [other.items.exclude(example__in=adj.items.values("example"))
-                                                    .first().example_id]}, "test_ids", f"answered in adjudication {adj.pk}")]
+             ({"adjudication": adj.pk, "test_ids": [unanswered]}, "test_ids", f"answered in adjudication {adj.pk}")]
     for options, field, words in cases:
         with pytest.raises(evaluation.EvaluationRefused) as err:
             evaluation.start_evaluation(world.dataset, options={**OPTIONS, **options}, enqueue=False)

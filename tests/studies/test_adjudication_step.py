@@ -7,7 +7,8 @@ from django.test import Client
 
 from studio.models import Adjudication, GoldLabel
 from studio.services import adjudication, annotation
-from studio.services.studies import StudyRefused, close_labeling, create_study, open_labeling, open_study_adjudication, study_steps
+from studio.services.studies import (StudyRefused, close_labeling, create_study, open_labeling,
+                                     open_study_adjudication, study_steps)
 from tests.review.factories import completed_run
 from tests.studies.factories import gold, pairs_dataset, people
 

@@ -89,7 +89,8 @@ class DatasetViewSet(StudioAPIMixin, ExportFormatMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["get"], url_path="export/expert-labels")
     def export_expert_labels(self, request, pk=None):
         dataset = self.get_object()
-        require(policies.exports.can_export_labels(request.user, dataset), "Only reviewers and admins export expert labels.")
+        require(policies.exports.can_export_labels(request.user, dataset),
+                "Only reviewers and admins export expert labels.")
         q = query(ExpertExportQuery, request)
         chunks = export.export_expert_labels(dataset, q["format"], q["style"], split=q["split"],
                                              adjudication=q["adjudication"])

@@ -117,8 +117,8 @@ def execute_evaluation(evaluation_id: int, *, get_backend: Callable = engine_por
                                   progress=lambda now: _progress(ev.pk, done, total, now))
             predictions.update(trained.predictions)
         right = reference.labels(config, p.test_ids)  # gold, or the expert's answers where there is no gold
-        gold = [right[i] for i in p.test_ids]
-        correct = {key: [[y == g for y, g in zip(rep, gold)] for rep in reps] for key, reps in predictions.items()}
+        answers = [right[i] for i in p.test_ids]
+        correct = {key: [[y == a for y, a in zip(rep, answers)] for rep in reps] for key, reps in predictions.items()}
         consistency = _consistency(dataset, p)
         conditions = [{
             "key": c.key, "kind": c.kind, "name": c.name, "run_id": c.run_id, "model": c.model,

@@ -1,5 +1,6 @@
-"""An evaluation's numbers from its scored predictions and the test items' gold (read here, after scoring —
-gold never reaches the engine except as the gold condition's demonstrations): each condition's mean ± sd over
+"""An evaluation's numbers from its scored predictions and the test items' gold, or an adjudication's expert
+answers where there is no gold (read after scoring — gold never reaches the engine except as the gold condition's
+demonstrations): each condition's mean ± sd over
 repeats with a bootstrap interval over items, every pair of conditions compared on the same items (paired
 bootstrap difference, McNemar's exact p), the verdict sentence, and gap recovered."""
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """Where an export's records come from: a run's elicited labels, people's labels (majority or one row per
-label), an adjudication's expert answers or gold. Each is one ordered query read with a server-side cursor in chunks, so memory stays flat."""
+label), an adjudication's expert answers or gold. Each is one ordered query read with a server-side cursor in
+chunks, so memory stays flat."""
 from collections.abc import Iterator
 
 from django.db.models import Q, QuerySet

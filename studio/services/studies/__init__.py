@@ -16,5 +16,6 @@ from .templates import DESIGNS, TEMPLATES, templates_for
 
 __all__ = ["DESIGNS", "StudyNeedsConfirmation", "StudyRefused", "TEMPLATES", "errors_of", "offered_designs",
            "recommended", "close_labeling", "create_study", "describe_items", "evaluation_estimate",
-           "evaluation_options", "icm_estimate", "open_labeling", "open_study_adjudication", "plan_study", "render_svg", "results_csv",
+           "evaluation_options", "icm_estimate", "open_labeling", "open_study_adjudication", "plan_study", "render_svg",
+           "results_csv",
            "snapshot", "start_icm", "start_study_evaluation", "study_results", "study_steps", "templates_for"]

@@ -2,8 +2,8 @@
 
 people label the study's items → ICM labels the train pool → the evaluation scores every condition on the test
 items → (custom studies: adjudicate the disagreements, optional; adjudicating.py) → results. ICM does not need
-the people's labels (it may run while they label); the evaluation needs both; the results need the evaluation. A step that is not ready says what it waits for, and starting it is
-refused (StudyRefused) with that sentence."""
+the people's labels (it may run while they label); the evaluation needs both; the results need the evaluation. A
+step that is not ready says what it waits for, and starting it is refused (StudyRefused) with that sentence."""
 from __future__ import annotations
 
 from dataclasses import dataclass
