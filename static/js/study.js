@@ -42,7 +42,9 @@
       .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
       .then((snap) => {
         if (apply(snap)) { window.location.reload(); return; }
-        const finished = snap.steps.every((s) => s.state === "done" || s.state === "not needed");
+        // an optional step nobody has opened (a custom study's adjudication) is nothing to wait for
+        const finished = snap.steps.every((s) => s.state === "done" || s.state === "not needed" ||
+          (s.key === "adjudication" && s.state === "ready"));
         if (!finished) window.setTimeout(poll, POLL_MS);
       })
       .catch(() => window.setTimeout(poll, POLL_MS * 3));

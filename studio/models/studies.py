@@ -50,6 +50,9 @@ class Study(models.Model):
                             related_name="studies")
     evaluation = models.ForeignKey("studio.Evaluation", null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="studies")
+    adjudication = models.ForeignKey(
+        "studio.Adjudication", null=True, blank=True, on_delete=models.SET_NULL, related_name="studies",
+        help_text="Custom studies: the blind adjudication of where the ICM run and the people's majority disagree.")
     created_by = models.ForeignKey(conf.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="studies_created")
     created_at = models.DateTimeField(auto_now_add=True)

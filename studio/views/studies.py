@@ -19,7 +19,8 @@ from studio.views.refusals import flashed, form_error
 
 
 def _visible(request, pk: int) -> Study:
-    study = get_object_or_404(Study.objects.select_related("dataset", "run", "evaluation", "created_by"), pk=pk)
+    study = get_object_or_404(Study.objects.select_related("dataset", "run", "evaluation", "adjudication", "created_by"),
+                              pk=pk)
     if not policies.studies.can_view(request.user, study):
         raise Http404("No such study.")
     return study
@@ -133,11 +134,13 @@ def state(request, pk: int):
 
 
 ACTIONS = {"open_labeling": studies.open_labeling, "close_labeling": studies.close_labeling,
-           "start_icm": studies.start_icm, "start_evaluation": studies.start_study_evaluation}
+           "start_icm": studies.start_icm, "start_evaluation": studies.start_study_evaluation,
+           "open_adjudication": studies.open_study_adjudication}
 CONFIRMED = ("start_icm", "start_evaluation")  # above STUDIO_CONFIRM_RUN_SECONDS they need the page's checkbox
 DONE = {"open_labeling": "Labeling is open: annotators now get the study's items.",
         "close_labeling": "Labeling is closed.", "start_icm": "The ICM run is queued.",
-        "start_evaluation": "The evaluation is queued."}
+        "start_evaluation": "The evaluation is queued.",
+        "open_adjudication": "The adjudication is open: adjudicators find it under Adjudicate."}
 
 
 @login_required
@@ -150,6 +153,8 @@ def act(request, pk: int, action: str):
         raise PermissionDenied("Only admins start a study's steps.")
     kwargs = {"confirmed": request.POST.get("confirm") == "yes"} if action in CONFIRMED else {}
     with flashed(request):
+        if action == "open_adjudication":
+            kwargs["budget"] = request.POST.get("budget", "").strip() or None
         if action == "start_icm" and request.POST.get("settings", "").strip():  # a re-run with other settings
             kwargs["settings"] = _settings_json(request.POST["settings"])
         ACTIONS[action](study, user=request.user, **kwargs)

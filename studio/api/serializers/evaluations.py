@@ -75,6 +75,10 @@ class EvaluationStartSerializer(serializers.Serializer):
     max_train = _number("Cap on the trained measure's train items per repeat (default: the pool with one repeat, "
                         "a seeded 80% of it per repeat with several).", allow_null=True)
     finetune_steps = _number("The finetune trainer's optimizer steps (default the engine's).", allow_null=True)
+    adjudication = _number("Score the test items on this adjudication's expert answers (one on test_split, with "
+                           "answers) instead of gold. Default: gold where test_split has it, else the newest answered "
+                           "adjudication on it; the results then say 'scored on N expert-adjudicated items, no gold'.",
+                           allow_null=True)
 
     def validate(self, attrs):
         data = getattr(self, "initial_data", None)

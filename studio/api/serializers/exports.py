@@ -56,6 +56,13 @@ class HumanExportQuery(ExportQuery):
                                       help_text="mode=annotator only: one annotator's labels (username or crowd#N).")
 
 
+class ExpertExportQuery(ExportQuery):
+    adjudication = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1,
+                                            max_value=2**63 - 1,
+                                            help_text="Only this adjudication's answers (blank = every adjudication "
+                                            "of the dataset).")
+
+
 class LabelStudioExportQuery(serializers.Serializer):
     split = serializers.CharField(required=False, default="", allow_blank=True, max_length=20,
                                   help_text="Only this split (blank = all).")

@@ -15,7 +15,7 @@ class StudySerializer(serializers.ModelSerializer):
         fields = ["id", "name", "dataset", "template", "design", "train_split", "test_split", "human_condition",
                   "icm_pool_size", "icm_pool_seed", "icm_pool_ids", "people_train_size", "people_train_ids",
                   "test_size", "test_seed", "test_ids", "annotators_per_item", "annotators", "model", "settings",
-                  "repeats", "labeling_open", "run", "evaluation", "created_by", "created_at"]
+                  "repeats", "labeling_open", "run", "evaluation", "adjudication", "created_by", "created_at"]
         read_only_fields = fields
 
 
@@ -55,6 +55,12 @@ class StudyCreateSerializer(serializers.Serializer):
 class StudyStartSerializer(serializers.Serializer):
     confirm = serializers.BooleanField(default=False, help_text="Start it even when its estimate is above "
                                        "STUDIO_CONFIRM_RUN_SECONDS (otherwise 409 with the estimate).")
+
+
+class StudyAdjudicationSerializer(serializers.Serializer):
+    budget = serializers.IntegerField(required=False, allow_null=True, min_value=-(2**63), max_value=2**63 - 1,
+                                      help_text="Items the expert answers (default 40); the service checks the "
+                                      "range and names budget when it is out of it.")
 
 
 class StudyDesignsQuery(serializers.Serializer):

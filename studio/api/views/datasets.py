@@ -13,7 +13,7 @@ from ..base import AdminWrites, StudioAPIMixin, require
 from ..negotiation import ExportFormatMixin
 from ..serializers.datasets import DatasetSerializer
 from ..serializers.examples import ExampleSerializer
-from ..serializers.exports import ExportQuery, HumanExportQuery
+from ..serializers.exports import ExportQuery, ExpertExportQuery, HumanExportQuery
 from .examples import example_context
 from .streaming import EXPORT_RESPONSES, query, stream
 
@@ -30,7 +30,7 @@ class DatasetViewSet(StudioAPIMixin, ExportFormatMixin, viewsets.ModelViewSet):
     permission_classes = [IsAuthenticated, AdminWrites]
     policy = policies.datasets
     filterset_fields = ["task_type", "preset", "slug"]
-    export_actions = ("export_human_labels", "export_gold")
+    export_actions = ("export_human_labels", "export_expert_labels", "export_gold")
 
     def get_permissions(self):
         if self.action == "next_example":  # a POST, but annotators' (checked by the annotation service)
@@ -79,6 +79,22 @@ class DatasetViewSet(StudioAPIMixin, ExportFormatMixin, viewsets.ModelViewSet):
         chunks = export.export_human_labels(
             dataset, q["format"], q["style"], mode=q["mode"], split=q["split"], annotator=q["annotator"])
         name = export.filename(f"{dataset.slug}-human-{q['mode']}", q["style"], q["format"])
+        return stream(chunks, export.CONTENT_TYPES[q["format"]], name)
+
+    @extend_schema(
+        summary="Export expert labels: adjudications' answers, one row per answer (reviewers and admins), streamed",
+        parameters=[ExpertExportQuery],
+        responses=EXPORT_RESPONSES,
+    )
+    @action(detail=True, methods=["get"], url_path="export/expert-labels")
+    def export_expert_labels(self, request, pk=None):
+        dataset = self.get_object()
+        require(policies.exports.can_export_labels(request.user, dataset),
+                "Only reviewers and admins export expert labels.")
+        q = query(ExpertExportQuery, request)
+        chunks = export.export_expert_labels(dataset, q["format"], q["style"], split=q["split"],
+                                             adjudication=q["adjudication"])
+        name = export.filename(f"{dataset.slug}-expert", q["style"], q["format"])
         return stream(chunks, export.CONTENT_TYPES[q["format"]], name)
 
     @extend_schema(summary="Export gold labels (admins), streamed", parameters=[ExportQuery],

@@ -18,8 +18,8 @@ from studio.services import access, policies, studies
 from ..base import AdminWrites, StudioAPIMixin
 from ..pagination import NewestFirst
 from ..schema import ERROR
-from ..serializers.studies import (StudyCreateSerializer, StudyDesignsQuery, StudyIcmStartSerializer,
-                                   StudyListSerializer, StudySerializer, StudyStartSerializer)
+from ..serializers.studies import (StudyAdjudicationSerializer, StudyCreateSerializer, StudyDesignsQuery,
+                                   StudyIcmStartSerializer, StudyListSerializer, StudySerializer, StudyStartSerializer)
 
 
 class _FileRenderer(BaseRenderer):
@@ -134,6 +134,15 @@ class StudyViewSet(StudioAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         params = StudyStartSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         return self._act(request, studies.start_study_evaluation, confirmed=params.validated_data["confirm"])
+
+    @extend_schema(summary="Custom studies: open the blind adjudication of where the ICM run and the people's "
+                   "majority disagree, with a budget (admins); its estimate shows in the steps",
+                   request=StudyAdjudicationSerializer, responses={200: StudySerializer, 409: STEP_CONFLICT})
+    @action(detail=True, methods=["post"], url_path="open-adjudication")
+    def open_adjudication(self, request, pk=None):
+        params = StudyAdjudicationSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        return self._act(request, studies.open_study_adjudication, budget=params.validated_data.get("budget"))
 
     @extend_schema(summary="The study's steps: each one's state, what it waits for, the next thing to do",
                    responses={200: OpenApiTypes.OBJECT})

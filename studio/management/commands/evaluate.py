@@ -18,7 +18,8 @@ from studio.services.refusals import Refusal
 OPTIONS = {"train_split": "train_split", "test_split": "test_split", "test_ids": "test_ids", "max_test": "max_test",
            "max_demos": "max_demos", "repeats": "repeats", "seed": "seed", "calibrate": "calibrate",
            "runs": "runs", "conditions": "conditions", "model_conditions": "models", "min_labels": "min_labels",
-           "trainer": "trainer", "max_train": "max_train", "finetune_steps": "finetune_steps"}
+           "trainer": "trainer", "max_train": "max_train", "finetune_steps": "finetune_steps",
+           "adjudication": "adjudication"}
 
 
 def _dataset(ref: str) -> Dataset:
@@ -70,6 +71,9 @@ def table(ev: Evaluation) -> list[str]:
         ci = f"[{_pct(r['ci_low'])}, {_pct(r['ci_high'])}]"
         lines.append(f"{r['name']:<{width}}  {_pct(r['mean']) + ' ± ' + sd:>16}  {ci:>17}  {r['n'] or 0:>5}")
     lines += ["", f"Verdict: {results.get('verdict') or 'none recorded (these results have no paired comparison)'}"]
+    note = (results.get("reference") or {}).get("note")
+    if note:  # scored on expert answers, not gold: said under the verdict
+        lines.append(note)
     trained = results.get("trained")
     if trained:
         f = trained.get("features") or {}
@@ -104,6 +108,9 @@ class Command(BaseCommand):
         parser.add_argument("--trainer", help="probe (default) or finetune; with --trained")
         parser.add_argument("--max-train", type=int, help="cap on train items per repeat; with --trained")
         parser.add_argument("--finetune-steps", type=int, help="LoRA steps; with --trainer finetune")
+        parser.add_argument("--adjudication", type=int, metavar="ID",
+                            help="score the test items on this adjudication's expert answers (default: gold, or "
+                            "the newest answered adjudication where the test split has no gold)")
         parser.add_argument("--json", action="store_true", help="print the results as JSON")
 
     def handle(self, *args, dataset, json: bool = False, **options):

@@ -78,6 +78,9 @@ def open_adjudication(dataset: Dataset, options: dict, *, user=None) -> Adjudica
             keys[name] = review.find_source(dataset, split, key)
         except review.ReviewError as refusal:
             raise AdjudicationError(f"{name}: {refusal.message}", name) from None
+        if keys[name].kind == "expert":  # answers on another sample: adjudicating them would estimate nothing
+            raise AdjudicationError(f"{name}: {key} is an adjudication's expert answers, not a source to adjudicate "
+                                    "(it labels only its own sample)", name)
     a, b = keys["source_a"], keys["source_b"]
     if a.key == b.key:
         raise AdjudicationError(f"source_a and source_b are the same source ({a.key}); name two different ones",

@@ -7,10 +7,11 @@ import logging
 import time
 from collections.abc import Callable
 
-from studio.models import Evaluation, Example, GoldLabel
+from studio.models import Evaluation, Example
 from studio.services import engine_port, jobs
 from studio.services.engine_port.work_problem import consistency_counts
 
+from . import reference
 from .errors import EvaluationRefused
 from .planning import Condition, Plan, plan
 from .prompts import ManyShotPrompts, fit_to_context
@@ -116,9 +117,9 @@ def execute_evaluation(evaluation_id: int, *, get_backend: Callable = engine_por
             trained = run_trained(dataset, p, config, backend, evaluation_id=ev.pk,
                                   progress=lambda now: _progress(ev.pk, done, total, now))
             predictions.update(trained.predictions)
-        gold_by_id = dict(GoldLabel.objects.filter(example_id__in=p.test_ids).values_list("example_id", "label"))
-        gold = [gold_by_id[i] for i in p.test_ids]
-        correct = {key: [[y == g for y, g in zip(rep, gold)] for rep in reps] for key, reps in predictions.items()}
+        right = reference.labels(config, p.test_ids)  # gold, or the expert's answers where there is no gold
+        answers = [right[i] for i in p.test_ids]
+        correct = {key: [[y == a for y, a in zip(rep, answers)] for rep in reps] for key, reps in predictions.items()}
         consistency = _consistency(dataset, p)
         conditions = [{
             "key": c.key, "kind": c.kind, "name": c.name, "run_id": c.run_id, "model": c.model,
@@ -129,11 +130,13 @@ def execute_evaluation(evaluation_id: int, *, get_backend: Callable = engine_por
         } for c in ran]
         if trained is not None:
             conditions += trained_rows(trained, consistency, config)
-        summary = summarize(conditions, correct, seed=config["seed"])
+        summary = summarize(conditions, correct, seed=config["seed"],
+                            scored_on=reference.items_phrase(config))
         config.update({"context_tokens": backend.context_length, "train_size": p.train_size})
         results = {
             "test_split": config["test_split"], "train_split": config["train_split"],
             "test_ids": p.test_ids, "n_test": len(p.test_ids),
+            "reference": reference.describe(config, len(p.test_ids)),
             "repeats": repeats_out,
             "conditions": conditions,
             **summary,

@@ -6,11 +6,12 @@ from collections.abc import Mapping
 
 from django.conf import settings
 
-from studio.models import Dataset, Example, GoldLabel
+from studio.models import Dataset, Example
 from studio.services import engine_port
 from studio.services.engine_port import outbound
 from studio.services.splits import dataset_splits
 
+from . import reference
 from .errors import EvaluationRefused
 
 # Prompting conditions: what the demonstrations' labels are (none for the zero-shot ones).
@@ -149,10 +150,10 @@ def validate_options(dataset: Dataset, options: Mapping | None) -> dict:
     if config["train_split"] == config["test_split"]:
         raise EvaluationRefused("train_split and test_split must differ: demonstrations would include test examples",
                                 "test_split")
-    if not GoldLabel.objects.filter(example__dataset=dataset, example__split=config["test_split"]).exists():
-        raise EvaluationRefused(f"the {config['test_split']!r} split has no gold labels: accuracy cannot be measured",
-                                "test_split")
-    config["test_ids"] = _checked_ids(dataset, _ids(options, "test_ids"), config["test_split"], "test_ids", gold=True)
+    # what the test items are scored against: gold, else an adjudication's expert answers (reference.py)
+    config["reference"], config["adjudication"] = reference.choose(dataset, options, config["test_split"])
+    config["test_ids"] = _checked_ids(dataset, _ids(options, "test_ids"), config["test_split"], "test_ids", gold=True,
+                                      answered=config["adjudication"])
     config["demo_pool_ids"] = _checked_ids(dataset, _ids(options, "demo_pool_ids"), config["train_split"],
                                            "demo_pool_ids", gold=False)
     return config
@@ -181,17 +182,22 @@ def _measures(options: Mapping, config: dict) -> None:
                                 f"{config['trainer']!r}", "finetune_steps")
 
 
-def _checked_ids(dataset: Dataset, ids: list[int] | None, split: str, name: str, *, gold: bool) -> list[int] | None:
-    """Ids that must all be this dataset's examples in this split (with gold, for test items)."""
+def _checked_ids(dataset: Dataset, ids: list[int] | None, split: str, name: str, *, gold: bool,
+                 answered: int | None = None) -> list[int] | None:
+    """Ids that must all be this dataset's examples in this split (for test items: with gold, or with an answer
+    in adjudication `answered` when the expert's answers score them)."""
     if ids is None:
         return None
     qs = Example.objects.filter(dataset=dataset, split=split, pk__in=ids)
-    if gold:
+    if gold and answered is not None:
+        qs = qs.filter(adjudication_items__adjudication_id=answered, adjudication_items__expert_label__isnull=False)
+    elif gold:
         qs = qs.filter(gold__isnull=False)
     found = set(qs.values_list("pk", flat=True))
     missing = [i for i in ids if i not in found]
     if missing:
-        what = f"examples of the {split!r} split{' with gold labels' if gold else ''}"
+        scored = f" answered in adjudication {answered}" if answered is not None else " with gold labels"
+        what = f"examples of the {split!r} split{scored if gold else ''}"
         raise EvaluationRefused(f"{name}: {len(missing)} id{'s are' if len(missing) != 1 else ' is'} not {what} of "
                                 f"{dataset.slug!r} (e.g. {', '.join(map(str, missing[:5]))})", name)
     return ids

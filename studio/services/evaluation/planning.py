@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from studio.models import Dataset, Example, GoldLabel
 
+from . import reference
 from .eligibility import choose_runs
 from .errors import EvaluationRefused
 from .sources import LabelSource, label_sources
@@ -59,11 +60,15 @@ class Plan:
 
 
 def test_items(dataset: Dataset, config: dict) -> list[int]:
-    """The given test ids, else a seeded sample of at most max_test test examples with gold, in dataset order."""
+    """The given test ids, else a seeded sample of at most max_test test examples with gold (or, scored by an
+    adjudication's expert answers, its answered items), in dataset order."""
     if config.get("test_ids"):
         return list(config["test_ids"])
-    ids = list(GoldLabel.objects.filter(example__dataset=dataset, example__split=config["test_split"])
-               .order_by("example__position").values_list("example_id", flat=True))
+    if config.get("reference") == reference.EXPERT:
+        ids = reference.answered_ids(config["adjudication"])
+    else:
+        ids = list(GoldLabel.objects.filter(example__dataset=dataset, example__split=config["test_split"])
+                   .order_by("example__position").values_list("example_id", flat=True))
     if len(ids) > config["max_test"]:
         keep = set(random.Random(config["seed"]).sample(ids, config["max_test"]))
         ids = [i for i in ids if i in keep]
@@ -112,7 +117,8 @@ def plan(dataset: Dataset, config: dict) -> Plan:
                               *trained_draw(wide, seed, len_repeats=config["repeats"], cap=config.get("max_train"))))
     test_ids = test_items(dataset, config)
     if not test_ids:
-        raise EvaluationRefused(f"the {config['test_split']!r} split has no examples with gold labels", "test_split")
+        what = "answered items" if config.get("reference") == reference.EXPERT else "examples with gold labels"
+        raise EvaluationRefused(f"the {config['test_split']!r} split has no {what}", "test_split")
     return Plan(test_ids, conditions, sources, repeats, len(pool), len(candidates), missing, excluded, len(train_ids),
                 pool, wide)
 

@@ -1,5 +1,6 @@
-"""An evaluation's numbers from its scored predictions and the test items' gold (read here, after scoring —
-gold never reaches the engine except as the gold condition's demonstrations): each condition's mean ± sd over
+"""An evaluation's numbers from its scored predictions and the test items' gold, or an adjudication's expert
+answers where there is no gold (read after scoring — gold never reaches the engine except as the gold condition's
+demonstrations): each condition's mean ± sd over
 repeats with a bootstrap interval over items, every pair of conditions compared on the same items (paired
 bootstrap difference, McNemar's exact p), the verdict sentence, and gap recovered."""
 from __future__ import annotations
@@ -41,7 +42,7 @@ def _p(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
-def sentence(a: dict, b: dict, cmp: dict) -> str:
+def sentence(a: dict, b: dict, cmp: dict, items: str = "test items") -> str:
     """'ICM run 3's labels beat the people's labels by 12.0 points (95% CI 4.1 to 19.8; p = 0.004) on 200 test
     items', or 'no detectable difference' when the interval spans 0. The interval is stated in the sentence's
     own direction (how much A beats, or trails, B)."""
@@ -52,7 +53,7 @@ def sentence(a: dict, b: dict, cmp: dict) -> str:
     first = phrase(a)
     first = first[0].upper() + first[1:]
     plural = first.endswith("labels") and a.get("measure") != "trained"
-    n = f"on {cmp['n']} test items"
+    n = f"on {cmp['n']} {items}"
     if cmp["ci_low"] > 0:
         return (f"{first} {'beat' if plural else 'beats'} {phrase(b)} by {pts(cmp['diff'])} points (95% CI "
                 f"{pts(cmp['ci_low'])} to {pts(cmp['ci_high'])}; {_p(cmp['p'])}) {n}.")
@@ -78,8 +79,10 @@ def _headline(conditions: list[dict]) -> tuple[dict, dict] | None:
     return None
 
 
-def summarize(conditions: list[dict], correct: dict[str, list[list[bool]]], *, seed: int) -> dict:
-    """`conditions`: dicts with key, kind, name, ...; `correct[key]`: per repeat, per test item, right or not.
+def summarize(conditions: list[dict], correct: dict[str, list[list[bool]]], *, seed: int,
+              scored_on: str = "test items") -> dict:
+    """`conditions`: dicts with key, kind, name, ...; `correct[key]`: per repeat, per test item, right or not;
+    `scored_on`: how sentences name the test items ('expert-adjudicated items, no gold' where experts scored them).
     Adds per_repeat, mean, sd, ci_low, ci_high, n to each condition; returns comparisons, verdict, gap_recovered."""
     per_item = {}
     for c in conditions:
@@ -99,17 +102,17 @@ def summarize(conditions: list[dict], correct: dict[str, list[list[bool]]], *, s
             continue
         test = paired_stats.mcnemar_exact(paired_stats.majority_right(x), paired_stats.majority_right(y))
         cmp = {"a": a["key"], "b": b["key"], **diff, "p": test["p"], "only_a": test["only_a"], "only_b": test["only_b"]}
-        cmp["sentence"] = sentence(a, b, cmp)
-        cmp["sentence_reversed"] = sentence(b, a, find([cmp], b["key"], a["key"]))  # for a picker asking B vs A
+        cmp["sentence"] = sentence(a, b, cmp, scored_on)
+        cmp["sentence_reversed"] = sentence(b, a, find([cmp], b["key"], a["key"]), scored_on)  # for a picker asking B vs A
         comparisons.append(cmp)
     in_context = [c for c in conditions if c.get("measure") != "trained"]
     trained = [c for c in conditions if c.get("measure") == "trained"]
-    verdicts = {"in-context": _verdict(in_context, comparisons)}
+    verdicts = {"in-context": _verdict(in_context, comparisons, scored_on)}
     gaps = _gaps(in_context, per_item, seed)
     if trained:
         # the untrained reference (zero-shot) stays the weakest comparison point of the trained measure
         reference = [c for c in in_context if c["kind"] == "zero-shot"]
-        verdicts["trained"] = _verdict(trained + reference, comparisons)
+        verdicts["trained"] = _verdict(trained + reference, comparisons, scored_on)
         gaps += [{**g, "measure": "trained"} for g in _gaps(trained + reference, per_item, seed)]
     measure = "trained" if verdicts.get("trained") else "in-context"
     verdict = verdicts[measure]
@@ -119,13 +122,13 @@ def summarize(conditions: list[dict], correct: dict[str, list[list[bool]]], *, s
             "verdicts": verdicts, "gap_recovered": gaps}
 
 
-def _verdict(conditions: list[dict], comparisons: list[dict]) -> str:
+def _verdict(conditions: list[dict], comparisons: list[dict], items: str = "test items") -> str:
     pair = _headline(conditions)
     if not pair:
         return ""
     a, b = pair
     cmp = find(comparisons, a["key"], b["key"])
-    return sentence(a, b, cmp) if cmp else ""
+    return sentence(a, b, cmp, items) if cmp else ""
 
 
 def find(comparisons: list[dict], a: str, b: str) -> dict | None:

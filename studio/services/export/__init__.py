@@ -31,6 +31,7 @@ __all__ = [
     "STYLES",
     "ExportError",
     "ExportFilters",
+    "export_expert_labels",
     "export_gold",
     "export_human_labels",
     "export_run",
@@ -80,6 +81,19 @@ def export_human_labels(
         shape = Shape(dataset, style, ("annotator",))
         records = sources.annotator_records(dataset, split, annotator)
     return encode(_shaped(shape, records), shape.columns, fmt)
+
+
+def export_expert_labels(dataset: Dataset, fmt: str, style: str, *, split: str = "",
+                         adjudication: int | None = None) -> Iterator[str]:
+    """Expert answers from the dataset's adjudications (one row per answer, with its adjudication and note);
+    `adjudication` picks one, refused by name when the dataset has no such adjudication."""
+    check_format_and_style(fmt, style)
+    check_split(dataset, split)
+    if adjudication is not None and not dataset.adjudications.filter(pk=adjudication).exists():
+        raise ExportError(f"adjudication: dataset {dataset.slug!r} has no adjudication {adjudication}.",
+                          "adjudication")
+    shape = Shape(dataset, style, ("adjudication", "note"))
+    return encode(_shaped(shape, sources.expert_records(dataset, split, adjudication)), shape.columns, fmt)
 
 
 def export_gold(dataset: Dataset, fmt: str, style: str, *, split: str = "") -> Iterator[str]:

@@ -1,10 +1,11 @@
 """Where an export's records come from: a run's elicited labels, people's labels (majority or one row per
-label) or gold. Each is one ordered query read with a server-side cursor in chunks, so memory stays flat."""
+label), an adjudication's expert answers or gold. Each is one ordered query read with a server-side cursor in
+chunks, so memory stays flat."""
 from collections.abc import Iterator
 
 from django.db.models import Q, QuerySet
 
-from studio.models import Dataset, ElicitationRun, ElicitedLabel, Example, GoldLabel, HumanLabel
+from studio.models import AdjudicationItem, Dataset, ElicitationRun, ElicitedLabel, Example, GoldLabel, HumanLabel
 from studio.services.review.sources import Source, annotate_source
 from studio.services.runs import results as run_results
 
@@ -86,6 +87,20 @@ def annotator_records(dataset: Dataset, split: str = "", annotator: str = "") ->
     )
     for ext, sp, fields, prompt, label, username, voter in qs.iterator(chunk_size=CHUNK_SIZE):
         yield Record(ext, sp, fields, prompt, label, {"annotator": username or f"crowd#{voter}"})
+
+
+def expert_records(dataset: Dataset, split: str = "", adjudication_id: int | None = None) -> Iterator[Record]:
+    """One record per expert answer (the "expert" source: never gold, never a vote), naming its adjudication;
+    an example answered in two adjudications gives two rows. `adjudication_id`: only that one's answers."""
+    qs = AdjudicationItem.objects.filter(adjudication__dataset=dataset, expert_label__isnull=False)
+    if split:
+        qs = qs.filter(example__split=split)
+    if adjudication_id is not None:
+        qs = qs.filter(adjudication_id=adjudication_id)
+    qs = qs.order_by("example__position", "example_id", "adjudication_id").values_list(
+        *EXAMPLE_COLUMNS, "expert_label", "adjudication_id", "note")
+    for ext, sp, fields, prompt, label, adjudication, note in qs.iterator(chunk_size=CHUNK_SIZE):
+        yield Record(ext, sp, fields, prompt, label, {"adjudication": adjudication, "note": note})
 
 
 def gold_records(dataset: Dataset, split: str = "") -> Iterator[Record]:

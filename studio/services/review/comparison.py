@@ -63,6 +63,9 @@ def comparison(evaluation: Evaluation) -> dict:
         "test_split": results.get("test_split"),
         "train_split": results.get("train_split"),
         "n_test": results.get("n_test", 0),
+        # gold, or an adjudication's expert answers where the test split has no gold (evaluation/reference.py)
+        "reference": results.get("reference") or {"kind": "gold", "adjudication": None, "n": results.get("n_test", 0),
+                                                  "note": ""},
         "verdict": results.get("verdict", ""),
         "bars": bars,
         "comparisons": comparisons,

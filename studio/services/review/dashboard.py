@@ -9,6 +9,7 @@ from . import counting
 from .kinds import by_kind, filled_from_tallies
 from .comparison import comparison, evaluation_status
 from .curves import run_curves
+from .experts import EXPERT_NOTE, add_experts
 from .sources import (
     Source,
     annotators_in,
@@ -112,6 +113,9 @@ def dashboard(dataset: Dataset, split: str | None = None, *, min_labels: int | N
     annotators = [s for s in sources if s.kind == "annotator"]
     pair_sources = [s for s in sources if s.kind != "annotator"] + annotators[:MAX_KAPPA_ANNOTATORS]
     counts = counting.count_stored(dataset, split, cells, sources, pair_sources, min_labels=min_labels)
+    # the expert answers (adjudications on the split): their own source, in the table and the kappa matrix
+    experts = add_experts(dataset, split, counts, pair_sources, min_labels=min_labels)
+    sources, pair_sources = sources + experts, pair_sources + experts
     n_examples = counts["n_examples"]
     hists = counting.histograms_from_tallies(cells)
     votes_by_kind: dict[str, int] = {}
@@ -141,4 +145,5 @@ def dashboard(dataset: Dataset, split: str | None = None, *, min_labels: int | N
         "latest_evaluation": evaluation_status(newest),
         "runs": [run_curves(r) if with_curves else {"run_id": r.pk} for r in runs_for_split(dataset, split)],
         "votes_by_kind": votes_by_kind,
+        "expert_note": EXPERT_NOTE if experts else "",
     }

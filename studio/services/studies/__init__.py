@@ -10,10 +10,12 @@ from .errors import StudyRefused
 from .figure import render_svg
 from .results import results_csv, study_results
 from .steps import (StudyNeedsConfirmation, close_labeling, evaluation_estimate, evaluation_options, icm_estimate,
-                    open_labeling, snapshot, start_icm, start_study_evaluation, study_steps)
+                    open_labeling, open_study_adjudication, snapshot, start_icm, start_study_evaluation,
+                    study_steps)
 from .templates import DESIGNS, TEMPLATES, templates_for
 
 __all__ = ["DESIGNS", "StudyNeedsConfirmation", "StudyRefused", "TEMPLATES", "errors_of", "offered_designs",
            "recommended", "close_labeling", "create_study", "describe_items", "evaluation_estimate",
-           "evaluation_options", "icm_estimate", "open_labeling", "plan_study", "render_svg", "results_csv",
+           "evaluation_options", "icm_estimate", "open_labeling", "open_study_adjudication", "plan_study", "render_svg",
+           "results_csv",
            "snapshot", "start_icm", "start_study_evaluation", "study_results", "study_steps", "templates_for"]

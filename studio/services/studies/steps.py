@@ -1,19 +1,18 @@
 """A study's steps, their live state, what each waits for, and the next thing to do; and starting each step.
 
 people label the study's items → ICM labels the train pool → the evaluation scores every condition on the test
-items → results. ICM does not need the people's labels (it may run while they label); the evaluation needs
-both; the results need the evaluation. A step that is not ready says what it waits for, and starting it is
-refused (StudyRefused) with that sentence."""
+items → (custom studies: adjudicate the disagreements, optional; adjudicating.py) → results. ICM does not need
+the people's labels (it may run while they label); the evaluation needs both; the results need the evaluation. A
+step that is not ready says what it waits for, and starting it is refused (StudyRefused) with that sentence."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from studio.models import AnnotationClaim, Dataset, ElicitationRun, Evaluation, Example, RunBatch, Study
-from studio.services import policies
 from studio.services.evaluation import start_evaluation
 from studio.services.runs import RunRefused, preview_run, start_run
 from studio.services.engine_port import ConfigRefused, parse_config
@@ -21,31 +20,16 @@ from studio.services.runs import RunNeedsConfirmation
 from studio.services.runs.progress import stage as run_stage
 from studio.services.runs.estimates import about, duration_words, evaluation_throughput, tokens_words
 
+from .adjudicating import TITLE as ADJUDICATION_TITLE, adjudication_step, link_adjudication
 from .errors import StudyRefused
 from .progress import labeling_progress
+from .step_base import (CANCELED, DONE, FAILED, NOT_NEEDED, READY, RUNNING, STARTABLE, WAITING, Step, _locked,
+                        _refuse_unless, _require_admin)
 from .queue_scope import people_items
+from .templates import CUSTOM
 
 CONDITIONS = ["zero-shot", "zero-shot-chat", "icm", "gold"]  # plus the human condition (people or crowd)
 MODEL_CONTEXT_TOKENS = 8192  # the rough estimate's cap on a many-shot prompt (SmolLM2's context)
-
-WAITING, READY, RUNNING, DONE, FAILED, NOT_NEEDED = "waiting", "ready", "running", "done", "failed", "not needed"
-CANCELED = "canceled"
-STARTABLE = (READY, FAILED, CANCELED)  # a step in one of these can be started (again)
-
-
-@dataclass
-class Step:
-    key: str
-    title: str
-    state: str
-    depends_on: str                  # in words
-    summary: str                     # one line: where it stands
-    blocked: str | None = None       # why it cannot start yet (None when it can or is under way)
-    actions: list[str] = field(default_factory=list)   # what an admin may do now
-    detail: dict = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def _job_state(job) -> str:
@@ -137,11 +121,24 @@ def results_step(study: Study, evaluation: Step) -> Step:
 
 
 def study_steps(study: Study) -> list[Step]:
-    study = Study.objects.select_related("dataset", "run", "evaluation").get(pk=study.pk)
+    study = Study.objects.select_related("dataset", "run", "evaluation", "adjudication").get(pk=study.pk)
     people = people_step(study)
     icm = icm_step(study)
     evaluation = evaluation_step(study, people, icm)
-    return [people, icm, evaluation, results_step(study, evaluation)]
+    optional = [adjudication_step(study, people, icm)] if study.template == CUSTOM else []  # custom studies only
+    return [people, icm, evaluation, *optional, results_step(study, evaluation)]
+
+
+def open_study_adjudication(study: Study, *, user, budget=None):
+    """Custom studies: open the blind adjudication of where the ICM run and the people's majority disagree
+    (adjudicating.py), once both are in. Refused (StudyRefused) for other templates and before its time."""
+    _require_admin(user)
+    step = next((s for s in study_steps(study) if s.key == "adjudication"), None)
+    if step is None:
+        raise StudyRefused(f"{ADJUDICATION_TITLE} is a step of custom studies; study {study.name!r} uses the "
+                           f"{study.template!r} template", kind="conflict")
+    _refuse_unless(step, "open_adjudication")
+    return link_adjudication(study, user=user, budget=budget)
 
 
 NEXT_WORDS = {
@@ -174,25 +171,10 @@ def snapshot(study: Study) -> dict:
 
 # ---- starting the steps --------------------------------------------------------------------------------------
 
-def _require_admin(user) -> None:
-    if not policies.studies.can_start(user):
-        raise StudyRefused("only admins start a study's steps", kind="forbidden")
-
-
-def _refuse_unless(step: Step, action: str) -> None:
-    if action not in step.actions:
-        reason = step.blocked or f"{step.title}: {step.summary}"
-        raise StudyRefused(f"{step.title} cannot be started now. {reason}", kind="conflict")
-
-
 def _copy(source: Study, target: Study, names: list[str]) -> None:
     """Keep the caller's study object in step with the row just written (a later save must not undo it)."""
     for name in names:
         setattr(target, name, getattr(source, name))
-
-
-def _locked(study: Study) -> Study:
-    return Study.objects.select_for_update().select_related("dataset").get(pk=study.pk)
 
 
 def open_labeling(study: Study, *, user) -> Study:
