@@ -30,8 +30,9 @@ Needs `make install` only. --smoke (or BENCH_SMOKE=1): the same code paths at 2,
 review_scale n=N dashboard_ms=D disagreements_ms=G agreement_sorted_ms=A next_example_ms=X label_write_ms=W
 pairs_n=P dashboard_pairs_ms=DP trivial_ms=T (targets at 1,000,000: D < 1000, G < 300, A < 300, X < 50,
 W < 30; DP < 1000), then, where the database runs on this machine, the same requests' CPU milliseconds (this
-process's plus its PostgreSQL backend's, means): dashboard_cpu_ms=… … trivial_cpu_ms=… — on a loaded machine the
-wall times stretch several-fold, the CPU figures hardly.
+process's plus its PostgreSQL backend's; means over the repeats for pages, medians for next and write; the
+backend's counted in 10 ms ticks): dashboard_cpu_ms=… … trivial_cpu_ms=… — on a loaded machine the wall times
+stretch several-fold, the CPU figures hardly.
 """
 from __future__ import annotations
 
@@ -286,7 +287,7 @@ def _annotation(ds, newcomers, repeat: int) -> tuple[float, float]:
                 cpu_next.append(1000 * (c1 - c))
                 cpu_write.append(1000 * (c2 - c1))
     if cpu_next:
-        CPU["next"], CPU["write"] = statistics.mean(cpu_next), statistics.mean(cpu_write)
+        CPU["next"], CPU["write"] = statistics.median(cpu_next), statistics.median(cpu_write)
     return statistics.median(nexts), statistics.median(writes)
 
 
@@ -428,7 +429,7 @@ def main() -> None:
                     "next": "next_example", "write": "label_write", "pairs": "dashboard_pairs", "trivial": "trivial"}
         cpu_line = " ".join(f"{cpu_keys[k]}_cpu_ms={v:.1f}" for k, v in CPU.items() if k in cpu_keys)
         if cpu_line:  # the last size's and the comparison dataset's
-            print("\nCPU ms per request, this process + its PostgreSQL backend (what load does not inflate; means): "
+            print("\nCPU ms per request, this process + its PostgreSQL backend (what load does not inflate): "
                   + cpu_line.replace("_cpu_ms=", " "))
         n, dash, conf, _, agree, _, nxt, write, trivial = results[-1]
         print(f"review_scale n={n} dashboard_ms={dash:.1f} disagreements_ms={conf:.1f} agreement_sorted_ms={agree:.1f} "

@@ -142,12 +142,25 @@ def annotation_pages(client, ds, repeat: int) -> tuple[float, float, float]:
     return page, nxt, statistics.median(labels)
 
 
+def _profile(client, urls) -> None:
+    import cProfile
+    import pstats
+
+    for url in urls:
+        profiler = cProfile.Profile()
+        t = time.perf_counter()
+        profiler.runcall(client.get, url)
+        print(f"--- {url}: {1000 * (time.perf_counter() - t):.0f} ms (profiled)")
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(r"studio/(services|views|api|admin)", 12)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--items", type=int, default=100_000, help="ICM pool, people's train and test items each")
     parser.add_argument("--k", type=int, default=0, help="annotators per item (default: the most allowed)")
     parser.add_argument("--labeled", type=int, default=20_000, help="people items all k annotators labeled")
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--profile", action="store_true", help="print each page's top functions (cProfile) once")
     from benchmarks._support import smoke
 
     smoke.add_flag(parser)
@@ -187,6 +200,10 @@ def main() -> None:
         staff, annotator = Client(), Client()
         staff.force_login(admin)
         annotator.force_login(people[k - 1])  # one of the study's annotators, with half the labeled items to do
+        if args.profile:
+            _profile(staff, [f"/admin/studio/study/{study.pk}/change/", f"/studies/{study.pk}/",
+                             f"/studies/{study.pk}/state.json", "/api/studies/"])
+            _profile(annotator, [f"/annotate/{ds.slug}/"])
         trivial, _ = timed(staff, "/accounts/login/", args.repeat)
         admin_ms, _ = timed(staff, f"/admin/studio/study/{study.pk}/change/", args.repeat)
         study_ms, _ = timed(staff, f"/studies/{study.pk}/", args.repeat)

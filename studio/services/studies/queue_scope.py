@@ -25,8 +25,13 @@ def people_items(study: Study) -> RawSQL:
     return RawSQL(sql, [study.pk] * (1 if connection.vendor == "postgresql" else 2))
 
 
+ID_LISTS = ("icm_pool_ids", "people_train_ids", "test_ids")
+
+
 def open_study(dataset) -> Study | None:
-    return Study.objects.filter(dataset=dataset, labeling_open=True).first()
+    """The study whose labeling is open on `dataset`, without its id lists: every annotation request asks, and
+    parsing up to 300,000 ids each time is what those requests do not need (people_items reads them in SQL)."""
+    return Study.objects.defer(*ID_LISTS).filter(dataset=dataset, labeling_open=True).first()
 
 
 def takes(study: Study, user) -> bool:
