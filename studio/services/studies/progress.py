@@ -30,17 +30,19 @@ def people(study: Study) -> list:
 def labeling_progress(study: Study) -> dict:
     """Per person: units labeled of their share; overall: units with k people, and whether all are done."""
     k = study.annotators_per_item
-    from .queue_scope import people_items
+    from .queue_scope import InStudy
 
-    items = people_items(study) if study.human_condition == Study.HumanCondition.PEOPLE else []
+    people_cond = study.human_condition == Study.HumanCondition.PEOPLE
     by_pair = study.dataset.consistency == Dataset.Consistency.COMPARISON
+    examples = Example.objects.filter(InStudy("pk", study), dataset_id=study.dataset_id) if people_cond else []
     unit_of = {pk: (group if by_pair and group else pk)  # the ids read in the database, never sent back to it
-               for pk, group in Example.objects.filter(pk__in=items).values_list("pk", "group")}
+               for pk, group in (examples.values_list("pk", "group") if people_cond else [])}
     units = set(unit_of.values())
     who_by_unit: dict[object, set[int]] = defaultdict(set)
     mine: dict[int, set] = defaultdict(set)
-    for annotator_id, example_id in HumanLabel.objects.filter(
-            source=HumanLabel.Source.ANNOTATOR, example_id__in=items).values_list("annotator_id", "example_id"):
+    labels = (HumanLabel.objects.filter(InStudy("example_id", study), source=HumanLabel.Source.ANNOTATOR)
+              if people_cond else HumanLabel.objects.none())
+    for annotator_id, example_id in labels.values_list("annotator_id", "example_id"):
         who_by_unit[unit_of[example_id]].add(annotator_id)
         mine[annotator_id].add(unit_of[example_id])
     everyone = people(study)

@@ -23,7 +23,7 @@ from studio.services.runs.estimates import about, duration_words, evaluation_thr
 
 from .errors import StudyRefused
 from .progress import labeling_progress
-from .queue_scope import people_items
+from .queue_scope import InStudy
 
 CONDITIONS = ["zero-shot", "zero-shot-chat", "icm", "gold"]  # plus the human condition (people or crowd)
 MODEL_CONTEXT_TOKENS = 8192  # the rough estimate's cap on a many-shot prompt (SmolLM2's context)
@@ -211,7 +211,7 @@ def open_labeling(study: Study, *, user) -> Study:
         Dataset.objects.filter(pk=locked.dataset_id).update(annotation_overlap=locked.annotators_per_item)
         study.dataset.annotation_overlap = locked.dataset.annotation_overlap = locked.annotators_per_item
         if locked.annotators.exists():  # holds taken before it opened by people outside the study end now
-            AnnotationClaim.objects.filter(example_id__in=people_items(locked)).exclude(
+            AnnotationClaim.objects.filter(InStudy("example_id", locked)).exclude(
                 annotator__in=locked.annotators.all()).delete()
     return locked
 
