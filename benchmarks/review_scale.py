@@ -29,10 +29,7 @@ once afterwards (a bulk load's usual order); its phases are printed with their s
 Needs `make install` only. --smoke (or BENCH_SMOKE=1): the same code paths at 2,000 examples, in seconds. The last line reads:
 review_scale n=N dashboard_ms=D disagreements_ms=G agreement_sorted_ms=A next_example_ms=X label_write_ms=W
 pairs_n=P dashboard_pairs_ms=DP trivial_ms=T (targets at 1,000,000: D < 1000, G < 300, A < 300, X < 50,
-W < 30; DP < 1000), then, where the database runs on this machine, the same requests' CPU milliseconds (this
-process's plus its PostgreSQL backend's; means over the repeats for pages, medians for next and write; the
-backend's counted in 10 ms ticks): dashboard_cpu_ms=… … trivial_cpu_ms=… — on a loaded machine the wall times
-stretch several-fold, the CPU figures hardly.
+W < 30; DP < 1000).
 """
 from __future__ import annotations
 
@@ -88,7 +85,6 @@ RUN_ACCURACY = (0.8, 0.75, 0.7)
 
 
 from benchmarks._support.bulk import BulkLoad as _BulkLoad, b as _b, copy_rows as _copy  # noqa: E402
-from benchmarks._support.cpu import cpu_seconds  # noqa: E402
 
 
 def _phase(phases: dict, name: str, t: float) -> float:
@@ -232,33 +228,22 @@ def seed_pairs(n: int, users, rng: random.Random):
     return ds
 
 
-CPU: dict[str, float] = {}  # key -> mean CPU ms (this process + its PostgreSQL backend), where readable
-
-
-def _cpu_mean(key: str | None, start: float | None, repeat: int) -> None:
-    end = cpu_seconds()
-    if key and start is not None and end is not None:
-        CPU[key] = 1000 * (end - start) / repeat
-
-
-def timed(client, url: str, repeat: int, key: str | None = None) -> tuple[float, object]:
+def timed(client, url: str, repeat: int) -> tuple[float, object]:
     response = client.get(url)  # warm-up
     assert response.status_code == 200, (url, response.status_code, response.content[:500])
     times = []
-    start = cpu_seconds()
     for _ in range(repeat):
         t = time.perf_counter()
         response = client.get(url)
         times.append(1000 * (time.perf_counter() - t))
         assert response.status_code == 200, (url, response.status_code)
-    _cpu_mean(key, start, repeat)
     return statistics.median(times), response
 
 
 def _deep(client, review, ds, base: str, sort: str, a: str, pages: int, repeat: int) -> tuple[float, float]:
     """(first page ms, deep page ms) of the disagreement table in one sort order."""
     url = f"{base}&sort={sort}"
-    first, _ = timed(client, url, repeat, key=sort)
+    first, _ = timed(client, url, repeat)
     page = review.disagreements(ds, "test", a, "people", sort=sort)
     for _ in range(pages):
         if page["next"]:
@@ -271,23 +256,18 @@ def _annotation(ds, newcomers, repeat: int) -> tuple[float, float]:
     """Medians of "next example" and of one label write, over newcomers working through the queue."""
     from studio.services.annotation import next_example, submit_label
 
-    nexts, writes, cpu_next, cpu_write = [], [], [], []
+    nexts, writes = [], []
     for k in range(repeat + 1):
         user = newcomers[k % len(newcomers)]
-        c, t = cpu_seconds(), time.perf_counter()
+        t = time.perf_counter()
         example = next_example(user, ds)
-        c1, t1 = cpu_seconds(), time.perf_counter()
+        t1 = time.perf_counter()
         assert example is not None
         submit_label(user, example, k % 2 == 0, 3.0)
-        c2, t2 = cpu_seconds(), time.perf_counter()
+        t2 = time.perf_counter()
         if k:  # the first is the warm-up
             nexts.append(1000 * (t1 - t))
             writes.append(1000 * (t2 - t1))
-            if c is not None and c2 is not None:
-                cpu_next.append(1000 * (c1 - c))
-                cpu_write.append(1000 * (c2 - c1))
-    if cpu_next:
-        CPU["next"], CPU["write"] = statistics.median(cpu_next), statistics.median(cpu_write)
     return statistics.median(nexts), statistics.median(writes)
 
 
@@ -393,11 +373,11 @@ def main() -> None:
         for n in sizes:
             ds, runs, seed_s, rebuild_s = seeded[n]
             newcomers = _newcomers(ds, tag)
-            trivial, _ = timed(client, "/accounts/login/", args.repeat, key="trivial")
+            trivial, _ = timed(client, "/accounts/login/", args.repeat)
             nxt, write = _annotation(ds, newcomers, args.repeat)  # newcomers label first, below the minimum
             below = review.dashboard(ds, "test", with_curves=False)["annotators_below_minimum"]
             assert below >= len(newcomers), below
-            dash, _ = timed(client, f"/review/{ds.slug}/?split=test", args.repeat, key="dashboard")
+            dash, _ = timed(client, f"/review/{ds.slug}/?split=test", args.repeat)
             a = f"run:{runs[0].pk}"
             base = f"/review/{ds.slug}/disagreements/?split=test&a={a}&b=people"
             conf, conf_deep = _deep(client, review, ds, base, "confidence", a, args.deep_pages, args.repeat)
@@ -414,7 +394,7 @@ def main() -> None:
         _annotation(pairs, pair_newcomers, args.repeat)
         below = review.dashboard(pairs, "test", with_curves=False)["annotators_below_minimum"]
         assert below >= len(pair_newcomers), below
-        dash_pairs, _ = timed(client, f"/review/{pairs.slug}/?split=test", args.repeat, key="pairs")
+        dash_pairs, _ = timed(client, f"/review/{pairs.slug}/?split=test", args.repeat)
         print(f"comparison dataset n={pairs_n}: dashboard {dash_pairs:.1f} ms (newcomers below the minimum)")
 
         n0, d0, c0 = results[0][:3]
@@ -425,16 +405,10 @@ def main() -> None:
                   f"write/trivial {write / trivial:.1f}  deep/first page {conf_deep / conf:.2f} (confidence) "
                   f"{agree_deep / agree:.2f} (agreement)  size x{n / n0:.0f}: dashboard x{dash / d0:.1f} "
                   f"disagreements x{conf / c0:.1f}")
-        cpu_keys = {"dashboard": "dashboard", "confidence": "disagreements", "agreement": "agreement_sorted",
-                    "next": "next_example", "write": "label_write", "pairs": "dashboard_pairs", "trivial": "trivial"}
-        cpu_line = " ".join(f"{cpu_keys[k]}_cpu_ms={v:.1f}" for k, v in CPU.items() if k in cpu_keys)
-        if cpu_line:  # the last size's and the comparison dataset's
-            print("\nCPU ms per request, this process + its PostgreSQL backend (what load does not inflate): "
-                  + cpu_line.replace("_cpu_ms=", " "))
         n, dash, conf, _, agree, _, nxt, write, trivial = results[-1]
         print(f"review_scale n={n} dashboard_ms={dash:.1f} disagreements_ms={conf:.1f} agreement_sorted_ms={agree:.1f} "
               f"next_example_ms={nxt:.1f} label_write_ms={write:.1f} pairs_n={pairs_n} "
-              f"dashboard_pairs_ms={dash_pairs:.1f} trivial_ms={trivial:.1f}" + (f" {cpu_line}" if cpu_line else ""))
+              f"dashboard_pairs_ms={dash_pairs:.1f} trivial_ms={trivial:.1f}")
     finally:
         from django.db import connections
 
