@@ -280,7 +280,7 @@ def test_benchmark_prints_its_last_line_in_smoke_mode(script: Path, smoke_runs):
 def test_every_benchmark_is_discovered_and_helpers_are_not():
     """The rule that picks the scripts: the ones this project has are found, its helper modules are not."""
     names = {p.stem for p in discover()}
-    assert {"export_stream", "batched_runs", "review_scale", "score_cost"} <= names
+    assert {"export_stream", "batched_runs", "review_scale", "score_cost", "study_scale"} <= names
     assert not names & {"standin_worker", "__init__"}
 
 

@@ -98,3 +98,28 @@ def test_an_open_study_sends_no_id_lists_with_the_labeling_pages_queries(study, 
     with CaptureQueriesContext(connection) as queries:
         assert client.get(f"/studies/{study.pk}/state.json").status_code == 200
     assert not [q["sql"][:200] for q in queries.captured_queries if id_list.search(q["sql"])]
+
+
+def test_the_labeling_page_of_a_text_dataset_opens_while_its_study_labels(admin_user, client):
+    """Found by benchmarks/study_scale.py: with a study's labeling open on a dataset that is not pairs, every
+    labeling page and every label answered 500 (the header's count of complete items read a list only the pairs'
+    branch built)."""
+    from tests.review.factories import sst2_review_dataset
+
+    ds = sst2_review_dataset(train=8, test=4)
+    p0, p1 = people(ds, 2)
+    study = create_study(ds, "custom", {"name": "text study", "icm_pool_size": 4, "people_train_size": 2,
+                                        "test_size": 2, "annotators_per_item": 2}, user=admin_user)
+    open_labeling(study, user=admin_user)
+    first = annotation.next_example(p1, ds)
+    annotation.submit_label(p1, first, True)
+    client.force_login(p0)
+    shown = client.post(f"/annotate/{ds.slug}/next/").json()["example"]
+    assert shown["id"] == first.pk  # the queue finishes started items first
+    saved = client.post(f"/annotate/{ds.slug}/label/", {"example": first.pk, "label": False, "seconds": 1},
+                        content_type="application/json")
+    page = client.get(f"/annotate/{ds.slug}/")
+    assert first.pk in study.people_item_ids and saved.status_code == 201 and page.status_code == 200
+    header = saved.json()["progress"]  # the study's 4 items, 2 people each; the first has both labels now
+    assert (header["examples"], header["labels"], header["needed"], header["complete_examples"]) == (4, 2, 8, 1)
+    assert b'id="ann-labels">2<' in page.content

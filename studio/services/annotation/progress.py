@@ -1,7 +1,7 @@
 """Progress shown on the labeling page: the annotator's own counts and the dataset's completion.
 Counts only: no label values, so nothing about what anyone else answered. Read from the tallies (kept on
 write): a few dozen rows however large the pool."""
-from django.db.models import Count, Sum, Value
+from django.db.models import Count, Q, Sum, Value
 from django.db.models.functions import Least
 
 from studio.models import Dataset, HumanLabel, Skip
@@ -22,9 +22,11 @@ def _study_progress(user, dataset: Dataset, study) -> dict:
                 rows.append((pk, group, votes))
                 seen.add(group)
         n_examples, labels = len(rows), sum(min(v, k) for _, _, v in rows)
+        complete = sum(1 for _, _, v in rows if v >= k)
     else:  # counted in the database
-        totals = items.aggregate(n=Count("pk"), labels=Sum(Least("people_votes", Value(k))))
-        n_examples, labels = totals["n"], totals["labels"] or 0
+        totals = items.aggregate(n=Count("pk"), labels=Sum(Least("people_votes", Value(k))),
+                                 complete=Count("pk", filter=Q(people_votes__gte=k)))
+        n_examples, labels, complete = totals["n"], totals["labels"] or 0, totals["complete"]
     needed = n_examples * k
     return {
         "mine": HumanLabel.objects.filter(annotator=user, example__in=items).count(),
@@ -33,7 +35,7 @@ def _study_progress(user, dataset: Dataset, study) -> dict:
         "overlap": k,
         "labels": labels,
         "needed": needed,
-        "complete_examples": sum(1 for _, _, v in rows if v >= k),
+        "complete_examples": complete,
         "percent": round(100.0 * labels / needed, 1) if needed else 100.0,
     }
 

@@ -25,7 +25,7 @@ from .errors import StudyRefused
 from .progress import labeling_progress
 from .step_base import (CANCELED, DONE, FAILED, NOT_NEEDED, READY, RUNNING, STARTABLE, WAITING, Step, _locked,
                         _refuse_unless, _require_admin)
-from .queue_scope import people_items
+from .queue_scope import InStudy, people_items
 from .templates import CUSTOM
 
 CONDITIONS = ["zero-shot", "zero-shot-chat", "icm", "gold"]  # plus the human condition (people or crowd)
@@ -193,7 +193,7 @@ def open_labeling(study: Study, *, user) -> Study:
         Dataset.objects.filter(pk=locked.dataset_id).update(annotation_overlap=locked.annotators_per_item)
         study.dataset.annotation_overlap = locked.dataset.annotation_overlap = locked.annotators_per_item
         if locked.annotators.exists():  # holds taken before it opened by people outside the study end now
-            AnnotationClaim.objects.filter(example_id__in=people_items(locked)).exclude(
+            AnnotationClaim.objects.filter(InStudy("example_id", locked)).exclude(
                 annotator__in=locked.annotators.all()).delete()
     return locked
 
