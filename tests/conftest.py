@@ -34,6 +34,15 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session")
+def bundled_backend():
+    """The bundled SmolLM2 through the engine's hf backend on the CPU, loaded once for the tests that score with
+    it in this process (a load costs seconds; the backend keeps no state between calls)."""
+    from elicitation import load_backend
+
+    return load_backend("smollm2", kind="hf", device="cpu")
+
+
 @pytest.fixture
 def artifacts_dir() -> Path:
     """Where tests save screenshots and other artifacts (git-ignored; CI keeps it)."""
