@@ -18,6 +18,29 @@ def pytest_configure(config):
     from django.conf import settings
 
     os.environ.setdefault("SECRET_KEY", settings.SECRET_KEY)
+    # One torch thread, here and in every process the tests start (workers inherit the environment): a test's
+    # model always shares the 2 CI cores with something (this process polling, PostgreSQL, the live server,
+    # Chromium), and two OpenMP threads then wait on each other far more than they compute (README: 8x slower).
+    # Set these yourself to override.
+    os.environ.setdefault("ICM_TORCH_THREADS", "1")
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Users are created and log in all over the suite (in this process: the test client, live_server); the
+    production hasher's deliberate slowness (PBKDF2, 10^6 rounds: ~0.25 s of CPU per create_user or login)
+    only costs test time. Processes a test starts (runserver, workers) keep the production hasher."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def bundled_backend():
+    """The bundled SmolLM2 through the engine's hf backend on the CPU, loaded once for the tests that score with
+    it in this process (a load costs seconds; the backend keeps no state between calls)."""
+    from elicitation import load_backend
+
+    return load_backend("smollm2", kind="hf", device="cpu")
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ from .factories import make_annotator, make_dataset
 pytestmark = [pytest.mark.django_db(transaction=True),
               pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL (DATABASE_URL)")]
 
-PEOPLE, SESSIONS, EXAMPLES, OVERLAP = 5, 20, 20, 3
+# 20 sessions race from the first request; 10 examples (30 labels, 6 a person) are enough rounds of it
+PEOPLE, SESSIONS, EXAMPLES, OVERLAP = 5, 20, 10, 3
 
 
 def _post(client, url, body=None):

@@ -90,11 +90,6 @@ def make_run(ds: Dataset, examples: list[Example], *, state="completed", fingerp
     return run
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(db) -> World:
     User = get_user_model()

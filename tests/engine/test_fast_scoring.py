@@ -26,12 +26,10 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def backend():
+def backend(bundled_backend):
     """The bundled SmolLM2-135M-Instruct through the engine's hf backend, on the CPU."""
-    from elicitation import load_backend
-
     threads = torch.get_num_threads()
-    loaded = load_backend("smollm2", device="cpu")
+    loaded = bundled_backend
     # one thread: these forwards are small, and on 2 cores shared with other test runs two OpenMP threads
     # wait on each other far more than they compute (measured: 80 tokens took 0.7 s on 1 thread, 5.6 s on 2)
     torch.set_num_threads(1)

@@ -30,8 +30,8 @@ WORDS = (" True", " False")
 
 
 @pytest.fixture(scope="module")
-def backend():
-    return load_backend("smollm2", kind="hf", device="cpu")
+def backend(bundled_backend):
+    return bundled_backend
 
 
 def test_shared_prefix_scoring_matches_running_each_prompt_alone(backend):

@@ -14,11 +14,6 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "pw-accounts-12345"
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def person():
     return get_user_model().objects.create_user("person", password=PASSWORD)

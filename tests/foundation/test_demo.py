@@ -44,7 +44,7 @@ def test_demo_serves_home_page_and_stops_on_ctrl_c(tmp_path):
                     body = r.read().decode()
                 break
             except OSError:
-                time.sleep(1)
+                time.sleep(0.2)
         assert status == 200, f"demo did not serve; output:\n{proc.stdout.read() if proc.poll() is not None else ''}"
         assert "ICM Studio" in body
         os.killpg(proc.pid, signal.SIGINT)

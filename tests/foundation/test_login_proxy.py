@@ -14,7 +14,6 @@ PROXY = "10.0.0.2"
 
 @pytest.fixture(autouse=True)
 def behind_one_proxy(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TRUSTED_PROXY_COUNT = 1
 
 

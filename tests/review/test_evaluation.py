@@ -169,13 +169,12 @@ def test_only_admins_start_evaluations_from_the_dashboard(reviewed, client, djan
 
 
 @pytest.mark.slow
-def test_demonstrations_are_trimmed_alike_to_fit_the_models_context(reviewed):
+def test_demonstrations_are_trimmed_alike_to_fit_the_models_context(reviewed, bundled_backend):
     """The bundled model's tokenizer and context window: every alpaca demonstration does not fit, so every
     condition keeps the same, smaller number, and the longest resulting prompt fits."""
-    from elicitation import load_backend
     from studio.services.evaluation.executing import _demos
 
-    backend = load_backend(model="smollm2", kind="hf", device="cpu")
+    backend = bundled_backend
     config = evaluation.validate_options(reviewed.dataset, {"max_test": "20", "conditions": "random gold crowd"})
     p = evaluation.plan(reviewed.dataset, config)
     r = p.repeats[0]
@@ -196,7 +195,8 @@ def test_demonstrations_are_trimmed_alike_to_fit_the_models_context(reviewed):
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_a_tiny_evaluation_runs_on_a_worker_with_the_bundled_model(start_worker, client, admin_user):
+def test_a_tiny_evaluation_runs_on_a_worker_with_the_bundled_model(start_worker, client, admin_user,
+                                                                   bundled_backend):
     """Real Celery worker (Redis, PostgreSQL), real SmolLM2 on CPU: 3 test sentences, 4 demonstrations, 2 repeats.
     The ICM run's labels are written by the test factory (the search itself is tested in tests/runs)."""
     ds = factories.sst2_review_dataset(train=8, test=3)
@@ -232,9 +232,7 @@ def test_a_tiny_evaluation_runs_on_a_worker_with_the_bundled_model(start_worker,
     assert len(res["comparisons"]) == 15  # every pair of the 6 conditions
 
     # the worker's zero-shot prediction is the sign of the engine's calibrated log-odds for the bare test prompt
-    from elicitation import load_backend
-
-    backend = load_backend(model="smollm2", kind="hf", device="cpu")
+    backend = bundled_backend
     prompts = [Example.objects.get(pk=i).prompt for i in res["test_ids"]]
     raw = backend.score(prompts, ds.true_word, ds.false_word)
     centered = [x - sum(raw) / len(raw) for x in raw]  # the evaluation is calibrated as the run: center

@@ -15,9 +15,9 @@ from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-# 12 initial labels of 16 sentences, exact: one scoring call of 12 prompts of 11 demonstrations (seconds on a
-# CPU), then 500 iterations the run never reaches
-CONFIG = {"iterations": 500, "initial_labels": 12, "scoring": "exact", "checkpoint_every": 1}
+# 6 initial labels of 8 sentences, exact: one scoring call of 6 prompts of 5 demonstrations (seconds on a CPU,
+# long beside the test's 0.3 s poll and the worker's 1 s heartbeat), then 500 iterations the run never reaches
+CONFIG = {"iterations": 500, "initial_labels": 6, "scoring": "exact", "checkpoint_every": 1}
 
 
 def _snapshot(run):
@@ -26,7 +26,7 @@ def _snapshot(run):
 
 def test_a_cancel_during_the_initial_scoring_stops_after_that_scoring_call(start_worker, admin_user):
     worker = start_worker("cancel-init")
-    ds = make_sst2_dataset(name="Sixteen", n=16)
+    ds = make_sst2_dataset(name="Eight", n=8)
     run = runs.start_run(ds, user=admin_user, config=CONFIG)
     wait_for(lambda: any(s["phase"] == "initial" for s in _snapshot(run)["stages"]), 300,
              "the batch to start scoring its initial labels")

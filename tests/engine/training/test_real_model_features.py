@@ -4,7 +4,7 @@ vector the model answers zero-shot from. Kept to four sentences (seconds on a CP
 import numpy as np
 import pytest
 
-from elicitation import ICMConfig, baselines, load_backend
+from elicitation import ICMConfig, baselines
 from elicitation.training import FeatureStore, compute_features, train_and_predict
 
 from tests.support import sst2
@@ -14,8 +14,8 @@ from .test_features import lm_head_log_odds
 pytestmark = pytest.mark.slow
 
 
-def test_bundled_model_features_reproduce_its_zero_shot_scores(tmp_path):
-    backend = load_backend("smollm2", kind="hf", device="cpu")
+def test_bundled_model_features_reproduce_its_zero_shot_scores(tmp_path, bundled_backend):
+    backend = bundled_backend
     problem, gold = sst2.problem(4)
     prompts = [e.prompt for e in problem.examples]
     X = compute_features(backend, prompts, batch_size=4)
