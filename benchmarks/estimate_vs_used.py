@@ -85,7 +85,7 @@ def measure(backend, name, preset, n, split, user) -> dict:
     config = studio_config(preset, user)
     chars = [len(e.prompt) for e in problem.examples]
     shape = BatchShape(examples=len(chars), prompt_tokens=sum(chars) / len(chars) / CHARS_PER_TOKEN,
-                       expected_unvisited=coverage(problem, config["iterations"]).expected_unvisited,
+                       expected_unvisited=coverage(problem, config["iterations"], config["initial_labels"]).expected_unvisited,
                        consistency_groups=binds(problem))
     estimated = batch_tokens(shape, config)
     began = time.monotonic()

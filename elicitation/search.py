@@ -212,7 +212,7 @@ class Search:
             "examples": len(self.ids),
             "unlabeled": counts["unlabeled"],  # left unlabeled by the search (before any fill)
             "filled": 0,
-            "coverage": coverage(self.problem, self.config.iterations).to_dict(),
+            "coverage": coverage(self.problem, self.config.iterations, self.config.initial_labels).to_dict(),
             "iterations": state.iteration,
             "iterations_planned": self.config.iterations,
             "stopped": stopped,

@@ -133,7 +133,8 @@ def _two_batches(run):
 
 
 def test_the_progress_json_has_a_row_and_a_time_left_per_batch(client, admin_user, sst2_dataset):
-    run = runs.start_run(sst2_dataset, user=admin_user, config=FAST_CONFIG, batch_size=4)
+    # 2 initial labels: with 4, each batch of 4 would start fully labeled and no coverage warning could apply
+    run = runs.start_run(sst2_dataset, user=admin_user, config={**FAST_CONFIG, "initial_labels": 2}, batch_size=4)
     assert run.batches.count() == 2
     _two_batches(run)
     RunEvent.objects.create(run=run, batch=0, iteration=1, energy=-2.0, labeled_count=2, true_count=1,
@@ -166,6 +167,15 @@ def test_the_run_page_shows_the_coverage_warning_only_when_there_is_one(client, 
     banner = banner[:banner.index("</p>")]
     assert "hidden" not in banner.split(">")[0]
     assert "4 iterations are too few to visit every example of the run&#x27;s batch" in banner
+    # it finished with every example drawn: the warning did not come true and is no longer shown
+    from studio.services.runs.settling import settle_run
+
+    RunBatch.objects.filter(run=short).update(state="completed", phase="done", iteration=4, labeled_count=8,
+                                              unlabeled_after_search=0, filled_count=0)
+    assert settle_run(short.pk) == "completed"
+    assert client.get(f"/runs/{short.pk}/progress.json").json()["coverage_warning"] is None
+    html = client.get(f"/runs/{short.pk}/").content.decode()
+    assert "hidden" in html[html.index('id="coverage-warning"'):].split(">")[0]
     enough = runs.start_run(sst2_dataset, user=admin_user, config={**FAST_CONFIG, "iterations": 200})
     html = client.get(f"/runs/{enough.pk}/").content.decode()
     banner = html[html.index('id="coverage-warning"'):]
@@ -201,6 +211,7 @@ def test_a_finished_run_shows_accuracy_for_elicited_and_filled_labels_apart(clie
     # The live page's JSON carries the same numbers for a page that watched the run end.
     data = client.get(f"/runs/{run.pk}/progress.json").json()
     assert data["accuracy_vs_gold"]["filled"]["n"] == 2 and data["eta_seconds"] is None
+    assert "too few" in data["coverage_warning"]  # 3 were left unlabeled by the search: it came true
 
 
 def test_cancel_from_the_run_page_is_for_admins(client, admin_user, people, sst2_dataset):
