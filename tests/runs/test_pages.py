@@ -295,3 +295,20 @@ def test_the_run_page_counts_the_labels_that_disagree_with_their_score_and_says_
     # the fragment the live page fetches when the run ends says the same
     fragment = client.get(f"/runs/{run.pk}/results/").content.decode()
     assert "2 of 7</strong> labels disagree" in fragment
+
+
+def test_a_run_links_to_its_study_and_review_and_back(client, admin_user, sst2_dataset):
+    from studio.models import Study
+
+    run = runs.start_run(sst2_dataset, user=admin_user, config=FAST_CONFIG)
+    study = Study.objects.create(name="Sentiment study", dataset=sst2_dataset, template="custom", icm_pool_size=8,
+                                 test_size=2, run=run)
+    client.force_login(admin_user)
+    links = client.get(f"/runs/{run.pk}/").content.decode()
+    links = links[links.index('id="run-links"'):]
+    links = links[:links.index("</p>")]
+    assert f'href="/studies/{study.pk}/" data-link="study">Sentiment study</a>' in links
+    assert f'href="/review/{sst2_dataset.slug}/' in links
+    curves = client.get(f"/review/{sst2_dataset.slug}/runs/{run.pk}/").content.decode()
+    curves = curves[curves.index('id="run-links"'):]
+    assert f'href="/runs/{run.pk}/" data-link="run"' in curves and f'href="/studies/{study.pk}/"' in curves
