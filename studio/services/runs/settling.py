@@ -1,6 +1,6 @@
 """A run is the sum of its batches: it completes when every batch has, is canceled when its batches stopped on
 a cancel, and fails (naming the batch and its error) as soon as one batch fails after its retries — the other
-batches then stop after their scoring call in progress, keeping the labels of their last whole iteration."""
+batches then stop after their model call in progress (transformers; the scoring call elsewhere), keeping the labels of their last whole iteration."""
 from __future__ import annotations
 
 import logging
