@@ -44,9 +44,20 @@ if not DATA.exists():
     DATA = ROOT / "studio" / "presets"
 
 # (name, preset, examples, split, user config): the studio adds its defaults for the bundled model
+# the study templates' reduced design for the bundled model (studio/services/studies/templates.py: 16 examples,
+# 8 iterations, 4 initial labels, 4 demonstrations per prompt; exact scoring, the studio's default up to 32)
+REDUCED = {"iterations": 8, "initial_labels": 4, "max_demos": 4, "scoring": "exact"}
 DESIGNS = [
     ("sst2-16-exact", "sst2", 16, "test", {"iterations": 8, "initial_labels": 8, "scoring": "exact"}),
     ("sst2-32-folds", "sst2", 32, "test", {"iterations": 8, "initial_labels": 8, "scoring": "folds"}),
+    # annealing well past one visit per example, on the paper's temperature schedule (cache hits pile up)
+    ("sst2-8-exact-paper-24it", "sst2", 8, "test", {"iterations": 24, "initial_labels": 4, "scoring": "exact",
+                                                    "schedule": "paper"}),
+    ("blog-gender-reduced", "blog-gender", 16, "train", REDUCED),
+    ("blog-gender-reduced-local", "blog-gender", 16, "train", {**REDUCED, "fix_strategy": "local"}),
+]
+# heavier designs, run by name only (--designs): whole contexts of blog posts take tens of CPU-minutes
+MORE = [
     ("blog-gender-4pairs-exact", "blog-gender", 8, "train", {"iterations": 4, "initial_labels": 4,
                                                             "scoring": "exact"}),
     ("blog-gender-8pairs-folds", "blog-gender", 16, "train", {"iterations": 6, "initial_labels": 4,
@@ -85,15 +96,15 @@ def measure(backend, name, preset, n, split, user) -> dict:
     config = studio_config(preset, user)
     chars = [len(e.prompt) for e in problem.examples]
     shape = BatchShape(examples=len(chars), prompt_tokens=sum(chars) / len(chars) / CHARS_PER_TOKEN,
-                       expected_unvisited=coverage(problem, config["iterations"]).expected_unvisited,
+                       expected_unvisited=coverage(problem, config["iterations"], config["initial_labels"]).expected_unvisited,
                        consistency_groups=binds(problem))
     estimated = batch_tokens(shape, config)
-    began = time.monotonic()
+    began, cpu = time.monotonic(), time.process_time()
     result = run_icm(problem, ICMConfig.from_dict(config), backend)
-    seconds = time.monotonic() - began
+    seconds, cpu = time.monotonic() - began, time.process_time() - cpu
     used = int(result.summary["tokens"]) + int(result.summary.get("fill_tokens") or 0)
     return {"name": name, "n": len(chars), "estimated_tokens": estimated, "used_tokens": used,
-            "used_seconds": seconds}
+            "used_seconds": seconds, "cpu_seconds": cpu}
 
 
 def main() -> None:
@@ -104,10 +115,11 @@ def main() -> None:
     smoke = args.smoke or os.environ.get("BENCH_SMOKE") == "1"
     designs = SMOKE if smoke else DESIGNS
     if args.designs:
-        unknown = sorted(set(args.designs) - {d[0] for d in designs})
+        known = SMOKE + DESIGNS + MORE
+        unknown = sorted(set(args.designs) - {d[0] for d in known})
         if unknown:
-            parser.error(f"unknown design(s) {', '.join(unknown)}; choose from {', '.join(d[0] for d in designs)}")
-        designs = [d for d in designs if d[0] in args.designs]
+            parser.error(f"unknown design(s) {', '.join(unknown)}; choose from {', '.join(d[0] for d in known)}")
+        designs = [d for d in known if d[0] in args.designs]
     backend = load_backend("smollm2", device="cpu")
     warm = measure(backend, *WARMUP)
     done_tokens, done_seconds = warm["used_tokens"], warm["used_seconds"]
@@ -121,7 +133,8 @@ def main() -> None:
         seconds_ratios.append(sr)
         print(f"  {m['name']:26s} n={m['n']:3d} tokens estimated {m['estimated_tokens']:9,.0f} used "
               f"{m['used_tokens']:9,d} ratio {tr:.2f} | seconds estimated {est_seconds:7.1f} used "
-              f"{m['used_seconds']:7.1f} ratio {sr:.2f} (at {rate:,.0f} tokens/s measured before)", flush=True)
+              f"{m['used_seconds']:7.1f} ratio {sr:.2f} (at {rate:,.0f} tokens/s measured before; "
+              f"{m['cpu_seconds']:.0f} CPU s)", flush=True)
         done_tokens += m["used_tokens"]
         done_seconds += m["used_seconds"]
     print(f"estimate_vs_used designs={len(token_ratios)} max_token_ratio={max(token_ratios):.3f} "

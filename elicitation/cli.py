@@ -207,8 +207,8 @@ class _Warnings:
         return self._ctx.__exit__(*exc)
 
 
-def _coverage_warning(problems: list, iterations: int) -> None:
-    worst = max((coverage(p, iterations) for p in problems), key=lambda c: c.needed - c.iterations)
+def _coverage_warning(problems: list, iterations: int, initial_labels: int) -> None:
+    worst = max((coverage(p, iterations, initial_labels) for p in problems), key=lambda c: c.needed - c.iterations)
     text = worst.warning()
     if text:
         where = "the largest batch: " if len(problems) > 1 else ""
@@ -230,7 +230,7 @@ def cmd_label(args) -> int:
     config = _config(args, base)
     _calibration_note(args, config)
     if state is None or state.iteration < config.iterations:
-        _coverage_warning([problem], config.iterations)
+        _coverage_warning([problem], config.iterations, config.initial_labels)
     backend = _backend(args)
     config = _auto_scoring(args, base, backend, config, len(problem))
     with _Warnings(), _StopOnCtrlC() as stop:
@@ -298,7 +298,7 @@ def cmd_label_batches(args, problem: Problem, manifest) -> int:
             raise ElicitationError(f"--resume {args.resume}: none of its batch checkpoints "
                                    f"({batch_checkpoint(args.resume, indices[0]).name}, ...) exist")
     _calibration_note(args, config)
-    _coverage_warning(list(problems.values()), config.iterations)
+    _coverage_warning(list(problems.values()), config.iterations, config.initial_labels)
     backend = _backend(args)
     config = _auto_scoring(args, base, backend, config, max(len(p) for p in problems.values()))
     from .search import check_resumable

@@ -14,5 +14,10 @@ class ContextLengthError(ElicitationError):
     """A prompt the search would build does not fit the model's context window."""
 
 
+class ScoringInterrupted(Exception):
+    """A backend's `interrupt` check returned true between two of a batch's model calls: the batch is abandoned
+    (nothing of it returned), so a stop asked for mid-call takes effect within one model call, not one batch."""
+
+
 class BackendError(RuntimeError):
     """A backend could not score (server unreachable, malformed reply, model not loadable)."""

@@ -16,7 +16,7 @@ from .consistency import Rules
 from .consistency_fix import consistency_fix
 from .coverage import coverage
 from .energy import Energy, energy
-from .errors import InputError
+from .errors import InputError, ScoringInterrupted
 from .fingerprint import check_model, model_identity
 from .problem import Problem
 from .result import ICMResult, balance, label_counts
@@ -56,6 +56,7 @@ class Search:
         self.on_progress: Callable[[dict], None] | None = None
         self.should_stop: Callable[[], bool] | None = None
         self.phase = "search" if state.initialized else "initial"
+        self.adopting = False
 
     # --- scoring ---
 
@@ -73,9 +74,13 @@ class Search:
 
     def _adopt(self, labels: list) -> None:
         """Make `labels` current, with their scores (cached: they were just evaluated)."""
-        self.labels = list(labels)
-        self.current, self.raw, self.zero = self._evaluate(self.labels, check=False)  # cache hits: no stop here
-        self.scorer.adopt(self.labels)
+        self.adopting = True  # never interrupted half-adopted (labels new, energy old)
+        try:
+            self.labels = list(labels)
+            self.current, self.raw, self.zero = self._evaluate(self.labels, check=False)  # cache hits: no stop here
+            self.scorer.adopt(self.labels)
+        finally:
+            self.adopting = False
 
     def scored(self) -> None:
         """After a scoring call: report the tokens and seconds so far, then stop here if asked to."""
@@ -92,7 +97,7 @@ class Search:
         rng = self.rng.getstate()
         try:
             return work(), False
-        except SearchStopped:
+        except (SearchStopped, ScoringInterrupted):
             self.rng.setstate(rng)
             return None, True
 
@@ -212,7 +217,7 @@ class Search:
             "examples": len(self.ids),
             "unlabeled": counts["unlabeled"],  # left unlabeled by the search (before any fill)
             "filled": 0,
-            "coverage": coverage(self.problem, self.config.iterations).to_dict(),
+            "coverage": coverage(self.problem, self.config.iterations, self.config.initial_labels).to_dict(),
             "iterations": state.iteration,
             "iterations_planned": self.config.iterations,
             "stopped": stopped,
@@ -328,10 +333,29 @@ def run_icm(problem: Problem, config: ICMConfig, backend, *, on_event: Callable[
     search = Search(problem, config, scorer, state)
     emit = on_event or (lambda ev: None)
     stop = should_stop or (lambda: False)
-    last_checkpoint = state.iteration if state.initialized else None
+    search.last_checkpoint = state.iteration if state.initialized else None
 
     search.on_progress, search.should_stop = on_progress, stop
+    # a backend that makes several model calls per batch asks `stop` between them too (ScoringInterrupted):
+    # a cancel then waits one model call, not one scoring call; only around the search (never fill, results)
+    interruptible = should_stop is not None and hasattr(backend, "interrupt")
+    if interruptible:
+        backend.interrupt = lambda: not search.adopting and stop()
+    try:
+        stopped = _search(search, config, state, emit, stop, on_progress, on_checkpoint)
+    finally:
+        if interruptible:
+            backend.interrupt = None
+    result = search.result(stopped, getattr(backend, "name", type(backend).__name__))
+    if on_checkpoint and search.last_checkpoint != result.state.iteration:
+        on_checkpoint(result.state)
+    if config.fill and not stopped:
+        search.fill(result)
+    return result
 
+
+def _search(search: Search, config: ICMConfig, state: SearchState, emit, stop, on_progress, on_checkpoint) -> bool:
+    """The initialization (unless resumed past it) and the iterations; returns whether a stop came."""
     stopped = False
     if not state.initialized:
         if on_progress is not None:
@@ -352,10 +376,5 @@ def run_icm(problem: Problem, config: ICMConfig, backend, *, on_event: Callable[
         emit(event)
         if on_checkpoint and search.state.iteration % config.checkpoint_every == 0:
             on_checkpoint(search.snapshot())
-            last_checkpoint = search.state.iteration
-    result = search.result(stopped, getattr(backend, "name", type(backend).__name__))
-    if on_checkpoint and last_checkpoint != result.state.iteration:
-        on_checkpoint(result.state)
-    if config.fill and not stopped:
-        search.fill(result)
-    return result
+            search.last_checkpoint = search.state.iteration
+    return stopped

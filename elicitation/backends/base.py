@@ -70,6 +70,10 @@ class Backend(Protocol):
 class BackendMixin:
     """Conveniences every backend shares."""
 
+    # Asked between the model calls of one batch, where a backend makes several (hf: one per prompt); true
+    # abandons the batch with ScoringInterrupted. run_icm sets it to its should_stop for the search's duration.
+    interrupt = None
+
     def score(self, prompts: Sequence[str], true_word: str = " True", false_word: str = " False") -> list[float]:
         """Log-odds log P(true word) − log P(false word) at the end of each prompt."""
         return [r.log_odds for r in self.score_batch(list(prompts), (true_word, false_word)).results]

@@ -19,7 +19,7 @@ import os
 import threading
 from typing import Sequence
 
-from ..errors import BackendError, ElicitationError
+from ..errors import BackendError, ElicitationError, ScoringInterrupted
 from .base import BackendMixin, BatchScores, LabelLogprobs, common_prefix_length
 from .label_words import canonical
 
@@ -178,6 +178,8 @@ class HFBackend(BackendMixin):
             cache = DynamicCache()
             held = 0  # tokens of the current sequence already in the cache
             for k, seq in enumerate(unique):
+                if k and self.interrupt is not None and self.interrupt():
+                    raise ScoringInterrupted()
                 # The cache holds what seq shares with the previous sequence; run the rest in one call, then
                 # keep only what it shares with the next one.
                 logits, cache = self._forward(seq[held:], cache)

@@ -77,7 +77,7 @@ def disagreements(request, slug):
         a_key, b_key = review.default_pair(sources, request.GET.get("a"), request.GET.get("b"))
         page = review.disagreements(
             dataset, split, a_key, b_key,
-            gold=request.GET.get("gold", "any"), sort=request.GET.get("sort", "confidence"),
+            gold=request.GET.get("gold", "any"), sort=request.GET.get("sort") or None,
             direction=request.GET.get("dir", "desc"), after=request.GET.get("after") or None,
             limit=_int_param(request, "limit", review.PAGE_SIZE), score_run=_int_param(request, "score_run", None),
             with_total=request.GET.get("count") == "1",

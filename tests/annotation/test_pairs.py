@@ -153,3 +153,33 @@ def test_the_min_labels_filter_changes_the_peoples_majority():
     # only steady counts: the majority is steady's judgement on both orders of every pair
     assert (people(filtered)["accuracy"]["correct"], people(filtered)["accuracy"]["n"]) == \
         (2 * mine["correct"], 2 * PAIRS)
+
+
+@pytest.mark.django_db
+def test_cohens_kappa_between_two_annotators_counts_the_pairs_fleiss_counts():
+    """Two people shown different orders of some pairs: Cohen's kappa between them counts every pair once,
+    the other order's judgement negated, as Fleiss' kappa does (it read 0.00 beside Fleiss' 0.657, over the
+    pairs both happened to see in the same order)."""
+    ds = make_pairs(overlap=2)
+    first = make_annotator("first", ds)
+    pair0 = sorted(ds.examples.filter(group="pair-0").values_list("pk", flat=True))
+    n = 0
+    while True:  # a second person shown the other order of pair-0 (the pick is a hash: about every other one)
+        second = make_annotator(f"second{n}", ds)
+        if tallies.chosen_order(second.pk, ds.pk, "pair-0", pair0) != tallies.chosen_order(first.pk, ds.pk, "pair-0", pair0):
+            break
+        n += 1
+    gold = lambda e: GoldLabel.objects.get(example=e).label  # noqa: E731
+    label_everything(first, ds, answer=gold)
+    # the second disagrees with the first on pairs 1 and 2: agreement 4 of 6 in content
+    label_everything(second, ds, answer=lambda e: gold(e) != (e.group in ("pair-1", "pair-2")))
+
+    data = review.dashboard(ds, "train", min_labels=1)
+    keys = data["kappa"]["keys"]
+    cell = data["kappa"]["matrix"][keys.index(f"annotator:{first.pk}")][keys.index(f"annotator:{second.pk}")]
+    assert (cell["n"], cell["agreement"]) == (PAIRS, pytest.approx(4 / 6))
+    assert cell["unit"] == "pairs"
+    # in the pairs' first order the votes split evenly, so Cohen's and Fleiss' kappa coincide: (4/6 - 1/2) / (1/2)
+    assert cell["kappa"] == pytest.approx(1 / 3)
+    assert data["agreement"]["people"]["fleiss_kappa"] == pytest.approx(1 / 3)
+    assert data["kappa"]["implied_votes"] is True

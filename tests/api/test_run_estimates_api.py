@@ -11,7 +11,7 @@ def _start(world, **body):
 
 
 def test_a_started_run_shows_its_batches_estimate_and_coverage_warning(world):
-    answer = _start(world, batch_size=2, config=FAST)
+    answer = _start(world, batch_size=2, config={**FAST, "initial_labels": 1})  # 2 would label each batch at once
     assert answer.status_code == 201, answer.content
     run = answer.json()
     assert run["batch_size"] == 2 and run["batch_count"] == 2  # dataset A's 4 train examples

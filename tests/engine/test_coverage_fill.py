@@ -44,6 +44,33 @@ def test_coverage_with_groups_follows_the_sampling_rule():
     assert abs(mean - iterations_for_coverage(pairs)) / mean < 0.1
 
 
+def test_initial_labels_count_toward_coverage():
+    """The K initial labels are labeled before any draw: a search whose every example starts labeled cannot
+    leave one undrawn (it used to be warned that some would be), and fewer draws are needed for the rest."""
+    eight = signal_problem([1] * 8)
+    assert coverage(eight, 0).warning() is not None
+    for k in (8, 100):
+        c = coverage(eight, 0, initial_labels=k)
+        assert (c.needed, c.enough, c.warning(), c.expected_unvisited) == (0, True, None, 0.0)
+
+    import random
+
+    pairs = Problem([Example(f"{g}{s}", "x is ", group=str(g)) for g in range(50) for s in "ab"])
+    groups, k = pairs.group_ids(), 30
+    totals = []
+    for seed in range(100):  # the engine's sampler after k uniformly drawn initial labels
+        rng, labels, t = random.Random(seed), [None] * 100, 0
+        for i in rng.sample(range(100), k):
+            labels[i] = True
+        while any(y is None for y in labels):
+            labels[sample_example(labels, groups, rng)] = True
+            t += 1
+        totals.append(t)
+    mean = sum(totals) / len(totals)
+    needed = iterations_for_coverage(pairs, initial_labels=k)
+    assert needed < iterations_for_coverage(pairs) and abs(mean - needed) / mean < 0.1
+
+
 def config(**kw):
     return ICMConfig(**{"seed": 2, "iterations": 3, "initial_labels": 4, **kw})
 
@@ -103,7 +130,7 @@ def test_the_cli_warns_before_starting_and_fill_marks_the_filled_lines(tmp_path,
                      "--quiet"]) == 0
     err = capsys.readouterr().err
     assert "warning: 3 iterations are too few to draw each of 16 examples" in err
-    assert "--iterations 55 or --fill" in err
+    assert "--iterations 50 or --fill" in err  # 16·H_16 ≈ 55 draws, fewer as 4 start labeled
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert {r["kind"] for r in rows} == {"elicited", None}
     assert all((r["kind"] is None) == (r["label"] is None) for r in rows)

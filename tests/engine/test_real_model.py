@@ -66,6 +66,26 @@ def test_a_seeded_run_on_sixteen_sentences_finishes_with_a_full_report(backend):
     json.dumps(result.state.to_dict())
 
 
+def test_the_hf_backend_abandons_a_batch_between_its_model_calls_when_interrupted(backend):
+    """A cancel waits one model call, not one scoring call: `interrupt` is asked before each prompt's forward
+    pass after the first, and true abandons the batch (run_icm sets it to its should_stop)."""
+    from elicitation.errors import ScoringInterrupted
+
+    calls = []
+    forward = backend._forward
+    backend._forward = lambda tokens, cache: calls.append(1) or forward(tokens, cache)
+    backend.interrupt = lambda: len(calls) >= 1
+    try:
+        with pytest.raises(ScoringInterrupted):
+            backend.score_batch(["Review: fine.\nI think this claim is", "Review: awful.\nI think this claim is",
+                                 "Review: great.\nI think this claim is"], WORDS)
+    finally:
+        backend.interrupt = None
+        del backend._forward
+    assert len(calls) == 1
+    assert len(backend.score_batch(["Review: fine.\nI think this claim is"], WORDS).results) == 1  # still usable
+
+
 @pytest.fixture(scope="module")
 def small_run(backend):
     """An uninterrupted seeded run on 8 sentences, the reference for determinism and resume."""

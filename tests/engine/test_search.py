@@ -40,6 +40,42 @@ def test_same_seed_same_labels_other_seed_other_path():
     assert c.state.rng != a.state.rng
 
 
+class RowByRowBackend(ScriptedBackend):
+    """Scores a batch one prompt at a time and asks `interrupt` between them, as the hf backend does between
+    its model calls (the scripted stand-in for a long scoring call). Stop is wanted from row `stop_at_row` on;
+    `rows_past_stop` counts the rows scored after that."""
+
+    def __init__(self, rule, stop_at_row: int):
+        super().__init__(rule)
+        self.rows, self.stop_at_row, self.rows_past_stop = 0, stop_at_row, 0
+
+    def wants_stop(self) -> bool:
+        return self.rows >= self.stop_at_row
+
+    def score_batch(self, prompts, label_words):
+        from elicitation.errors import ScoringInterrupted
+
+        for k in range(len(prompts)):
+            if k and self.interrupt is not None and self.interrupt():
+                raise ScoringInterrupted()
+            self.rows_past_stop += self.wants_stop()
+            self.rows += 1
+        return super().score_batch(prompts, label_words)
+
+
+@pytest.mark.parametrize("stop_at_row", [2, 40, 100])  # 2: inside the first call (4 prompts)
+def test_a_stop_inside_a_scoring_call_takes_effect_at_the_next_row_and_resumes_like_an_uninterrupted_run(
+        stop_at_row):
+    p = signal_problem(SIGNALS)
+    full = run_icm(p, config(), demo_dependent_backend())
+    backend = RowByRowBackend(demo_dependent_backend().rule, stop_at_row)
+    stopped = run_icm(p, config(), backend, should_stop=backend.wants_stop)
+    assert stopped.stopped and backend.rows_past_stop == 0  # not one more row once the stop was wanted
+    assert backend.interrupt is None  # handed back after the search
+    resumed = run_icm(p, config(), demo_dependent_backend(), state=stopped.state)
+    assert (resumed.labels, resumed.scores) == (full.labels, full.scores)
+
+
 @pytest.mark.parametrize("stop_after", [0, 1, 7, 23, 59])
 def test_stop_then_resume_from_the_checkpoint_ends_like_an_uninterrupted_run(stop_after):
     p = signal_problem(SIGNALS)

@@ -189,3 +189,20 @@ def test_example_detail_shows_every_label_with_who_when_and_how_long(reviewed, c
     detail = review.example_detail(ex)
     assert len(detail["human_labels"]) == HumanLabel.objects.filter(example=ex).count()
     assert detail["evaluation"] is None or len(detail["evaluation"]["predictions"]) == 5
+
+
+def test_the_links_into_the_table_open_before_any_icm_run(client, admin_user):
+    """A study's people label before its ICM run: the dashboard's and the review index's Disagreements links
+    (no sort chosen) open the table sorted by the people's agreement; they answered 400 ("sorting by the
+    model's confidence needs a completed ICM run")."""
+    ds = factories.sst2_review_dataset(train=6, test=2, name="no-run-yet")
+    users = factories.annotators(2)
+    train = list(Example.objects.filter(dataset=ds, split="train").values_list("pk", flat=True))
+    factories.annotate(ds, users[:1], train, accuracy=1.0, seed=0)
+    factories.annotate(ds, users[1:], train, accuracy=0.5, seed=1)
+    client.force_login(admin_user)
+    for url in (f"/review/{ds.slug}/disagreements/?split=train", f"/review/{ds.slug}/disagreements/"):
+        r = client.get(url)
+        assert r.status_code == 200, url
+        html = r.content.decode()
+        assert 'id="disagreements"' in html and '<option value="agreement" selected>' in html

@@ -88,7 +88,8 @@ def test_a_reviewer_watches_a_two_batch_runs_grid_without_a_reload(browser, live
     ds = make_sst2_dataset()
     reviewer = django_user_model.objects.create_user("rev", password="rev-pass-123")
     Membership.objects.create(user=reviewer, dataset=ds, role="reviewer")
-    run = runs.start_run(ds, user=admin_user, config=FAST_CONFIG, batch_size=4)  # 2 batches of 4, 4 iterations
+    # 2 batches of 4, 4 iterations; 2 initial labels (4 would label every example at the start: no coverage warning)
+    run = runs.start_run(ds, user=admin_user, config={**FAST_CONFIG, "initial_labels": 2}, batch_size=4)
     first, second = run.batches.order_by("index")
     # Batch 0 is done (2 s per iteration); batch 1's worker is loading the model.
     RunBatch.objects.filter(pk=first.pk).update(state="completed", phase="done", iteration=4, seconds_used=8.0,

@@ -133,7 +133,8 @@ def _two_batches(run):
 
 
 def test_the_progress_json_has_a_row_and_a_time_left_per_batch(client, admin_user, sst2_dataset):
-    run = runs.start_run(sst2_dataset, user=admin_user, config=FAST_CONFIG, batch_size=4)
+    # 2 initial labels: with 4, each batch of 4 would start fully labeled and no coverage warning could apply
+    run = runs.start_run(sst2_dataset, user=admin_user, config={**FAST_CONFIG, "initial_labels": 2}, batch_size=4)
     assert run.batches.count() == 2
     _two_batches(run)
     RunEvent.objects.create(run=run, batch=0, iteration=1, energy=-2.0, labeled_count=2, true_count=1,
@@ -166,6 +167,15 @@ def test_the_run_page_shows_the_coverage_warning_only_when_there_is_one(client, 
     banner = banner[:banner.index("</p>")]
     assert "hidden" not in banner.split(">")[0]
     assert "4 iterations are too few to visit every example of the run&#x27;s batch" in banner
+    # it finished with every example drawn: the warning did not come true and is no longer shown
+    from studio.services.runs.settling import settle_run
+
+    RunBatch.objects.filter(run=short).update(state="completed", phase="done", iteration=4, labeled_count=8,
+                                              unlabeled_after_search=0, filled_count=0)
+    assert settle_run(short.pk) == "completed"
+    assert client.get(f"/runs/{short.pk}/progress.json").json()["coverage_warning"] is None
+    html = client.get(f"/runs/{short.pk}/").content.decode()
+    assert "hidden" in html[html.index('id="coverage-warning"'):].split(">")[0]
     enough = runs.start_run(sst2_dataset, user=admin_user, config={**FAST_CONFIG, "iterations": 200})
     html = client.get(f"/runs/{enough.pk}/").content.decode()
     banner = html[html.index('id="coverage-warning"'):]
@@ -201,6 +211,7 @@ def test_a_finished_run_shows_accuracy_for_elicited_and_filled_labels_apart(clie
     # The live page's JSON carries the same numbers for a page that watched the run end.
     data = client.get(f"/runs/{run.pk}/progress.json").json()
     assert data["accuracy_vs_gold"]["filled"]["n"] == 2 and data["eta_seconds"] is None
+    assert "too few" in data["coverage_warning"]  # 3 were left unlabeled by the search: it came true
 
 
 def test_cancel_from_the_run_page_is_for_admins(client, admin_user, people, sst2_dataset):
@@ -284,3 +295,20 @@ def test_the_run_page_counts_the_labels_that_disagree_with_their_score_and_says_
     # the fragment the live page fetches when the run ends says the same
     fragment = client.get(f"/runs/{run.pk}/results/").content.decode()
     assert "2 of 7</strong> labels disagree" in fragment
+
+
+def test_a_run_links_to_its_study_and_review_and_back(client, admin_user, sst2_dataset):
+    from studio.models import Study
+
+    run = runs.start_run(sst2_dataset, user=admin_user, config=FAST_CONFIG)
+    study = Study.objects.create(name="Sentiment study", dataset=sst2_dataset, template="custom", icm_pool_size=8,
+                                 test_size=2, run=run)
+    client.force_login(admin_user)
+    links = client.get(f"/runs/{run.pk}/").content.decode()
+    links = links[links.index('id="run-links"'):]
+    links = links[:links.index("</p>")]
+    assert f'href="/studies/{study.pk}/" data-link="study">Sentiment study</a>' in links
+    assert f'href="/review/{sst2_dataset.slug}/' in links
+    curves = client.get(f"/review/{sst2_dataset.slug}/runs/{run.pk}/").content.decode()
+    curves = curves[curves.index('id="run-links"'):]
+    assert f'href="/runs/{run.pk}/" data-link="run"' in curves and f'href="/studies/{study.pk}/"' in curves

@@ -22,9 +22,10 @@ class PlannedBatch:
 
 
 def plan_batches(rows: Iterable[tuple], consistency: str, *, batch_size: int, seed: int,
-                 iterations: int) -> tuple[list[PlannedBatch], str | None]:
+                 iterations: int, initial_labels: int = 0) -> tuple[list[PlannedBatch], str | None]:
     """rows: (pk, prompt, group, key) in run order. Returns the batches and the partition's own warning (a
-    consistency group larger than the batch size)."""
+    consistency group larger than the batch size). `initial_labels`: the search's K, labeled before the first
+    iteration (they count toward coverage)."""
     problem = problem_of(rows, consistency)
     if not problem.examples:
         return [], None
@@ -33,7 +34,7 @@ def plan_batches(rows: Iterable[tuple], consistency: str, *, batch_size: int, se
     planned = []
     for i, ids in enumerate(parts):
         sub = batch_problem(problem, ids)
-        cov = coverage(sub, iterations)
+        cov = coverage(sub, iterations, initial_labels)
         planned.append(PlannedBatch(index=i, example_ids=[int(x) for x in ids],
                                     groups=len({group_of[x] for x in ids}), seed=batch_seed(seed, i),
                                     oversized=i in parts.oversized,

@@ -10,6 +10,7 @@ from .kinds import by_kind, filled_from_tallies
 from .comparison import comparison, evaluation_status
 from .curves import run_curves
 from .experts import EXPERT_NOTE, add_experts
+from .judged_pairs import annotator_pair_cells
 from .sources import (
     Source,
     annotators_in,
@@ -57,22 +58,28 @@ def _with_kinds(dataset: Dataset, split: str, source: Source, row: dict, counts:
     return row
 
 
-def _kappa_matrix(pair_sources: list[Source], pairs: dict) -> dict:
+def _kappa_matrix(pair_sources: list[Source], pairs: dict, judged: dict) -> dict:
+    """`judged`: the annotator pairs counted per comparison pair with implied votes (judged_pairs), which
+    replace their stored cells; each cell says its unit (examples, or pairs)."""
     keys = [s.key for s in pair_sources]
+    pairs = {**pairs, **judged}
     matrix = []
     for i, a in enumerate(keys):
         row = []
         for j, b in enumerate(keys):
             if i == j:
-                row.append({"kappa": 1.0, "n": None, "agreement": None})
+                row.append({"kappa": 1.0, "n": None, "agreement": None, "unit": None})
                 continue
             cells = pairs[(a, b)] if (a, b) in pairs else _flip(pairs[(b, a)])
             n = cells["tt"] + cells["tf"] + cells["ft"] + cells["ff"]
             # rows: source a says False / True; columns: source b says False / True
             kappa = metrics.cohen_kappa_from_table([[cells["ff"], cells["ft"]], [cells["tf"], cells["tt"]]])
-            row.append({"kappa": kappa, "n": n, "agreement": (cells["tt"] + cells["ff"]) / n if n else None})
+            unit = "pairs" if (a, b) in judged or (b, a) in judged else "examples"
+            row.append({"kappa": kappa, "n": n, "agreement": (cells["tt"] + cells["ff"]) / n if n else None,
+                        "unit": unit})
         matrix.append(row)
-    return {"keys": keys, "names": [s.name for s in pair_sources], "matrix": matrix}
+    return {"keys": keys, "names": [s.name for s in pair_sources], "matrix": matrix,
+            "implied_votes": bool(judged)}
 
 
 def _flip(cells: dict) -> dict:
@@ -135,7 +142,8 @@ def dashboard(dataset: Dataset, split: str | None = None, *, min_labels: int | N
         "sources": [_with_kinds(dataset, split, s, _source_row(s, counts["per_source"][s.key], n_examples), counts,
                                cells)
                     for s in sources],
-        "kappa": {**_kappa_matrix(pair_sources, counts["pairs"]),
+        "kappa": {**_kappa_matrix(pair_sources, counts["pairs"],
+                                  annotator_pair_cells(dataset, split, annotators[:MAX_KAPPA_ANNOTATORS])),
                   "annotators_left_out": max(0, len(annotators) - MAX_KAPPA_ANNOTATORS)},
         "agreement": {
             "people": rater_agreement(HumanLabel.Source.ANNOTATOR, hists[HumanLabel.Source.ANNOTATOR], summary),

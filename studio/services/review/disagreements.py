@@ -51,6 +51,12 @@ def decode_cursor(cursor: str) -> tuple[float | int, int]:
         raise ReviewError(f"malformed page cursor {cursor[:40]!r}; start again from the first page") from None
 
 
+def default_sort(dataset: Dataset, split: str) -> str:
+    """The order a table opened without one uses: the model's confidence where a completed ICM run on the split
+    gives scores, else the people's agreement (a link into a study before its run must not be refused)."""
+    return "confidence" if runs_for_split(dataset, split).exists() else "agreement"
+
+
 def _score_source(dataset: Dataset, split: str, a: Source, b: Source, score_run: int | None) -> Source:
     if score_run is not None:
         return find_source(dataset, split, f"run:{score_run}")
@@ -144,7 +150,7 @@ def disagreements(
     b_key: str,
     *,
     gold: str = "any",
-    sort: str = "confidence",
+    sort: str | None = None,
     direction: str = "desc",
     after: str | None = None,
     limit: int = PAGE_SIZE,
@@ -152,8 +158,9 @@ def disagreements(
     with_total: bool = False,
 ) -> dict:
     """One page: {"rows": [...], "next": cursor or None, "total": int or None, ...}. `total` (a pass over
-    the whole split) is counted only when with_total is set."""
+    the whole split) is counted only when with_total is set. `sort` None: default_sort."""
     check_split(dataset, split)
+    sort = sort or default_sort(dataset, split)
     if gold not in GOLD_FILTERS:
         raise ReviewError(f"gold filter must be one of {', '.join(GOLD_FILTERS)}; got {gold!r}")
     if sort not in SORTS:

@@ -87,6 +87,8 @@ def run_page(run: ElicitationRun, user) -> dict:
         "can_cancel": policies.runs.can_cancel(user, run) and run.is_active,
         "finished": run.state in ElicitationRun.FINISHED_STATES,
         "summary": summary,
+        # the studies that started it (a run page's way back to its study; the study page links here)
+        "studies": list(run.studies.order_by("pk").values("pk", "name")),
     }
     if context["finished"]:
         context.update(results_context(run))

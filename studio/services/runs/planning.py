@@ -8,9 +8,9 @@ from .subsets import example_rows
 
 
 def plan_run(dataset, example_ids: list[int], *, batch_size: int, seed: int,
-             iterations: int) -> tuple[list[PlannedBatch], str | None]:
+             iterations: int, initial_labels: int = 0) -> tuple[list[PlannedBatch], str | None]:
     return plan_batches(example_rows(example_ids), dataset.consistency, batch_size=batch_size, seed=seed,
-                        iterations=iterations)
+                        iterations=iterations, initial_labels=initial_labels)
 
 
 def coverage_summary(planned: list[PlannedBatch], *, fill: bool) -> dict:

@@ -124,7 +124,8 @@ def preview_run(dataset, *, user, split: str = "", subset: str = "all", sample_s
     run_config, notes = build_config(dataset=dataset, model=model, backend=backend, device=device,
                                      user_config=config, example_count=min(len(chosen.ids), batch_size))
     planned, partition_note = plan_run(dataset, chosen.ids, batch_size=batch_size, seed=run_config["seed"],
-                                       iterations=run_config["iterations"])
+                                       iterations=run_config["iterations"],
+                                       initial_labels=run_config["initial_labels"])
     estimate = estimate_run(_shapes(planned, dataset.consistency), run_config, model=model, backend=backend, device=device,
                             base_url=base_url)
     fp = fingerprint(dataset=dataset.pk, split=split, subset=subset, sample_size=sample_size,

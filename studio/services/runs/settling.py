@@ -1,6 +1,6 @@
 """A run is the sum of its batches: it completes when every batch has, is canceled when its batches stopped on
 a cancel, and fails (naming the batch and its error) as soon as one batch fails after its retries — the other
-batches then stop after their scoring call in progress, keeping the labels of their last whole iteration."""
+batches then stop after their model call in progress (transformers; the scoring call elsewhere), keeping the labels of their last whole iteration."""
 from __future__ import annotations
 
 import logging
@@ -95,4 +95,8 @@ def _summarize(run_id: int) -> None:
         > 0.9 * (counts["true"] + counts["false"]),
         "unlabeled_after_search": sum(unlabeled) if unlabeled else None,
     }
+    start = run.summary.get("coverage") or {}
+    if start.get("warning") and run.state == State.COMPLETED and len(unlabeled) == len(coverage) and not sum(unlabeled):
+        # every example was drawn after all: the start's warning did not come true, and is kept only as history
+        run.summary["coverage"] = {**start, "warning": None, "warning_at_start": start["warning"]}
     ElicitationRun.objects.filter(pk=run_id).update(summary=run.summary)
