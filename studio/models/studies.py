@@ -53,6 +53,10 @@ class Study(models.Model):
     created_by = models.ForeignKey(conf.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="studies_created")
     created_at = models.DateTimeField(auto_now_add=True)
+    facts = models.JSONField(default=dict, blank=True, editable=False,
+                             help_text="What the study page shows that costs a pass over its items: the item sets "
+                             "described and the ICM run's and evaluation's estimates, with when they were computed "
+                             "(studio.services.studies.stored_facts).")
 
     class Meta:
         ordering = ["-created_at"]

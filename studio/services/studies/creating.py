@@ -259,6 +259,9 @@ def create_study(dataset: Dataset, template: str, overrides: dict | None = None,
             study.annotators.set(annotators)
     except IntegrityError:
         raise StudyRefused(f"name: a study named {values['name']!r} already exists", "name", kind="conflict") from None
+    from .stored_facts import compute_all  # it reads steps, which imports this module
+
+    compute_all(study, user=user)  # once here, not on every view of the study page
     return study
 
 

@@ -249,6 +249,15 @@ def icm_cost(study: Study, *, user) -> tuple[str, bool]:
         return f"cannot start: {refusal}", False
 
 
+def icm_seconds(study: Study, *, user) -> tuple[str, float | None]:
+    """The ICM run's estimate in words and seconds (None when it cannot start, with why in the words)."""
+    try:
+        estimate = preview_run(study.dataset, user=user, **_run_values(study)).estimate
+        return estimate.text, estimate.seconds
+    except RunRefused as refusal:
+        return f"cannot start: {refusal}", None
+
+
 def _new_settings(study: Study, settings_over: dict) -> dict:
     """The study's ICM settings with `settings_over` on top, checked (StudyRefused naming settings)."""
     if not isinstance(settings_over, dict):
