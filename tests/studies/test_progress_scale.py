@@ -59,3 +59,17 @@ def test_the_kept_progress_equals_a_recount_after_labels_and_an_undo(admin_user)
     assert kept == {"kept-p0": 2, "kept-p1": 3, "kept-p2": 0}
     header = annotation.progress(who[1], study.dataset)
     assert (header["mine"], header["examples"], header["needed"]) == (3, 6, 12)  # 2 people-train + 4 test pairs, k 2
+
+
+def test_a_study_made_before_its_items_were_rows_gets_them_when_labeling_opens(admin_user):
+    from studio.models import StudyItem
+
+    ds = pairs_dataset(train_pairs=4, test_pairs=4, name="Blog gender older")
+    who = people(ds, 2, prefix="older-p")
+    study = create_study(ds, "blog-gender", {"name": "older", "icm_pool_size": 8, "people_train_size": 4,
+                                             "test_size": 8, "annotators_per_item": 1}, user=admin_user)
+    StudyItem.objects.filter(study=study).delete()
+    StudyTally.objects.filter(study=study).delete()
+    open_labeling(study, user=admin_user)
+    assert annotation.next_example(who[0], ds).pk in study.people_item_ids
+    assert study_steps(study)[0].detail["units"] == 6

@@ -19,6 +19,7 @@ from studio.services.runs import RunRefused, preview_run, start_run
 from studio.services.engine_port import ConfigRefused, parse_config
 from studio.services.runs import RunNeedsConfirmation
 from studio.services.runs.progress import stage as run_stage
+from studio.services.tallies import study_counts
 from studio.services.runs.estimates import about, duration_words, evaluation_throughput, tokens_words
 
 from .errors import StudyRefused
@@ -205,6 +206,8 @@ def open_labeling(study: Study, *, user) -> Study:
         if other:
             raise StudyRefused(f"study {other.name!r} is labeling on {locked.dataset.name}; close its labeling "
                                "first (the queue serves one study at a time)", kind="conflict")
+        if not locked.items.exists() and locked.people_item_ids:  # made before its items were rows
+            study_counts.fill(locked)
         locked.labeling_open, locked.labeling_opened_at, locked.labeling_closed_at = True, timezone.now(), None
         locked.save(update_fields=["labeling_open", "labeling_opened_at", "labeling_closed_at"])
         _copy(locked, study, ["labeling_open", "labeling_opened_at", "labeling_closed_at"])
