@@ -6,15 +6,8 @@ import math
 
 from django.contrib.auth import get_user_model
 
-from studio.models import Dataset, Example, Membership, Study
+from studio.models import Dataset, Membership, Study
 from studio.services.tallies import study_counts
-
-
-def units_of(study: Study, ids) -> dict[int, object]:
-    """example pk -> its unit (its group on a comparison dataset, else itself)."""
-    rows = Example.objects.filter(pk__in=list(ids)).values_list("pk", "group")
-    by_pair = study.dataset.consistency == Dataset.Consistency.COMPARISON
-    return {pk: (group if by_pair and group else pk) for pk, group in rows}
 
 
 def people(study: Study) -> list:

@@ -53,8 +53,8 @@ def needs_confirmation(estimate: dict) -> bool:
 
 
 def estimates(study: Study, *, user) -> dict:
-    """The stored estimates ({"icm": {text, seconds (None: cannot start)}, "evaluation": {...}, "computed_at": ISO time}),
-    computed again only when the study's settings, model or repeats changed since."""
+    """The stored estimates ({"icm": {text, seconds (None: cannot start)}, "evaluation": {...}, "computed_at":
+    ISO time}), computed again only when the study's settings, model or repeats changed since."""
     stored = (study.facts or {}).get("estimates")
     if not stored or stored.get("inputs") != _inputs(study):
         return refresh_estimates(study, user=user)
