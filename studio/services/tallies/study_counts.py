@@ -62,8 +62,9 @@ def rebuild_dataset(dataset_id: int) -> None:
 
 def _who(study_id: int, unit: str) -> set[int]:
     """The people who labeled the unit (a pair: either order)."""
-    examples = StudyItem.objects.filter(study_id=study_id, unit=unit).values("example_id")
-    return set(_labels().filter(example__in=examples).values_list("annotator_id", flat=True))
+    examples = list(StudyItem.objects.filter(study_id=study_id, unit=unit).values_list("example_id", flat=True))
+    # two index reads of a few rows each; as one query PostgreSQL may join over every label on the dataset
+    return set(_labels().filter(example_id__in=examples).values_list("annotator_id", flat=True))
 
 
 def before(example_ids: list[int]) -> list[tuple[int, str, set[int]]]:
