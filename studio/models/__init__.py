@@ -7,7 +7,7 @@ from .import_jobs import ImportJob
 from .labels import AnnotationClaim, HumanLabel, Skip
 from .membership import Membership
 from .runs import ElicitationRun, ElicitedLabel, RunBatch, RunEvent
-from .studies import Study
+from .studies import Study, StudyItem, StudyTally
 from .tallies import Tally
 
 __all__ = [
@@ -29,5 +29,7 @@ __all__ = [
     "RunEvent",
     "Skip",
     "Study",
+    "StudyItem",
+    "StudyTally",
     "Tally",
 ]

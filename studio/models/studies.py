@@ -56,6 +56,10 @@ class Study(models.Model):
     created_by = models.ForeignKey(conf.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="studies_created")
     created_at = models.DateTimeField(auto_now_add=True)
+    facts = models.JSONField(default=dict, blank=True, editable=False,
+                             help_text="What the study page shows that costs a pass over its items: the item sets "
+                             "described and the ICM run's and evaluation's estimates, with when they were computed "
+                             "(studio.services.studies.stored_facts).")
 
     class Meta:
         ordering = ["-created_at"]
@@ -75,3 +79,37 @@ class Study(models.Model):
         if self.human_condition != self.HumanCondition.PEOPLE:
             return []
         return list(self.people_train_ids) + list(self.test_ids)
+
+
+class StudyItem(models.Model):
+    """One of a study's people items (its people's train items and its test items), with its unit: the pair's
+    group on a comparison dataset (a pair counts once), else the example. Written when the study is created (its
+    item sets never change), so "is this example one of the open study's items" is an index probe, not a pass
+    over id lists of up to 200,000."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="items")
+    example = models.ForeignKey("studio.Example", on_delete=models.CASCADE, related_name="+")
+    unit = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["study", "example"], name="study_item_once")]
+        indexes = [models.Index(fields=["example", "study"], name="study_item_by_example"),
+                   models.Index(fields=["study", "unit"], name="study_item_by_unit")]
+
+
+class StudyTally(models.Model):
+    """A study's labeling progress kept on write (studio.services.tallies.study_counts), like the dataset's
+    tallies: ANNOTATOR (ref = user id): the units that person labeled; PEOPLE (ref = number of distinct people):
+    the units labeled by exactly that many (0 included, so the histogram also counts the units)."""
+
+    class Kind(models.IntegerChoices):
+        ANNOTATOR = 1, "units one person labeled (ref = user id)"
+        PEOPLE = 2, "units with exactly ref distinct people"
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="tallies")
+    kind = models.PositiveSmallIntegerField(choices=Kind.choices)
+    ref = models.BigIntegerField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["study", "kind", "ref"], name="study_tally_one_per_cell")]

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.dateparse import parse_datetime
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
@@ -111,15 +112,15 @@ def detail(request, pk: int):
     steps = studies.study_steps(study)
     can_start = policies.studies.can_start(request.user, study)
     context = {"study": study, "steps": steps, "next": studies.steps.next_thing(steps), "can_start": can_start,
-               "items": studies.describe_items(study), "annotators": list(study.annotators.all()),
+               "items": studies.stored_facts.items(study), "annotators": list(study.annotators.all()),
                "settings_json": json.dumps(study.settings or {}),
                "design_label": studies.DESIGNS.get(study.design, study.design)}
     if can_start:
-        icm_text, icm_needs = studies.steps.icm_cost(study, user=request.user)
-        ev_cost = studies.steps.study_evaluation_cost(study)
-        context["estimates"] = {"icm": icm_text, "evaluation": ev_cost.text}
-        context["needs_confirm"] = [a for a, needs in (("start_icm", icm_needs),
-                                                        ("start_evaluation", ev_cost.needs_confirmation)) if needs]
+        stored = studies.stored_facts.estimates(study, user=request.user)  # computed once, not per view
+        context["estimates"] = {"icm": stored["icm"]["text"], "evaluation": stored["evaluation"]["text"],
+                                "computed_at": parse_datetime(stored["computed_at"])}
+        context["needs_confirm"] = [a for a, key in (("start_icm", "icm"), ("start_evaluation", "evaluation"))
+                                    if studies.stored_facts.needs_confirmation(stored[key])]
     if steps[-1].state == "done":
         data = studies.study_results(study)
         context["results"] = data

@@ -1,36 +1,26 @@
 """Progress shown on the labeling page: the annotator's own counts and the dataset's completion.
 Counts only: no label values, so nothing about what anyone else answered. Read from the tallies (kept on
 write): a few dozen rows however large the pool."""
-from django.db.models import Count, Q, Sum, Value
-from django.db.models.functions import Least
-
-from studio.models import Dataset, HumanLabel, Skip
+from studio.models import Dataset, Skip
 from studio.services import tallies
-from studio.services.studies.queue_scope import open_study, queue_items
+from studio.services.studies.queue_scope import InStudy, open_study
+from studio.services.tallies import study_counts
 
 from .queue import queue_examples
 
 
 def _study_progress(user, dataset: Dataset, study) -> dict:
-    """While a study's labeling is open: the counts over its people items (a comparison pair counted once)."""
+    """While a study's labeling is open: the counts over its people items (a comparison pair counted once), read
+    from the study's tallies (kept on write) and the person's own skips there."""
     k = dataset.annotation_overlap
-    items = queue_items(dataset)  # the study's items, read from its row in the database (never an id list)
-    if tallies.has_twins(dataset):
-        seen, rows = set(), []
-        for pk, group, votes in items.values_list("pk", "group", "people_votes"):
-            if not group or group not in seen:
-                rows.append((pk, group, votes))
-                seen.add(group)
-        n_examples, labels = len(rows), sum(min(v, k) for _, _, v in rows)
-        complete = sum(1 for _, _, v in rows if v >= k)
-    else:  # counted in the database
-        totals = items.aggregate(n=Count("pk"), labels=Sum(Least("people_votes", Value(k))),
-                                 complete=Count("pk", filter=Q(people_votes__gte=k)))
-        n_examples, labels, complete = totals["n"], totals["labels"] or 0, totals["complete"]
+    counted = study_counts.progress(study)
+    n_examples = counted["units"]
+    labels = sum(min(who, k) * n for who, n in counted["histogram"].items())
+    complete = sum(n for who, n in counted["histogram"].items() if who >= k)
     needed = n_examples * k
     return {
-        "mine": HumanLabel.objects.filter(annotator=user, example__in=items).count(),
-        "skipped": Skip.objects.filter(annotator=user, example__in=items).count(),
+        "mine": counted["people"].get(user.pk, 0),
+        "skipped": Skip.objects.filter(InStudy("example_id", study), annotator=user).count(),
         "examples": n_examples,
         "overlap": k,
         "labels": labels,

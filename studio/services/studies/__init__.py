@@ -7,6 +7,7 @@ serves while a study's labeling is open; results / figure: the figure's numbers 
 from .creating import create_study, describe_items, errors_of, offered_designs, plan_study
 from .designs import recommended
 from .errors import StudyRefused
+from . import stored_facts
 from .figure import render_svg
 from .results import results_csv, study_results
 from .steps import (StudyNeedsConfirmation, close_labeling, evaluation_estimate, evaluation_options, icm_estimate,
@@ -17,5 +18,5 @@ from .templates import DESIGNS, TEMPLATES, templates_for
 __all__ = ["DESIGNS", "StudyNeedsConfirmation", "StudyRefused", "TEMPLATES", "errors_of", "offered_designs",
            "recommended", "close_labeling", "create_study", "describe_items", "evaluation_estimate",
            "evaluation_options", "icm_estimate", "open_labeling", "open_study_adjudication", "plan_study", "render_svg",
-           "results_csv",
-           "snapshot", "start_icm", "start_study_evaluation", "study_results", "study_steps", "templates_for"]
+           "results_csv", "snapshot", "start_icm", "start_study_evaluation", "stored_facts", "study_results",
+           "study_steps", "templates_for"]

@@ -15,6 +15,7 @@ from studio.services.runs import RunRefused
 from studio.services.runs.preview import check_backend
 from studio.services.runs.subsets import _count_words, _groups, _sample
 from studio.services.splits import dataset_splits
+from studio.services.tallies import study_counts
 from studio.services.evaluation.options import LIMITS as EVALUATION_LIMITS
 
 from .designs import offered_designs_with, recommended
@@ -257,8 +258,12 @@ def create_study(dataset: Dataset, template: str, overrides: dict | None = None,
         with transaction.atomic():
             study = Study.objects.create(**values, created_by=user if user and user.is_authenticated else None)
             study.annotators.set(annotators)
+            study_counts.fill(study)  # its items as rows and their progress, kept on write from now on
     except IntegrityError:
         raise StudyRefused(f"name: a study named {values['name']!r} already exists", "name", kind="conflict") from None
+    from .stored_facts import compute_all  # it reads steps, which imports this module
+
+    compute_all(study, user=user)  # once here, not on every view of the study page
     return study
 
 

@@ -18,6 +18,7 @@ from studio.services.runs import RunRefused, preview_run, start_run
 from studio.services.engine_port import ConfigRefused, parse_config
 from studio.services.runs import RunNeedsConfirmation
 from studio.services.runs.progress import stage as run_stage
+from studio.services.tallies import study_counts
 from studio.services.runs.estimates import about, duration_words, evaluation_throughput, tokens_words
 
 from .adjudicating import TITLE as ADJUDICATION_TITLE, adjudication_step, link_adjudication
@@ -187,6 +188,8 @@ def open_labeling(study: Study, *, user) -> Study:
         if other:
             raise StudyRefused(f"study {other.name!r} is labeling on {locked.dataset.name}; close its labeling "
                                "first (the queue serves one study at a time)", kind="conflict")
+        if not locked.items.exists() and locked.people_item_ids:  # made before its items were rows
+            study_counts.fill(locked)
         locked.labeling_open, locked.labeling_opened_at, locked.labeling_closed_at = True, timezone.now(), None
         locked.save(update_fields=["labeling_open", "labeling_opened_at", "labeling_closed_at"])
         _copy(locked, study, ["labeling_open", "labeling_opened_at", "labeling_closed_at"])
@@ -229,6 +232,15 @@ def icm_cost(study: Study, *, user) -> tuple[str, bool]:
         return estimate.text, estimate.needs_confirmation
     except RunRefused as refusal:
         return f"cannot start: {refusal}", False
+
+
+def icm_seconds(study: Study, *, user) -> tuple[str, float | None]:
+    """The ICM run's estimate in words and seconds (None when it cannot start, with why in the words)."""
+    try:
+        estimate = preview_run(study.dataset, user=user, **_run_values(study)).estimate
+        return estimate.text, estimate.seconds
+    except RunRefused as refusal:
+        return f"cannot start: {refusal}", None
 
 
 def _new_settings(study: Study, settings_over: dict) -> dict:

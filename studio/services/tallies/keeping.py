@@ -22,6 +22,7 @@ from django.db import connection
 from studio.models import Example, Tally
 
 from .cells import CELL_FIELDS, Kind, annotator_counts, example_cells, fixed_sources, qualifying_minimum
+from . import study_counts
 from .twins import has_twins, twin_id
 
 
@@ -65,7 +66,9 @@ def keeping(example: Example):
     fixed = {pk: fixed_sources(pk, split) for pk, split, _ in members}
     before = [example_cells(pk, split, fixed=fixed[pk], twin=other, qualified=old_q[split], minimum=minimum)[0]
               for pk, split, other in members]
+    in_studies = study_counts.before([pk for pk, _, _ in members])  # the studies' progress, kept alike
     yield
+    study_counts.after(in_studies)
     delta: Counter = Counter()
     after = []
     for (pk, split, other), old in zip(members, before):

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 
 from studio.models import Dataset, ElicitationRun, ElicitedLabel, Example, GoldLabel, HumanLabel, Tally
 
+from . import study_counts
 from .cells import CELL_FIELDS, Cell, Kind, Votes, qualifying_minimum
 from .twins import both_orders_sql, twins_sql
 
@@ -199,6 +200,7 @@ def rebuild(dataset: Dataset | int) -> int:
     fixes = list(vote_mismatches(dataset_id).items())
     for start in range(0, len(fixes), REBUILD_BATCH):
         _set_votes(fixes[start:start + REBUILD_BATCH])
+    study_counts.rebuild_dataset(dataset_id)
     return len(rows)
 
 

@@ -1,0 +1,67 @@
+"""What the study page shows that costs a pass over the study's items, computed once and kept on its row.
+
+The item sets' descriptions never change after creation. The ICM run's and the evaluation's estimates read every
+prompt of up to 100,000 items (seconds each at the largest sizes) and change only with the study's settings, model
+or repeats (or as throughput is re-learned): they are stored with the inputs they were computed from and when,
+computed again when those inputs differ, and shown with their date otherwise."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils import timezone
+
+from studio.models import Study
+
+from .creating import describe_items
+
+
+def _inputs(study: Study) -> dict:
+    """What the estimates depend on besides the item sets (which never change)."""
+    return {"settings": study.settings or {}, "model": study.model, "repeats": study.repeats}
+
+
+def _store(study: Study, facts: dict) -> dict:
+    Study.objects.filter(pk=study.pk).update(facts=facts)
+    study.facts = facts
+    return facts
+
+
+def items(study: Study) -> dict:
+    """The item sets in words ('128 whole pairs = 256 examples'), described once."""
+    facts = dict(study.facts or {})
+    if "items" not in facts:
+        facts["items"] = describe_items(study)
+        _store(study, facts)
+    return facts["items"]
+
+
+def refresh_estimates(study: Study, *, user) -> dict:
+    """Compute the ICM run's and the evaluation's estimates now and keep them (with the time and their inputs)."""
+    from .steps import icm_seconds, study_evaluation_cost
+
+    icm_text, icm_secs = icm_seconds(study, user=user)
+    evaluation = study_evaluation_cost(study)
+    facts = dict(study.facts or {})
+    facts["estimates"] = {"inputs": _inputs(study), "computed_at": timezone.now().isoformat(),
+                          "icm": {"text": icm_text, "seconds": icm_secs},
+                          "evaluation": {"text": evaluation.text, "seconds": evaluation.seconds}}
+    return _store(study, facts)["estimates"]
+
+
+def needs_confirmation(estimate: dict) -> bool:
+    """Above this deployment's STUDIO_CONFIRM_RUN_SECONDS now (the limit is read when shown, not stored)."""
+    return estimate.get("seconds") is not None and estimate["seconds"] > float(settings.STUDIO_CONFIRM_RUN_SECONDS)
+
+
+def estimates(study: Study, *, user) -> dict:
+    """The stored estimates ({"icm": {text, seconds (None: cannot start)}, "evaluation": {...}, "computed_at":
+    ISO time}), computed again only when the study's settings, model or repeats changed since."""
+    stored = (study.facts or {}).get("estimates")
+    if not stored or stored.get("inputs") != _inputs(study):
+        return refresh_estimates(study, user=user)
+    return stored
+
+
+def compute_all(study: Study, *, user) -> None:
+    """At creation: the item sets and the estimates, so the first view of the study page reads them."""
+    items(study)
+    refresh_estimates(study, user=user)

@@ -1,0 +1,56 @@
+"""The study page reads its item sets' descriptions and its estimates from the study's row (issue 25): they read
+every prompt of up to 100,000 items per view (38 s at the largest allowed sizes). Computed when the study is
+created, again when its settings change; the page says when."""
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from studio.models import Study
+from studio.services.studies import create_study, start_icm
+from tests.studies.factories import pairs_dataset, people
+
+pytestmark = pytest.mark.django_db
+
+
+def _study(admin_user, pairs: int, name: str) -> Study:
+    ds = pairs_dataset(train_pairs=pairs, test_pairs=pairs, name=f"Blog gender {name}")
+    people(ds, 2, prefix=f"{name}-p")
+    return create_study(ds, "blog-gender", {"name": name, "icm_pool_size": 2 * pairs, "people_train_size": pairs,
+                                            "test_size": 2 * pairs, "annotators_per_item": 1}, user=admin_user)
+
+
+def _reads_items(queries) -> list[str]:
+    """Queries that read the examples' prompts (the estimates) or list an item set by its ids (its description):
+    the work the page no longer does per view."""
+    id_list = re.compile(r"IN \((?:\s*\d+\s*,){3,}")
+    return [q["sql"][:160] for q in queries.captured_queries
+            if '"studio_example"."prompt"' in q["sql"] or id_list.search(q["sql"])]
+
+
+def test_the_study_page_reads_its_estimates_and_item_sets_instead_of_computing_them(admin_user, client):
+    client.force_login(admin_user)
+    counts = []
+    for pairs, name in ((4, "small"), (24, "larger")):
+        study = _study(admin_user, pairs, name)
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(f"/studies/{study.pk}/")
+        assert page.status_code == 200
+        assert not _reads_items(queries)
+        text = page.content.decode()
+        assert study.facts["estimates"]["evaluation"]["text"].split(" (")[0] in text
+        assert "estimated " in text  # with its date
+        counts.append(len(queries.captured_queries))
+    assert counts[0] == counts[1]  # six times the items, the same queries
+
+
+def test_new_settings_give_a_new_estimate(admin_user, client, monkeypatch):
+    study = _study(admin_user, 4, "resettled")
+    before = dict(study.facts["estimates"])
+    Study.objects.filter(pk=study.pk).update(settings={**study.settings, "iterations": 3})
+    client.force_login(admin_user)
+    assert client.get(f"/studies/{study.pk}/").status_code == 200
+    after = Study.objects.get(pk=study.pk).facts["estimates"]
+    assert after["inputs"]["settings"]["iterations"] == 3
+    assert after["computed_at"] > before["computed_at"] and after["icm"]["text"] != before["icm"]["text"]
