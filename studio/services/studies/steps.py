@@ -26,7 +26,7 @@ from .errors import StudyRefused
 from .progress import labeling_progress
 from .step_base import (CANCELED, DONE, FAILED, NOT_NEEDED, READY, RUNNING, STARTABLE, WAITING, Step, _locked,
                         _refuse_unless, _require_admin)
-from .queue_scope import InStudy, people_items
+from .queue_scope import InStudy
 from .templates import CUSTOM
 
 CONDITIONS = ["zero-shot", "zero-shot-chat", "icm", "gold"]  # plus the human condition (people or crowd)
