@@ -18,6 +18,10 @@ class ScoringInterrupted(Exception):
     """A backend's `interrupt` check returned true between two of a batch's model calls: the batch is abandoned
     (nothing of it returned), so a stop asked for mid-call takes effect within one model call, not one batch."""
 
+    def __init__(self, tokens: int = 0):
+        super().__init__(f"scoring interrupted after {tokens} model tokens")
+        self.tokens = tokens  # what the abandoned batch's finished model calls processed: spent, so counted
+
 
 class BackendError(RuntimeError):
     """A backend could not score (server unreachable, malformed reply, model not loadable)."""

@@ -97,7 +97,9 @@ class Search:
         rng = self.rng.getstate()
         try:
             return work(), False
-        except (SearchStopped, ScoringInterrupted):
+        except (SearchStopped, ScoringInterrupted) as stop:
+            # an abandoned batch's finished model calls were spent: they count (the run's tokens, the estimate)
+            self.scorer.tokens += getattr(stop, "tokens", 0)
             self.rng.setstate(rng)
             return None, True
 

@@ -179,7 +179,7 @@ class HFBackend(BackendMixin):
             held = 0  # tokens of the current sequence already in the cache
             for k, seq in enumerate(unique):
                 if k and self.interrupt is not None and self.interrupt():
-                    raise ScoringInterrupted()
+                    raise ScoringInterrupted(tokens)
                 # The cache holds what seq shares with the previous sequence; run the rest in one call, then
                 # keep only what it shares with the next one.
                 logits, cache = self._forward(seq[held:], cache)

@@ -76,13 +76,16 @@ def test_the_hf_backend_abandons_a_batch_between_its_model_calls_when_interrupte
     backend._forward = lambda tokens, cache: calls.append(1) or forward(tokens, cache)
     backend.interrupt = lambda: len(calls) >= 1
     try:
-        with pytest.raises(ScoringInterrupted):
+        with pytest.raises(ScoringInterrupted) as stopped:
             backend.score_batch(["Review: fine.\nI think this claim is", "Review: awful.\nI think this claim is",
                                  "Review: great.\nI think this claim is"], WORDS)
     finally:
         backend.interrupt = None
         del backend._forward
     assert len(calls) == 1
+    # the one finished call's tokens travel with the interruption, so a canceled run still counts them
+    first = min(backend._encode(f"Review: {w}.\nI think this claim is") for w in ("fine", "awful", "great"))
+    assert stopped.value.tokens == len(first) > 0  # the batch walks its prompts in sorted token order
     assert len(backend.score_batch(["Review: fine.\nI think this claim is"], WORDS).results) == 1  # still usable
 
 

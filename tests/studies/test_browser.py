@@ -27,7 +27,7 @@ from urllib.parse import urlencode
 import pytest
 from django.conf import settings
 
-from studio.models import Dataset, Example, HumanLabel, Membership, RunBatch, Study
+from studio.models import Dataset, ElicitedLabel, Example, HumanLabel, Membership, RunBatch, Study
 from studio.services import annotation
 from studio.services.runs import preview_run
 from studio.services.studies.steps import _run_values, study_evaluation_cost
@@ -301,6 +301,8 @@ def test_tiny_blog_gender_study_end_to_end(browser, live_server, artifacts_dir, 
     verdict = admin.locator("#study-verdict").inner_text()
     assert verdict.endswith("on 8 test items."), verdict
     numbers = admin.locator("#study-numbers tbody tr").all_inner_texts()
+    filled = ElicitedLabel.objects.filter(run_id=study.run_id, kind=ElicitedLabel.Kind.FILLED, label__isnull=False,
+                                          example__split=study.train_split).exists()
     row_names = [r.split("\t")[0] for r in numbers]
     assert row_names[:3] == ["ann0", "ann1", "ann2-simulated"], row_names
     assert row_names[3:] == ["People's majority", "Zero-shot", "Zero-shot chat", "Many-shot, people's labels",
@@ -308,6 +310,9 @@ def test_tiny_blog_gender_study_end_to_end(browser, live_server, artifacts_dir, 
                              # the trained measure (issue 22): a reward model on these pairs, trained on each
                              "Trained on people's labels (reward model, probe)",
                              f"Trained on ICM's labels (reward model, probe, run #{study.run_id})",
+                             # its elicited + filled labels as their own row, where the run filled any train item
+                             *([f"Trained on ICM's labels (reward model, probe, run #{study.run_id}, elicited + "
+                                f"filled)"] if filled else []),
                              "Trained on gold labels (reward model, probe)"], row_names
     figure = admin.locator("#study-figure svg").inner_html()
     for name in row_names:  # every row of the table is drawn

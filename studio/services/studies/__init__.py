@@ -4,7 +4,8 @@ creating: create_study / plan_study (StudyRefused naming the field, nothing half
 preset and custom; steps: people label → ICM over the train pool → the evaluation → results, each step's live
 state, what it waits for, the next thing to do, and starting each step; queue_scope: what the annotation queue
 serves while a study's labeling is open; results / figure: the figure's numbers (CSV, JSON) and its SVG."""
-from .creating import create_study, describe_items, errors_of, offered_designs, plan_study
+from .creating import create_study, errors_of, offered_designs, plan_study
+from .item_sets import describe_items
 from .designs import recommended
 from .errors import StudyRefused
 from . import stored_facts

@@ -13,7 +13,7 @@ from studio.services import policies
 from studio.services.engine_port import ConfigRefused, parse_config
 from studio.services.runs import RunRefused
 from studio.services.runs.preview import check_backend
-from studio.services.runs.subsets import _count_words, _groups, _sample
+from studio.services.runs.subsets import _groups, _sample
 from studio.services.splits import dataset_splits
 from studio.services.tallies import study_counts
 from studio.services.evaluation.options import LIMITS as EVALUATION_LIMITS
@@ -265,17 +265,6 @@ def create_study(dataset: Dataset, template: str, overrides: dict | None = None,
 
     compute_all(study, user=user)  # once here, not on every view of the study page
     return study
-
-
-def describe_items(study: Study) -> dict:
-    """'128 whole pairs = 256 examples' for each of the study's item sets."""
-    out = {}
-    for key in ("icm_pool_ids", "people_train_ids", "test_ids"):
-        ids = set(getattr(study, key))
-        rows = list(Example.objects.filter(pk__in=ids).order_by("position", "pk").values_list("pk", "group"))
-        groups = list(_groups(rows).values())
-        out[key] = f"{_count_words(groups)} = {len(ids)} examples" if ids else "none"
-    return out
 
 
 def offered_designs(dataset: Dataset, template: str) -> list:

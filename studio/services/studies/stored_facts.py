@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from studio.models import Study
 
-from .creating import describe_items
+from .item_sets import describe_items
 
 
 def _inputs(study: Study) -> dict:
