@@ -204,7 +204,7 @@ def study(args, out: Path) -> dict:
     from studio.services.evaluation import execute_evaluation
     from studio.services.importing import import_preset
     from studio.services.runs.execution import execute_batch
-    from studio.services.studies.creating import describe_items
+    from studio.services.studies.item_sets import describe_items
 
     User = get_user_model()
     report: dict = {"args": vars(args)}
