@@ -41,7 +41,9 @@ class Command(BaseCommand):
         celery = str(Path(python).with_name("celery"))
         procs = [
             subprocess.Popen([python, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], env=env),
-            subprocess.Popen([celery, "-A", "studio", "worker", "-Q", "gpu,default", "--concurrency", "1",
+            # solo pool: the task runs in the worker process itself, so stopping (or killing) it leaves no pool
+            # child behind still scoring a batch; one batch at a time is what --concurrency 1 gave anyway
+            subprocess.Popen([celery, "-A", "studio", "worker", "-Q", "gpu,default", "--concurrency", "1", "-P", "solo",
                               "--loglevel", "WARNING"], env=env),
         ]
         self.stdout.write(self.style.SUCCESS(f"\nICM Studio is running at http://127.0.0.1:{port}/"))
