@@ -28,6 +28,8 @@ def add_experts(dataset: Dataset, split: str, counts: dict, pair_sources: list[S
     gold under per_source, and their 2x2 tables with every source in `pair_sources` (and each other) under pairs.
     Returns the expert sources added (none when no adjudication on the split has answers)."""
     experts = expert_sources(dataset, split)
+    if not experts:
+        return []  # the common case: no second read of the split's annotator tallies
     annotators = eligible_annotators(dataset, split, min_labels)
     if annotators == []:  # the filter leaves nobody: no user has id 0, so the majority counts no votes
         annotators = [0]
