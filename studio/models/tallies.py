@@ -29,6 +29,7 @@ class Tally(models.Model):
         QUALIFIED = 9, "people's majority among annotators with at least ref labels in the split"
         VOTES_QUALIFIED = 10, "histogram of the votes of annotators with at least the minimum labels"
         RUN_FILLED = 11, "an ICM run's filled labels only (ref = run id): the dashboard's by-kind rows"
+        UNIT_VOTE = 12, "one annotator's vote on a comparison pair, implied votes included (ref = user id; pairs only)"
 
     dataset = models.ForeignKey("studio.Dataset", on_delete=models.CASCADE, related_name="+")
     split = models.CharField(max_length=20)

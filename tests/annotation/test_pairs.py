@@ -3,6 +3,7 @@ A>B and B>A, exactly one true) are one item. A person is shown one order, picked
 both; the other order's label is implied, so the people's majority labels both orders while each person's
 accuracy and the agreement count each judgement once; the queue's overlap counts a pair once."""
 import pytest
+from django.db import transaction
 
 from studio.models import Dataset, Example, GoldLabel, HumanLabel
 from studio.services import review, tallies
@@ -183,3 +184,37 @@ def test_cohens_kappa_between_two_annotators_counts_the_pairs_fleiss_counts():
     assert cell["kappa"] == pytest.approx(1 / 3)
     assert data["agreement"]["people"]["fleiss_kappa"] == pytest.approx(1 / 3)
     assert data["kappa"]["implied_votes"] is True
+    # the pair-counted cells are kept on write (the dashboard reads no label): a recount agrees, and a rebuild
+    # leaves the cell as it was
+    assert not tallies.check(ds)
+    tallies.rebuild(ds)
+    again = review.dashboard(ds, "train", min_labels=1)["kappa"]["matrix"][keys.index(f"annotator:{first.pk}")]
+    assert again[keys.index(f"annotator:{second.pk}")] == cell
+
+
+@pytest.mark.django_db
+def test_pair_counted_agreement_kept_on_write_when_someone_judged_both_orders():
+    """Someone who judged both orders of a pair (possible before the queue kept them apart): both orders are
+    units of their own, in the kept cells as in a recount, and an undo takes the cells back."""
+    ds = make_pairs(pairs=2, overlap=2)
+    first, second = make_annotator("first", ds), make_annotator("second", ds)
+    label_everything(first, ds)
+    label_everything(second, ds)
+    shown = HumanLabel.objects.filter(annotator=first, example__group="pair-0").get().example
+    other = Example.objects.get(pk=tallies.twin_id(shown))
+    with transaction.atomic():  # the legacy label, written the way the label path writes (kept on write)
+        tallies.share_lock(ds.pk)
+        with tallies.keeping(other):
+            HumanLabel.objects.create(example=other, annotator=first, label=True, source=HumanLabel.Source.ANNOTATOR)
+    assert not tallies.check(ds)
+    data = review.dashboard(ds, "train", min_labels=1)
+    keys = data["kappa"]["keys"]
+    cell = data["kappa"]["matrix"][keys.index(f"annotator:{first.pk}")][keys.index(f"annotator:{second.pk}")]
+    assert cell["n"] == 3  # pair-1 once; pair-0 in each order (the second's judgement implied on the other)
+    with transaction.atomic():
+        tallies.share_lock(ds.pk)
+        with tallies.keeping(other):
+            HumanLabel.objects.filter(example=other, annotator=first).delete()
+    assert not tallies.check(ds)
+    data = review.dashboard(ds, "train", min_labels=1)
+    assert data["kappa"]["matrix"][keys.index(f"annotator:{first.pk}")][keys.index(f"annotator:{second.pk}")]["n"] == 2

@@ -56,6 +56,7 @@ def test_the_kept_progress_equals_a_recount_after_labels_and_an_undo(admin_user)
     cells = sorted(StudyTally.objects.filter(study=study).exclude(n=0).values_list("kind", "ref", "n"))
     tallies.rebuild(study.dataset)  # recounts the study's progress from its labels too
     assert sorted(StudyTally.objects.filter(study=study).exclude(n=0).values_list("kind", "ref", "n")) == cells
+    assert not tallies.check(study.dataset)  # the recount command's check covers the study's progress too
     assert kept == {"kept-p0": 2, "kept-p1": 3, "kept-p2": 0}
     header = annotation.progress(who[1], study.dataset)
     assert (header["mine"], header["examples"], header["needed"]) == (3, 6, 12)  # 2 people-train + 4 test pairs, k 2
@@ -73,3 +74,19 @@ def test_a_study_made_before_its_items_were_rows_gets_them_when_labeling_opens(a
     open_labeling(study, user=admin_user)
     assert annotation.next_example(who[0], ds).pk in study.people_item_ids
     assert study_steps(study)[0].detail["units"] == 6
+
+
+def test_recount_tallies_reports_a_study_count_that_drifted_and_fixes_it(admin_user, capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    study, who = _open_study(admin_user, 3, "drift")
+    StudyTally.objects.filter(study=study, kind=StudyTally.Kind.ANNOTATOR, ref=who[0].pk).update(n=7)
+    with pytest.raises(CommandError, match="1 dataset"):
+        call_command("recount_tallies", study.dataset.slug)
+    out = capsys.readouterr().out
+    assert f"study {study.pk} (units user {who[0].pk} labeled): stored 7, counted 3" in out
+    call_command("recount_tallies", study.dataset.slug, "--fix")
+    assert not tallies.check(study.dataset)
+    kept = {p["username"]: p["labeled"] for p in study_steps(study)[0].detail["people"]}
+    assert kept["drift-p0"] == 3

@@ -143,7 +143,7 @@ def dashboard(dataset: Dataset, split: str | None = None, *, min_labels: int | N
                                cells)
                     for s in sources],
         "kappa": {**_kappa_matrix(pair_sources, counts["pairs"],
-                                  annotator_pair_cells(dataset, split, annotators[:MAX_KAPPA_ANNOTATORS])),
+                                  annotator_pair_cells(dataset, cells, annotators[:MAX_KAPPA_ANNOTATORS])),
                   "annotators_left_out": max(0, len(annotators) - MAX_KAPPA_ANNOTATORS)},
         "agreement": {
             "people": rater_agreement(HumanLabel.Source.ANNOTATOR, hists[HumanLabel.Source.ANNOTATOR], summary),

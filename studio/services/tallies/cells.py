@@ -64,7 +64,8 @@ def fixed_sources(example_id: int, split: str) -> list[tuple[int, int, bool]]:
 
 
 def example_cells(example_id: int, split: str, *, fixed=None, humans=None, twin: int | None = None,
-                  qualified: frozenset[int] | None = None, minimum: int = 0) -> tuple[Counter, Votes]:
+                  qualified: frozenset[int] | None = None, minimum: int = 0,
+                  units: bool = False) -> tuple[Counter, Votes]:
     """(cells, votes) of one example as the database holds it now. `fixed` (fixed_sources) and `humans`
     (human_rows) may be passed when the caller already read them. `twin`: the id of its twin (twins.py), whose
     annotators' labels count, negated, among its people's votes (not as those annotators' own labels; nor at
@@ -72,7 +73,10 @@ def example_cells(example_id: int, split: str, *, fixed=None, humans=None, twin:
     twins, the one with the larger id goes into the vote histogram as a mirror (a_label True), so the
     histogram's plain cells count each pair once (unless someone labeled both: then both orders are units).
     `qualified` (with `minimum` > 1): the annotators passing the people's filter in this split; their votes
-    alone make the QUALIFIED source (ref = minimum) and the VOTES_QUALIFIED histogram."""
+    alone make the QUALIFIED source (ref = minimum) and the VOTES_QUALIFIED histogram. `units` (a comparison
+    dataset): every two annotators' votes on the unit this example stands for (the histogram's unit: its own
+    labels and, negated, its twin's from people who judged only there; nothing on a mirror) go into UNIT_VOTE
+    pair cells, which Cohen's kappa between annotators reads so it counts what Fleiss' kappa counts."""
     keep_filter = qualified is not None and minimum > 1
     qt = qf = 0
     sources = list(fixed_sources(example_id, split) if fixed is None else fixed)
@@ -80,14 +84,16 @@ def example_cells(example_id: int, split: str, *, fixed=None, humans=None, twin:
         humans = human_rows(example_id)
     pt = pf = ct = cf = 0
     both = False  # someone labeled both orders
+    unit = {annotator: bool(label) for source, annotator, _, label in humans if source == HumanLabel.Source.ANNOTATOR}
     if twin is not None:
-        here = {annotator for source, annotator, _, _ in humans if source == HumanLabel.Source.ANNOTATOR}
+        here = set(unit)
         for source, annotator, _, label in human_rows(twin):
             if source != HumanLabel.Source.ANNOTATOR:
                 continue
             if annotator in here:
                 both = True
             else:  # judged only there
+                unit[annotator] = not label
                 pt, pf = pt + (not label), pf + bool(label)
                 if keep_filter and annotator in qualified:
                     qt, qf = qt + (not label), qf + bool(label)
@@ -113,6 +119,11 @@ def example_cells(example_id: int, split: str, *, fixed=None, humans=None, twin:
         for bk, br, bl in sources[i + 1:]:
             cells[Cell(split, ak, ar, al, bk, br, bl)] += 1
     mirror = twin is not None and twin < example_id and not both
+    if units and not mirror:
+        voters = sorted(unit.items())
+        for i, (a, la) in enumerate(voters):
+            for b, lb in voters[i + 1:]:
+                cells[Cell(split, Kind.UNIT_VOTE, a, la, Kind.UNIT_VOTE, b, lb)] += 1
     cells[Cell(split, Kind.VOTES_PEOPLE, pf, mirror, Kind.NONE, pt)] += 1
     cells[Cell(split, Kind.VOTES_CROWD, cf, False, Kind.NONE, ct)] += 1
     if keep_filter:

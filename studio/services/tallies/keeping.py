@@ -64,7 +64,9 @@ def keeping(example: Example):
     old_q = {split: frozenset(a for a, n in c.items() if n >= minimum) for split, c in counts.items()}
     # gold and runs: a person's label changes neither
     fixed = {pk: fixed_sources(pk, split) for pk, split, _ in members}
-    before = [example_cells(pk, split, fixed=fixed[pk], twin=other, qualified=old_q[split], minimum=minimum)[0]
+    units = has_twins(example.dataset)
+    before = [example_cells(pk, split, fixed=fixed[pk], twin=other, qualified=old_q[split], minimum=minimum,
+                            units=units)[0]
               for pk, split, other in members]
     in_studies = study_counts.before([pk for pk, _, _ in members])  # the studies' progress, kept alike
     yield
@@ -72,7 +74,8 @@ def keeping(example: Example):
     delta: Counter = Counter()
     after = []
     for (pk, split, other), old in zip(members, before):
-        cells, votes = example_cells(pk, split, fixed=fixed[pk], twin=other, qualified=old_q[split], minimum=minimum)
+        cells, votes = example_cells(pk, split, fixed=fixed[pk], twin=other, qualified=old_q[split], minimum=minimum,
+                                     units=units)
         after.append(cells)
         delta.update(cells)
         delta.subtract(old)
@@ -89,7 +92,7 @@ def keeping(example: Example):
         for (pk, split, other), cells in zip(members, after):
             delta.subtract(cells)
             delta.update(example_cells(pk, split, fixed=fixed[pk], twin=other, qualified=new_q[split],
-                                       minimum=minimum)[0])
+                                       minimum=minimum, units=units)[0])
         for split in counts:
             for annotator in old_q[split] ^ new_q[split]:
                 delta.update(_crossing(example, split, annotator, {pk for pk, _, _ in members},
@@ -121,7 +124,7 @@ def _crossing(example: Example, split: str, annotator_id: int, done: set[int], o
         list(Example.objects.select_for_update(no_key=True, of=("self",)).filter(pk__in=lock).order_by("pk")
              .values_list("pk"))
     delta: Counter = Counter()
-    for e in examples:
+    for e in examples:  # (UNIT_VOTE cells do not depend on the filter: both counts leave them out alike)
         fixed = fixed_sources(e.pk, split)
         delta.update(example_cells(e.pk, split, fixed=fixed, twin=twins[e.pk], qualified=new_q, minimum=minimum)[0])
         delta.subtract(example_cells(e.pk, split, fixed=fixed, twin=twins[e.pk], qualified=old_q, minimum=minimum)[0])

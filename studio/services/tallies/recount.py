@@ -6,12 +6,13 @@ same cells as cells.example_cells, for every example of a dataset at once:
   annotator, and the people's and the crowd's majorities (strict; ties count for neither side);
 - each example's sources become one signature ("kind:ref:label,..."); grouping examples by signature
   leaves a few hundred rows, which expand into source and pair cells; crowd-voter cells group the crowd
-  votes; vote histograms group every example by its (False, True) votes, 0 / 0 included.
+  votes; vote histograms group every example by its (False, True) votes, 0 / 0 included; on comparison
+  datasets, unit votes pair up every two annotators' votes on each unit (implied votes included).
 """
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
@@ -86,7 +87,20 @@ def _sqls(dataset_id: int) -> dict[str, str]:
         signature = f"string_agg({item}, ',' ORDER BY s.k, s.r)"
     else:  # SQLite 3.40 has no ordered aggregates: the signature is parsed as a set anyway
         signature = f"group_concat({item}, ',')"
-    return {
+    out = {}
+    if twins:  # UNIT_VOTE pair cells (cells.example_cells, `units`): each unit's votes, implied ones included
+        uv = (f"SELECT h.example_id AS ex, h.annotator_id AS a, h.label AS lab FROM {H} h JOIN {E} e "
+              f"ON e.id = h.example_id WHERE e.dataset_id = %(ds)s AND h.source = '{ann}' "
+              f"UNION ALL SELECT t.ex, h.annotator_id, NOT h.label FROM {H} h JOIN tw t ON t.twin = h.example_id "
+              f"WHERE h.source = '{ann}' AND NOT EXISTS (SELECT 1 FROM {H} h2 WHERE h2.example_id = t.ex "
+              f"AND h2.annotator_id = h.annotator_id)")
+        units = (f"SELECT uv.ex, e.split AS sp, uv.a, uv.lab FROM uv JOIN {E} e ON e.id = uv.ex "
+                 f"WHERE NOT EXISTS (SELECT 1 FROM tw t WHERE t.ex = uv.ex AND t.twin < uv.ex "
+                 f"AND NOT {both_orders_sql('uv.ex', 't.twin')})")
+        out["units"] = (f"WITH tw AS ({twins}), uv AS ({uv}), units AS ({units}) "
+                        f"SELECT x.sp, x.a, x.lab, y.a, y.lab, COUNT(*) FROM units x JOIN units y "
+                        f"ON y.ex = x.ex AND y.a > x.a GROUP BY x.sp, x.a, x.lab, y.a, y.lab")
+    return out | {
         # one row per distinct (split, every source's label on an example) and how many examples share it:
         # a few hundred rows, expanded into source and pair cells in Python (a self-join of the sources
         # on the example costs ~5x more at 1,000,000 examples)
@@ -132,6 +146,10 @@ def recount_cells(dataset_id: int) -> Counter:
         cur.execute(sqls["voters"], {"ds": dataset_id})
         for sp, ak, ar, al, bk, br, bl, n in cur.fetchall():
             out[Cell(sp, int(ak), int(ar), bool(al), int(bk), int(br), bool(bl))] += int(n)
+        if "units" in sqls:
+            cur.execute(sqls["units"], {"ds": dataset_id})
+            for sp, a, la, b, lb, n in cur.fetchall():
+                out[Cell(sp, Kind.UNIT_VOTE, int(a), bool(la), Kind.UNIT_VOTE, int(b), bool(lb))] += int(n)
         cur.execute(sqls["histograms"], {"ds": dataset_id})
         minimum = qualifying_minimum()
         for sp, pf, pt, cf, ct, mirror, qf, qt, n in cur.fetchall():
@@ -160,16 +178,21 @@ class Difference:
     dataset: str
     cells: dict  # Cell -> (stored, counted)
     votes: dict  # example id -> (stored Votes, counted Votes)
+    studies: dict = field(default_factory=dict)  # (study id, kind, ref) -> (stored, counted)
 
     def __bool__(self) -> bool:
-        return bool(self.cells or self.votes)
+        return bool(self.cells or self.votes or self.studies)
 
     def lines(self, limit: int = 20) -> list[str]:
-        out = [f"{self.dataset}: {len(self.cells)} tally cell(s) and {len(self.votes)} example vote count(s) differ"]
+        out = [f"{self.dataset}: {len(self.cells)} tally cell(s), {len(self.votes)} example vote count(s) and "
+               f"{len(self.studies)} study progress count(s) differ"]
         for cell, (stored, counted) in list(self.cells.items())[:limit]:
             out.append(f"  {tuple(cell)}: stored {stored}, counted {counted}")
         for pk, (stored, counted) in list(self.votes.items())[:limit]:
             out.append(f"  example {pk}: stored {tuple(stored)}, counted {tuple(counted)}")
+        for (study, kind, ref), (stored, counted) in list(self.studies.items())[:limit]:
+            what = f"units user {ref} labeled" if kind == study_counts.Kind.ANNOTATOR else f"units {ref} people labeled"
+            out.append(f"  study {study} ({what}): stored {stored}, counted {counted}")
         return out
 
 
@@ -185,7 +208,7 @@ def check(dataset: Dataset) -> Difference:
     stored, counted = stored_cells(dataset.pk), recount_cells(dataset.pk)
     cells = {c: (stored.get(c, 0), counted.get(c, 0)) for c in sorted(set(stored) | set(counted))
              if stored.get(c, 0) != counted.get(c, 0)}
-    return Difference(dataset.slug, cells, vote_mismatches(dataset.pk))
+    return Difference(dataset.slug, cells, vote_mismatches(dataset.pk), study_counts.mismatches(dataset.pk))
 
 
 @transaction.atomic

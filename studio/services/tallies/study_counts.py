@@ -36,8 +36,8 @@ def _labels():
     return HumanLabel.objects.filter(source=HumanLabel.Source.ANNOTATOR)
 
 
-def rebuild(study: Study) -> None:
-    """Count the study's progress from scratch: one pass over the labels on its items (bulk events only)."""
+def counted(study: Study) -> Counter:
+    """{(kind, ref): n} of the study's progress counted from scratch: one pass over the labels on its items."""
     label_t, item_t = (connection.ops.quote_name(m._meta.db_table) for m in (HumanLabel, StudyItem))
     with connection.cursor() as cur:
         cur.execute(f"SELECT si.unit, hl.annotator_id FROM {label_t} hl JOIN {item_t} si "
@@ -48,16 +48,42 @@ def rebuild(study: Study) -> None:
     n_units = StudyItem.objects.filter(study=study).values("unit").distinct().count()
     hist = Counter(per_unit.values())
     hist[0] = n_units - len(per_unit)
+    return Counter({(Kind.PEOPLE, v): n for v, n in hist.items()}
+                   | {(Kind.ANNOTATOR, a): n for a, n in per_person.items()})
+
+
+def stored(study: Study) -> Counter:
+    return Counter({(kind, ref): n for kind, ref, n in
+                    StudyTally.objects.filter(study=study).values_list("kind", "ref", "n")})
+
+
+def rebuild(study: Study) -> None:
+    """Replace the study's progress with a count from scratch (bulk events only)."""
+    rows = counted(study)
     StudyTally.objects.filter(study=study).delete()
-    StudyTally.objects.bulk_create(
-        [StudyTally(study=study, kind=Kind.PEOPLE, ref=v, n=n) for v, n in hist.items()]
-        + [StudyTally(study=study, kind=Kind.ANNOTATOR, ref=a, n=n) for a, n in per_person.items()])
+    StudyTally.objects.bulk_create([StudyTally(study=study, kind=kind, ref=ref, n=n)
+                                    for (kind, ref), n in rows.items()])
+
+
+def _with_items(dataset_id: int):
+    return [s for s in Study.objects.filter(dataset_id=dataset_id).select_related("dataset").order_by("pk")
+            if s.items.exists()]
+
+
+def mismatches(dataset_id: int) -> dict[tuple[int, int, int], tuple[int, int]]:
+    """{(study id, kind, ref): (stored, counted)} for every progress count of the dataset's studies that is off."""
+    out = {}
+    for study in _with_items(dataset_id):
+        kept, count = stored(study), counted(study)
+        for key in sorted(set(kept) | set(count)):
+            if kept.get(key, 0) != count.get(key, 0):
+                out[(study.pk, *key)] = (kept.get(key, 0), count.get(key, 0))
+    return out
 
 
 def rebuild_dataset(dataset_id: int) -> None:
-    for study in Study.objects.filter(dataset_id=dataset_id).select_related("dataset"):
-        if study.items.exists():
-            rebuild(study)
+    for study in _with_items(dataset_id):
+        rebuild(study)
 
 
 def _who(study_id: int, unit: str) -> set[int]:
