@@ -54,3 +54,21 @@ def test_new_settings_give_a_new_estimate(admin_user, client, monkeypatch):
     after = Study.objects.get(pk=study.pk).facts["estimates"]
     assert after["inputs"]["settings"]["iterations"] == 3
     assert after["computed_at"] > before["computed_at"] and after["icm"]["text"] != before["icm"]["text"]
+
+
+def test_a_relearned_throughput_gives_a_new_estimate_once(admin_user, client):
+    """A finished evaluation of the study's model re-learns its evaluation throughput: the next view computes the
+    estimates again (a new date and seconds), the view after that reads them."""
+    from studio.models import Evaluation
+
+    study = _study(admin_user, 4, "relearned")
+    before = dict(study.facts["estimates"])
+    Evaluation.objects.create(dataset=study.dataset, state=Evaluation.State.COMPLETED,
+                              config={"model": study.model}, results={"tokens": 10, "seconds": 1000.0})
+    client.force_login(admin_user)
+    assert client.get(f"/studies/{study.pk}/").status_code == 200
+    after = Study.objects.get(pk=study.pk).facts["estimates"]
+    assert after["computed_at"] > before["computed_at"]
+    assert after["evaluation"]["seconds"] > before["evaluation"]["seconds"]  # 0.01 tokens/s: far slower
+    assert client.get(f"/studies/{study.pk}/").status_code == 200
+    assert Study.objects.get(pk=study.pk).facts["estimates"]["computed_at"] == after["computed_at"]

@@ -2,7 +2,7 @@
 
 The item sets' descriptions never change after creation. The ICM run's and the evaluation's estimates read every
 prompt of up to 100,000 items (seconds each at the largest sizes) and change only with the study's settings, model
-or repeats (or as throughput is re-learned): they are stored with the inputs they were computed from and when,
+or repeats, or as the model's throughput is re-learned: they are stored with the inputs they were computed from and when,
 computed again when those inputs differ, and shown with their date otherwise."""
 from __future__ import annotations
 
@@ -15,8 +15,18 @@ from .item_sets import describe_items
 
 
 def _inputs(study: Study) -> dict:
-    """What the estimates depend on besides the item sets (which never change)."""
-    return {"settings": study.settings or {}, "model": study.model, "repeats": study.repeats}
+    """What the estimates depend on besides the item sets (which never change): the study's settings, model and
+    repeats, and the newest measurement its model's throughput is learned from (a finished batch, a completed
+    evaluation: two index reads), so a re-learned throughput gives new estimates once."""
+    from studio.models import Evaluation, RunBatch
+
+    batch = (RunBatch.objects.filter(run__model=study.model, tokens_used__gt=0, seconds_used__gt=0,
+                                     state__in=[RunBatch.State.COMPLETED, RunBatch.State.CANCELED])
+             .order_by("-pk").values_list("pk", flat=True).first())
+    evaluation = (Evaluation.objects.filter(state=Evaluation.State.COMPLETED, config__model=study.model)
+                  .order_by("-pk").values_list("pk", flat=True).first())
+    return {"settings": study.settings or {}, "model": study.model, "repeats": study.repeats,
+            "measured": [batch, evaluation]}
 
 
 def _store(study: Study, facts: dict) -> dict:
@@ -54,7 +64,8 @@ def needs_confirmation(estimate: dict) -> bool:
 
 def estimates(study: Study, *, user) -> dict:
     """The stored estimates ({"icm": {text, seconds (None: cannot start)}, "evaluation": {...}, "computed_at":
-    ISO time}), computed again only when the study's settings, model or repeats changed since."""
+    ISO time}), computed again only when the study's settings, model or repeats, or its model's measured
+    throughput, changed since."""
     stored = (study.facts or {}).get("estimates")
     if not stored or stored.get("inputs") != _inputs(study):
         return refresh_estimates(study, user=user)
