@@ -46,7 +46,7 @@ class StudyAddForm(forms.ModelForm):
         return data
 
 
-ID_LISTS = ("icm_pool_ids", "people_train_ids", "test_ids")
+ID_LISTS = Study.ID_LISTS
 
 
 @admin.register(Study)
@@ -78,10 +78,14 @@ class StudyAdmin(PolicyAdmin):
         return [f.name for f in Study._meta.fields if f.name not in editable and f.name not in ID_LISTS] + \
             ["page", "items"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer(*ID_LISTS)  # counted (stored_facts.sizes), never shown
+
     @admin.display(description="items")
     def items(self, obj):
-        return (f"ICM pool {len(obj.icm_pool_ids):,}, people's train items {len(obj.people_train_ids):,}, "
-                f"test items {len(obj.test_ids):,}")
+        n = studies.stored_facts.sizes(obj)
+        return (f"ICM pool {n['icm_pool_ids']:,}, people's train items {n['people_train_ids']:,}, "
+                f"test items {n['test_ids']:,}")
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -20,8 +20,9 @@ from studio.views.refusals import flashed, form_error
 
 
 def _visible(request, pk: int) -> Study:
-    study = get_object_or_404(Study.objects.select_related("dataset", "run", "evaluation", "adjudication", "created_by"),
-                              pk=pk)
+    # the id lists load only where an action uses them (the page and state.json count them: stored_facts.sizes)
+    study = get_object_or_404(Study.objects.select_related("dataset", "run", "evaluation", "adjudication", "created_by")
+                              .defer(*Study.ID_LISTS), pk=pk)
     if not policies.studies.can_view(request.user, study):
         raise Http404("No such study.")
     return study

@@ -41,7 +41,15 @@ def test_the_study_page_reads_its_estimates_and_item_sets_instead_of_computing_t
         text = page.content.decode()
         assert study.facts["estimates"]["evaluation"]["text"].split(" (")[0] in text
         assert "estimated " in text  # with its date
+        assert f"ICM will label the train pool ({len(study.icm_pool_ids)} examples)" in text
         counts.append(len(queries.captured_queries))
+        # the page and state.json (polled every 2 s) count the item sets; they never load the id lists (up to
+        # 100,000 ids each, about 30 ms per list at that size)
+        with CaptureQueriesContext(connection) as state_queries:
+            assert client.get(f"/studies/{study.pk}/state.json").status_code == 200
+        loaded = [q["sql"][:120] for q in [*queries.captured_queries, *state_queries.captured_queries]
+                  if '"studio_study"."icm_pool_ids"' in q["sql"] or '"studio_study"."test_ids"' in q["sql"]]
+        assert not loaded, loaded
     assert counts[0] == counts[1]  # six times the items, the same queries
 
 

@@ -73,7 +73,7 @@ class StudyIcmStartSerializer(StudyStartSerializer):
                                      "after a canceled or failed run with other settings).")
 
 
-ID_LISTS = ("icm_pool_ids", "people_train_ids", "test_ids")
+ID_LISTS = Study.ID_LISTS
 
 
 class StudyListSerializer(StudySerializer):

@@ -10,7 +10,7 @@ from django.db.models import BooleanField, F, Func
 from studio.models import Example, Study, StudyItem
 
 
-ID_LISTS = ("icm_pool_ids", "people_train_ids", "test_ids")
+ID_LISTS = Study.ID_LISTS
 
 
 class InStudy(Func):

@@ -21,6 +21,7 @@ from studio.services.runs.progress import stage as run_stage
 from studio.services.tallies import study_counts
 from studio.services.runs.estimates import about, duration_words, evaluation_throughput, tokens_words
 
+from . import stored_facts
 from .adjudicating import TITLE as ADJUDICATION_TITLE, adjudication_step, link_adjudication
 from .errors import StudyRefused
 from .progress import labeling_progress
@@ -63,9 +64,9 @@ def people_step(study: Study) -> Step:
 def icm_step(study: Study) -> Step:
     run = study.run
     state = _job_state(run)
-    detail = {"run_id": run.pk if run else None, "examples": len(study.icm_pool_ids)}
+    detail = {"run_id": run.pk if run else None, "examples": stored_facts.sizes(study)["icm_pool_ids"]}
     if run is None:
-        summary = f"Not started: ICM will label the train pool ({len(study.icm_pool_ids)} examples)."
+        summary = f"Not started: ICM will label the train pool ({detail['examples']} examples)."
     else:
         batches = list(run.batches.values_list("state", flat=True))
         detail.update(run_state=run.state, batches=len(batches), labeled=run.labeled_count,
@@ -98,9 +99,10 @@ def evaluation_step(study: Study, people: Step, icm: Step) -> Step:
     blocked = ("Waits for " + " and ".join(waits) + ".") if waits and state in STARTABLE else None
     if blocked:
         state = WAITING
-    detail = {"evaluation_id": ev.pk if ev else None, "repeats": study.repeats, "test_items": len(study.test_ids)}
+    detail = {"evaluation_id": ev.pk if ev else None, "repeats": study.repeats,
+              "test_items": stored_facts.sizes(study)["test_ids"]}
     if ev is None:
-        summary = blocked or f"Ready: {study.repeats} repeats over {len(study.test_ids)} test items."
+        summary = blocked or f"Ready: {study.repeats} repeats over {detail['test_items']} test items."
     else:
         detail["evaluation_state"] = ev.state
         summary = f"Evaluation #{ev.pk} {ev.state}." + (f" {ev.error}" if ev.error else "")
@@ -122,7 +124,8 @@ def results_step(study: Study, evaluation: Step) -> Step:
 
 
 def study_steps(study: Study) -> list[Step]:
-    study = Study.objects.select_related("dataset", "run", "evaluation", "adjudication").get(pk=study.pk)
+    study = (Study.objects.select_related("dataset", "run", "evaluation", "adjudication").defer(*Study.ID_LISTS)
+             .get(pk=study.pk))  # the steps count the item sets (stored_facts.sizes), never list them
     people = people_step(study)
     icm = icm_step(study)
     evaluation = evaluation_step(study, people, icm)

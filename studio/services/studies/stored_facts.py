@@ -44,6 +44,16 @@ def items(study: Study) -> dict:
     return facts["items"]
 
 
+def sizes(study: Study) -> dict:
+    """{"icm_pool_ids": n, "people_train_ids": n, "test_ids": n}: how many ids each item set holds, counted once
+    (the sets never change), so the pages that show the counts need not load the lists (Study.ID_LISTS)."""
+    facts = dict(study.facts or {})
+    if "sizes" not in facts:
+        facts["sizes"] = {key: len(getattr(study, key)) for key in Study.ID_LISTS}
+        _store(study, facts)
+    return facts["sizes"]
+
+
 def refresh_estimates(study: Study, *, user) -> dict:
     """Compute the ICM run's and the evaluation's estimates now and keep them (with the time and their inputs)."""
     from .steps import icm_seconds, study_evaluation_cost
@@ -75,4 +85,5 @@ def estimates(study: Study, *, user) -> dict:
 def compute_all(study: Study, *, user) -> None:
     """At creation: the item sets and the estimates, so the first view of the study page reads them."""
     items(study)
+    sizes(study)
     refresh_estimates(study, user=user)
