@@ -79,11 +79,11 @@ class StudyAdmin(PolicyAdmin):
             ["page", "items"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).defer(*ID_LISTS)  # counted (stored_facts.sizes), never shown
+        return super().get_queryset(request).defer(*ID_LISTS)  # counted (item_counts.sizes), never shown
 
     @admin.display(description="items")
     def items(self, obj):
-        n = studies.stored_facts.sizes(obj)
+        n = studies.item_counts.sizes(obj)
         return (f"ICM pool {n['icm_pool_ids']:,}, people's train items {n['people_train_ids']:,}, "
                 f"test items {n['test_ids']:,}")
 

@@ -70,7 +70,7 @@ class Study(models.Model):
                                     name="study_one_open_labeling_per_dataset"),
         ]
 
-    # The item id lists (up to 100,000 ids each): pages that only count them defer them (stored_facts.sizes).
+    # The item id lists (up to 100,000 ids each): pages that only count them defer them (services/studies/item_counts.py).
     ID_LISTS = ("icm_pool_ids", "people_train_ids", "test_ids")
 
     def __str__(self) -> str:

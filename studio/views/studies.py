@@ -20,7 +20,7 @@ from studio.views.refusals import flashed, form_error
 
 
 def _visible(request, pk: int) -> Study:
-    # the id lists load only where an action uses them (the page and state.json count them: stored_facts.sizes)
+    # the id lists load only where an action uses them (the page and state.json count them: item_counts.sizes)
     study = get_object_or_404(Study.objects.select_related("dataset", "run", "evaluation", "adjudication", "created_by")
                               .defer(*Study.ID_LISTS), pk=pk)
     if not policies.studies.can_view(request.user, study):

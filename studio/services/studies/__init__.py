@@ -8,7 +8,7 @@ from .creating import create_study, errors_of, offered_designs, plan_study
 from .item_sets import describe_items
 from .designs import recommended
 from .errors import StudyRefused
-from . import stored_facts
+from . import item_counts, stored_facts
 from .figure import render_svg
 from .results import results_csv, study_results
 from .steps import (StudyNeedsConfirmation, close_labeling, evaluation_estimate, evaluation_options, icm_estimate,
@@ -19,5 +19,5 @@ from .templates import DESIGNS, TEMPLATES, templates_for
 __all__ = ["DESIGNS", "StudyNeedsConfirmation", "StudyRefused", "TEMPLATES", "errors_of", "offered_designs",
            "recommended", "close_labeling", "create_study", "describe_items", "evaluation_estimate",
            "evaluation_options", "icm_estimate", "open_labeling", "open_study_adjudication", "plan_study", "render_svg",
-           "results_csv", "snapshot", "start_icm", "start_study_evaluation", "stored_facts", "study_results",
+           "results_csv", "snapshot", "start_icm", "start_study_evaluation", "item_counts", "stored_facts", "study_results",
            "study_steps", "templates_for"]

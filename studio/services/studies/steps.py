@@ -21,7 +21,7 @@ from studio.services.runs.progress import stage as run_stage
 from studio.services.tallies import study_counts
 from studio.services.runs.estimates import about, duration_words, evaluation_throughput, tokens_words
 
-from . import stored_facts
+from .item_counts import sizes as item_sizes
 from .adjudicating import TITLE as ADJUDICATION_TITLE, adjudication_step, link_adjudication
 from .errors import StudyRefused
 from .progress import labeling_progress
@@ -64,7 +64,7 @@ def people_step(study: Study) -> Step:
 def icm_step(study: Study) -> Step:
     run = study.run
     state = _job_state(run)
-    detail = {"run_id": run.pk if run else None, "examples": stored_facts.sizes(study)["icm_pool_ids"]}
+    detail = {"run_id": run.pk if run else None, "examples": item_sizes(study)["icm_pool_ids"]}
     if run is None:
         summary = f"Not started: ICM will label the train pool ({detail['examples']} examples)."
     else:
@@ -100,7 +100,7 @@ def evaluation_step(study: Study, people: Step, icm: Step) -> Step:
     if blocked:
         state = WAITING
     detail = {"evaluation_id": ev.pk if ev else None, "repeats": study.repeats,
-              "test_items": stored_facts.sizes(study)["test_ids"]}
+              "test_items": item_sizes(study)["test_ids"]}
     if ev is None:
         summary = blocked or f"Ready: {study.repeats} repeats over {detail['test_items']} test items."
     else:
@@ -125,7 +125,7 @@ def results_step(study: Study, evaluation: Step) -> Step:
 
 def study_steps(study: Study) -> list[Step]:
     study = (Study.objects.select_related("dataset", "run", "evaluation", "adjudication").defer(*Study.ID_LISTS)
-             .get(pk=study.pk))  # the steps count the item sets (stored_facts.sizes), never list them
+             .get(pk=study.pk))  # the steps count the item sets (item_counts.sizes), never list them
     people = people_step(study)
     icm = icm_step(study)
     evaluation = evaluation_step(study, people, icm)

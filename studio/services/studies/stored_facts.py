@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from studio.models import Study
 
+from .item_counts import sizes, store as _store
 from .item_sets import describe_items
 
 
@@ -29,12 +30,6 @@ def _inputs(study: Study) -> dict:
             "measured": [batch, evaluation]}
 
 
-def _store(study: Study, facts: dict) -> dict:
-    Study.objects.filter(pk=study.pk).update(facts=facts)
-    study.facts = facts
-    return facts
-
-
 def items(study: Study) -> dict:
     """The item sets in words ('128 whole pairs = 256 examples'), described once."""
     facts = dict(study.facts or {})
@@ -42,16 +37,6 @@ def items(study: Study) -> dict:
         facts["items"] = describe_items(study)
         _store(study, facts)
     return facts["items"]
-
-
-def sizes(study: Study) -> dict:
-    """{"icm_pool_ids": n, "people_train_ids": n, "test_ids": n}: how many ids each item set holds, counted once
-    (the sets never change), so the pages that show the counts need not load the lists (Study.ID_LISTS)."""
-    facts = dict(study.facts or {})
-    if "sizes" not in facts:
-        facts["sizes"] = {key: len(getattr(study, key)) for key in Study.ID_LISTS}
-        _store(study, facts)
-    return facts["sizes"]
 
 
 def refresh_estimates(study: Study, *, user) -> dict:
