@@ -80,3 +80,16 @@ def test_a_relearned_throughput_gives_a_new_estimate_once(admin_user, client):
     assert after["evaluation"]["seconds"] > before["evaluation"]["seconds"]  # 0.01 tokens/s: far slower
     assert client.get(f"/studies/{study.pk}/").status_code == 200
     assert Study.objects.get(pk=study.pk).facts["estimates"]["computed_at"] == after["computed_at"]
+
+
+def test_two_views_storing_different_facts_at_once_keep_both(admin_user):
+    """Each view works on the study as it loaded it; storing one fact keeps the ones another view stored since."""
+    from studio.services.studies import item_counts, stored_facts
+
+    study = _study(admin_user, 4, "together")
+    Study.objects.filter(pk=study.pk).update(facts={})
+    first, second = Study.objects.get(pk=study.pk), Study.objects.get(pk=study.pk)  # both see no facts
+    sizes = item_counts.sizes(first)
+    items = stored_facts.items(second)
+    assert Study.objects.get(pk=study.pk).facts == {"sizes": sizes, "items": items}
+    assert sizes["icm_pool_ids"] == len(study.icm_pool_ids)

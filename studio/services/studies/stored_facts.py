@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from studio.models import Study
 
-from .item_counts import sizes, store as _store
+from .item_counts import sizes, store
 from .item_sets import describe_items
 
 
@@ -32,11 +32,8 @@ def _inputs(study: Study) -> dict:
 
 def items(study: Study) -> dict:
     """The item sets in words ('128 whole pairs = 256 examples'), described once."""
-    facts = dict(study.facts or {})
-    if "items" not in facts:
-        facts["items"] = describe_items(study)
-        _store(study, facts)
-    return facts["items"]
+    stored = (study.facts or {}).get("items")
+    return store(study, "items", describe_items(study)) if stored is None else stored
 
 
 def refresh_estimates(study: Study, *, user) -> dict:
@@ -45,11 +42,9 @@ def refresh_estimates(study: Study, *, user) -> dict:
 
     icm_text, icm_secs = icm_seconds(study, user=user)
     evaluation = study_evaluation_cost(study)
-    facts = dict(study.facts or {})
-    facts["estimates"] = {"inputs": _inputs(study), "computed_at": timezone.now().isoformat(),
-                          "icm": {"text": icm_text, "seconds": icm_secs},
-                          "evaluation": {"text": evaluation.text, "seconds": evaluation.seconds}}
-    return _store(study, facts)["estimates"]
+    return store(study, "estimates", {"inputs": _inputs(study), "computed_at": timezone.now().isoformat(),
+                                      "icm": {"text": icm_text, "seconds": icm_secs},
+                                      "evaluation": {"text": evaluation.text, "seconds": evaluation.seconds}})
 
 
 def needs_confirmation(estimate: dict) -> bool:
